@@ -1,0 +1,1 @@
+"""finassure: the service quality and safety assurance system for financial institutions."""

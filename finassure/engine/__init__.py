@@ -1,0 +1,1 @@
+"""Transaction risk monitoring engine: pure Python, no Django (enforced by import-linter)."""
