@@ -1,0 +1,170 @@
+"""``finassure engine …`` command line: ingest, run, train, eval, bench, generate (no Django loaded)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from finassure.engine.schema import DEFAULT_TIMEZONE
+
+
+def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """A rich progress bar on stderr (quiet when not a terminal)."""
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, disable=not sys.stderr.isatty())
+    bar.start()
+    task = bar.add_task(label, total=total)
+    return (lambda _name: bar.advance(task)), bar.stop
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from finassure.engine.ingest import ingest
+
+    report = ingest(args.path, args.store, fmt=args.format, tz=args.tz, mapping=args.mapping)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        print(report.summary())
+        if report.quarantine_file:
+            print(f"quarantine: {report.quarantine_file}")
+            for row in report.quarantine[:10]:
+                print(f"  line {row['line']}, column {row['column']}: {row['reason']}")
+    return 0 if report.reconciles() else 3
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from finassure.engine.rules import load_rules, select
+    from finassure.engine.run import run
+
+    ids = [x.strip() for x in args.rules.split(",")] if args.rules else None
+    n = len(select(load_rules(args.rules_file), ids))
+    advance, stop = _progress(n, "rules")
+    try:
+        result = run(args.input, args.out, backend=args.backend, rule_ids=ids, rules_file=args.rules_file,
+                     model=args.model, tz=args.tz, spark_master=args.master, progress=advance)
+    finally:
+        stop()
+    m = result.manifest
+    if args.json:
+        print(json.dumps({"out": str(result.out), "counts": m["counts"], "timings": m["timings"]}))
+    else:
+        inp = m["input"]
+        print(f"read {inp['read']} = accepted {inp['accepted']} + quarantined {inp['quarantined']}")
+        print(f"{m['counts']['alerts']} alerts → {result.out / 'alerts.jsonl'} ({m['timings']['total']} s)")
+        for rid, c in m["counts"]["by_rule"].items():
+            print(f"  {rid}: {c}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from finassure.engine.generate import generate
+
+    info = generate(args.out, rows=args.rows, seed=args.seed, accounts=args.accounts, fmt=args.format)
+    print(json.dumps(info) if args.json else f"wrote {info['rows']} rows to {info['path']}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from finassure.engine.models import train_cli
+
+    info = train_cli(args)
+    print(json.dumps(info, ensure_ascii=False) if args.json else
+          f"model {info['version']} → {info['path']} ({json.dumps(info['metrics'])})")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from finassure.engine.evaluate import evaluate_amlsim
+
+    res = evaluate_amlsim(args.amlsim, model=args.model)
+    metrics = {k: res[k] for k in ("precision", "recall", "f1")}
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        print(f"accounts {res['accounts']}, labelled {res['positives']}, flagged {res['flagged']}")
+        print(f"precision {metrics['precision']:.4f}  recall {metrics['recall']:.4f}  f1 {metrics['f1']:.4f}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from finassure.engine.bench import bench_cli
+
+    return bench_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="finassure engine", description="Transaction risk monitoring engine")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="validate a file and add it to the Parquet store")
+    s.add_argument("path")
+    s.add_argument("--store", default="var/transactions")
+    s.add_argument("--format", default="canonical", choices=["canonical", "mapping", "amlsim", "amlworld", "paysim"])
+    s.add_argument("--mapping", help="column-mapping YAML for --format mapping")
+    s.add_argument("--tz", default=DEFAULT_TIMEZONE)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_ingest)
+
+    s = sub.add_parser("run", help="run the rule set (and a model) over transactions")
+    s.add_argument("--input", required=True, help="canonical CSV/Parquet file or an ingested store folder")
+    s.add_argument("--out", required=True)
+    s.add_argument("--backend", default="duckdb", choices=["duckdb", "spark"])
+    s.add_argument("--master", default=None, help="Spark master URL (default local[2])")
+    s.add_argument("--rules", default=None, help="comma-separated rule ids (default: all enabled)")
+    s.add_argument("--rules-file", default=None, help="scenario YAML replacing the built-in one")
+    s.add_argument("--model", default=None, help="model artifact folder or registry folder")
+    s.add_argument("--tz", default=DEFAULT_TIMEZONE)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_run)
+
+    s = sub.add_parser("generate", help="write deterministic synthetic labelled transactions")
+    s.add_argument("--out", required=True)
+    s.add_argument("--rows", type=int, default=100_000)
+    s.add_argument("--accounts", type=int, default=None)
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--format", default="parquet", choices=["parquet", "csv", "amlsim"])
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_generate)
+
+    s = sub.add_parser("train", help="train the account model on generated graphs (or an AMLSim folder)")
+    s.add_argument("--registry", default="var/models")
+    s.add_argument("--amlsim", default=None, help="train on this labelled AMLSim folder instead")
+    s.add_argument("--graphs", type=int, default=6)
+    s.add_argument("--seed", type=int, default=11)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("eval", help="account-level precision/recall/F1 on a labelled AMLSim folder")
+    s.add_argument("--amlsim", required=True)
+    s.add_argument("--model", default=None, help="model artifact (default: the shipped one)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_eval)
+
+    s = sub.add_parser("bench", help="benchmarks (see benchmarks/engine)")
+    s.add_argument("what", choices=["rules", "generate", "realtime"])
+    s.add_argument("--rows", type=int, default=1_000_000)
+    s.add_argument("--workdir", default="var/bench")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from finassure.engine.ingest import InputError
+    from finassure.engine.rules import RuleError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except (InputError, RuleError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

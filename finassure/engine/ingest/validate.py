@@ -1,0 +1,200 @@
+"""Row validation and enrichment: canonical frame in, accepted Arrow table and quarantined rows out."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from finassure.engine.fx import FxTable
+from finassure.engine.schema import (
+    CANONICAL_COLUMNS,
+    CHANNELS,
+    CUSTOMER_TYPES,
+    DIRECTIONS,
+    DOMESTIC_COUNTRY,
+    REQUIRED_COLUMNS,
+    STORED_SCHEMA,
+)
+
+_TZ_SUFFIX = re.compile(r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+class InputError(ValueError):
+    """A whole input is unusable (missing columns, empty file, wrong type): message names file, line, column."""
+
+
+@dataclass
+class Batch:
+    """One validated chunk: accepted rows (stored schema) and quarantined rows (dicts)."""
+
+    accepted: pa.Table
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+
+
+def check_columns(columns: list[str], source: str, line_label: str = "line 1") -> None:
+    """Raise :class:`InputError` when a required canonical column is missing."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        near = {m: [c for c in columns if c.lower().replace(" ", "_") == m] for m in missing}
+        hint = "; ".join(f"'{m}' looks renamed to '{v[0]}'" for m, v in near.items() if v)
+        raise InputError(
+            f"{source}: {line_label}: missing column(s) {', '.join(missing)}"
+            f" (found: {', '.join(columns)}){'; ' + hint if hint else ''}"
+        )
+
+
+def _str(df: pd.DataFrame, col: str) -> pd.Series:
+    s = df[col] if col in df else pd.Series([""] * len(df), index=df.index)
+    if s.dtype != object and not pd.api.types.is_string_dtype(s):
+        s = s.astype(object).where(s.notna(), None)
+    return s.fillna("").astype(str).str.strip()
+
+
+def _parse_ts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (utc timestamps, bad-format mask, no-time-zone mask)."""
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        ts = raw.dt.tz_convert("UTC")
+        bad = ts.isna()
+        return ts, bad, pd.Series(False, index=raw.index)
+    if pd.api.types.is_datetime64_dtype(raw.dtype):
+        return raw.dt.tz_localize("UTC"), raw.isna(), raw.notna()
+    text = raw.fillna("").astype(str).str.strip()
+    has_tz = text.str.contains(_TZ_SUFFIX)
+    ts = pd.to_datetime(text.where(has_tz, None), format="ISO8601", utc=True, errors="coerce")
+    no_tz = (~has_tz) & (text != "") & pd.to_datetime(text.where(~has_tz, None), format="ISO8601",
+                                                       errors="coerce").notna()
+    bad = ts.isna() & ~no_tz
+    return ts, bad, no_tz
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    lines: np.ndarray,
+    *,
+    source: str,
+    fx: FxTable,
+    tz: str,
+    line_label: str = "line",
+) -> Batch:
+    """Validate a frame holding canonical columns (strings or typed), enrich and split it."""
+    n = len(df)
+    problems: list[tuple[str, pd.Series, Any]] = []  # (column, mask, reason or per-row reasons)
+
+    def flag(col: str, mask: pd.Series, reason: Any) -> None:
+        if bool(mask.any()):
+            problems.append((col, mask.to_numpy(dtype=bool), reason))
+
+    txn_id = _str(df, "txn_id")
+    flag("txn_id", txn_id == "", "empty txn_id")
+    dup = txn_id.duplicated(keep="first") & (txn_id != "")
+    if bool(dup.any()):
+        first_line = pd.Series(lines, index=df.index).groupby(txn_id).transform("first")
+        flag("txn_id", dup, [f"duplicate txn_id (first at {line_label} {v})" for v in first_line])
+    ts, bad_ts, no_tz = _parse_ts(df["ts"])
+    flag("ts", no_tz, "timestamp has no time zone (ISO 8601 with offset or Z required)")
+    flag("ts", bad_ts, "not an ISO 8601 timestamp")
+    account = _str(df, "account_id")
+    customer = _str(df, "customer_id")
+    flag("account_id", account == "", "empty account_id")
+    flag("customer_id", customer == "", "empty customer_id")
+    ctype = _str(df, "customer_type").str.lower()
+    flag("customer_type", ~ctype.isin(CUSTOMER_TYPES), "customer_type must be individual or entity")
+    direction = _str(df, "direction").str.lower()
+    flag("direction", ~direction.isin(DIRECTIONS), "direction must be in or out")
+    channel = _str(df, "channel").str.lower()
+    flag("channel", ~channel.isin(CHANNELS), "channel must be cash, transfer, card or other")
+    if pd.api.types.is_numeric_dtype(df["amount"].dtype):
+        amount = df["amount"].astype(np.float64)
+    else:
+        amount = pd.to_numeric(_str(df, "amount").str.replace(",", "", regex=False), errors="coerce").astype(
+            np.float64)
+    finite = np.isfinite(amount.to_numpy(dtype=np.float64, na_value=np.nan))
+    flag("amount", pd.Series(~finite, index=df.index), "amount is not a finite number")
+    flag("amount", pd.Series(finite & (amount.to_numpy(na_value=np.nan) <= 0), index=df.index),
+         "amount must be positive")
+    currency = _str(df, "currency").str.upper()
+    unknown = ~currency.isin(fx.currencies)
+    flag("currency", unknown, [f"unknown currency '{c}'" for c in currency])
+    cp_country = _str(df, "counterparty_country").str.upper()
+    flag("counterparty_country", (cp_country != "") & ~cp_country.str.match(_COUNTRY),
+         "counterparty_country must be ISO 3166 alpha-2")
+    derived_cb = (cp_country != "") & (cp_country != DOMESTIC_COUNTRY)
+    if "cross_border" in df and df["cross_border"].dtype == bool:
+        cross_border = df["cross_border"]
+    else:
+        cb_text = _str(df, "cross_border").str.lower()
+        flag("cross_border", ~cb_text.isin(_TRUE | _FALSE | {""}), "cross_border must be true or false")
+        cross_border = cb_text.isin(_TRUE) | ((cb_text == "") & derived_cb)
+
+    bad = np.zeros(n, dtype=bool)
+    for _, mask, _ in problems:
+        bad |= mask
+    quarantined: list[dict[str, Any]] = []
+    if bad.any():
+        raw_cols = list(df.columns)
+        raw_values = df.astype(object).where(df.notna(), None).to_numpy()
+        for i in np.flatnonzero(bad):
+            cols, reasons = [], []
+            for col, mask, reason in problems:
+                if mask[i]:
+                    cols.append(col)
+                    reasons.append(reason if isinstance(reason, str) else reason[i])
+            quarantined.append({
+                "source": source, "line": int(lines[i]), "column": cols[0],
+                "reason": "; ".join(f"{c}: {r}" for c, r in zip(cols, reasons, strict=True)),
+                "raw": {c: (None if v is None else str(v)) for c, v in zip(raw_cols, raw_values[i], strict=True)},
+            })
+    ok = ~bad
+    accepted = _enrich(df[ok], ts[ok], txn_id[ok], account[ok], customer[ok], ctype[ok], direction[ok],
+                       amount[ok], currency[ok], channel[ok], cp_country[ok], cross_border[ok], fx=fx, tz=tz)
+    return Batch(accepted, quarantined)
+
+
+def _enrich(df: pd.DataFrame, ts: pd.Series, txn_id: pd.Series, account: pd.Series, customer: pd.Series,
+            ctype: pd.Series, direction: pd.Series, amount: pd.Series, currency: pd.Series,
+            channel: pd.Series, cp_country: pd.Series, cross_border: pd.Series, *, fx: FxTable,
+            tz: str) -> pa.Table:
+    local = ts.dt.tz_convert(tz).dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+    utc_naive = ts.dt.tz_localize(None).to_numpy()
+    cny, usd = fx.convert(amount, currency, pd.Series(local))
+    extras = [c for c in df.columns if c not in CANONICAL_COLUMNS]
+    if extras:
+        attrs = [json.dumps(r, ensure_ascii=False, default=str) for r in df[extras].to_dict("records")]
+    else:
+        attrs = [None] * len(df)
+
+    def opt(col: str, values: pd.Series | None = None) -> list[str | None]:
+        s = values if values is not None else _str(df, col)
+        return s.where(s != "", None).tolist()
+
+    arrays = {
+        "txn_id": txn_id.tolist(),
+        "ts": pa.array(utc_naive.astype("datetime64[us]"), type=pa.timestamp("us")).cast(
+            pa.timestamp("us", tz="UTC")),
+        "account_id": account.tolist(),
+        "customer_id": customer.tolist(),
+        "customer_type": ctype.tolist(),
+        "direction": direction.tolist(),
+        "amount": amount.to_numpy(dtype=np.float64),
+        "currency": currency.tolist(),
+        "channel": channel.tolist(),
+        "counterparty_account_id": opt("counterparty_account_id"),
+        "counterparty_bank": opt("counterparty_bank"),
+        "counterparty_country": opt("counterparty_country", cp_country),
+        "cross_border": cross_border.to_numpy(dtype=bool),
+        "local_date": pa.array(local, type=pa.date32()),
+        "epoch_s": utc_naive.astype("datetime64[s]").astype(np.int64),
+        "amount_cny": np.round(cny, 6),
+        "amount_usd": np.round(usd, 6),
+        "attributes": attrs,
+    }
+    return pa.Table.from_pydict(arrays, schema=STORED_SCHEMA)

@@ -1,0 +1,102 @@
+"""Rule specifications: YAML scenario declarations (id, version, parameters, severity, explanations)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SEVERITIES = {"low": 0.4, "medium": 0.6, "high": 0.8}
+KINDS = {"daily", "account", "transaction"}
+
+
+class RuleError(ValueError):
+    """A scenario file is invalid."""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str
+    version: int
+    kind: str
+    implementation: str
+    severity: str
+    enabled: bool = True
+    params: dict[str, Any] = field(default_factory=dict)
+    explanation: dict[str, str] = field(default_factory=dict)
+    title: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_score(self) -> float:
+        return SEVERITIES[self.severity]
+
+    def fingerprint(self) -> str:
+        """Stable hash of everything that changes what the rule produces."""
+        payload = json.dumps([self.id, self.version, self.implementation, self.params], sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def as_manifest(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "kind": self.kind, "severity": self.severity,
+                "implementation": self.implementation, "params": self.params, "fingerprint": self.fingerprint()}
+
+
+def _parse(doc: dict[str, Any], origin: str) -> list[RuleSpec]:
+    rules = doc.get("rules")
+    if not isinstance(rules, list):
+        raise RuleError(f"{origin}: top-level 'rules' list is missing")
+    out: list[RuleSpec] = []
+    for i, item in enumerate(rules):
+        where = f"{origin}: rules[{i}]"
+        for key in ("id", "version", "kind", "implementation", "severity", "explanation"):
+            if key not in item:
+                raise RuleError(f"{where}: missing '{key}'")
+        if item["kind"] not in KINDS:
+            raise RuleError(f"{where}: kind must be one of {sorted(KINDS)}")
+        if item["severity"] not in SEVERITIES:
+            raise RuleError(f"{where}: severity must be one of {sorted(SEVERITIES)}")
+        expl = item["explanation"]
+        if not {"en", "zh-hans"} <= set(expl):
+            raise RuleError(f"{where}: explanation needs 'en' and 'zh-hans'")
+        out.append(RuleSpec(id=str(item["id"]), version=int(item["version"]), kind=item["kind"],
+                            implementation=str(item["implementation"]), severity=item["severity"],
+                            enabled=bool(item.get("enabled", True)), params=dict(item.get("params") or {}),
+                            explanation=dict(expl), title=dict(item.get("title") or {})))
+    ids = [r.id for r in out]
+    if len(set(ids)) != len(ids):
+        raise RuleError(f"{origin}: duplicate rule ids")
+    return out
+
+
+def load_rules(path: str | Path | None = None, *, overrides: dict[str, dict[str, Any]] | None = None
+               ) -> list[RuleSpec]:
+    """Load the built-in scenarios (or ``path``), then apply per-rule overrides (``enabled``, ``params``)."""
+    if path is None:
+        text = resources.files("finassure.engine.rules").joinpath("scenarios.yaml").read_text("utf-8")
+        origin = "scenarios.yaml"
+    else:
+        text, origin = Path(path).read_text("utf-8"), str(path)
+    rules = _parse(yaml.safe_load(text) or {}, origin)
+    for rid, change in (overrides or {}).items():
+        idx = next((i for i, r in enumerate(rules) if r.id == rid), None)
+        if idx is None:
+            raise RuleError(f"override for unknown rule {rid!r}")
+        r = rules[idx]
+        rules[idx] = replace(r, enabled=change.get("enabled", r.enabled),
+                             params={**r.params, **change.get("params", {})})
+    return rules
+
+
+def select(rules: list[RuleSpec], ids: list[str] | None) -> list[RuleSpec]:
+    """Enabled rules, or exactly the named ones (named rules run even when disabled by default)."""
+    if not ids:
+        return [r for r in rules if r.enabled]
+    known = {r.id: r for r in rules}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise RuleError(f"unknown rule id(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    return [known[i] for i in ids]

@@ -1,0 +1,212 @@
+"""Batch runs: every selected rule on a backend → deduplicated alerts (JSON lines + Parquet) and a manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from finassure.engine.backends import Backend, get_backend
+from finassure.engine.ingest import load_input
+from finassure.engine.rules import DIALECTS, RuleSpec, compile_sql, load_rules, select
+from finassure.engine.schema import DEFAULT_TIMEZONE
+
+ALERT_FIELDS = ("alert_id", "rule_id", "rule_version", "customer_id", "account_id", "date", "direction",
+                "currency", "value", "threshold", "txn_count", "txn_ids", "score", "severity",
+                "model_score", "explanation", "explanation_zh", "top_features")
+_DIR_EN = {"in": "receipts", "out": "payments", None: "activity"}
+_DIR_ZH = {"in": "收入", "out": "支出", None: "交易"}
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    out: Path
+    alerts: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, or of a folder's Parquet files (names and contents) for a store."""
+    h = hashlib.sha256()
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    for f in files:
+        h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
+        with f.open("rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    writer(tmp)
+    os.replace(tmp, path)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:,.2f}" if isinstance(v, float) else str(v)
+
+
+def normalise(rule: RuleSpec, raw: pd.DataFrame) -> pd.DataFrame:
+    """Backend rows → alert rows: plain Python types, sorted evidence, ids, score and explanations."""
+    rows = []
+    for rec in raw.to_dict("records"):
+        d = rec.get("date")
+        d = None if d is None or (isinstance(d, float) and np.isnan(d)) or d is pd.NaT else d
+        if isinstance(d, datetime | pd.Timestamp):
+            d = d.date()
+        day = d.isoformat() if isinstance(d, date) else None
+        ids = rec.get("txn_ids")
+        ids = sorted(str(x) for x in ids) if ids is not None else []
+        value = None if pd.isna(rec.get("value")) else round(float(rec["value"]), 2)
+        threshold = None if pd.isna(rec.get("threshold")) else round(float(rec["threshold"]), 2)
+        direction = rec.get("direction") if isinstance(rec.get("direction"), str) else None
+        currency = rec.get("currency") if isinstance(rec.get("currency"), str) else None
+        key = "|".join(str(x) for x in (rule.id, rec["customer_id"], rec["account_id"], day, direction, currency))
+        ratio = (value / threshold) if value and threshold else 1.0
+        score = rule.base_score + (1 - rule.base_score) * min(max(1 - 1 / ratio, 0.0), 1.0) if ratio >= 1 \
+            else rule.base_score
+        fields = {**rule.params, "customer_id": rec["customer_id"], "account_id": rec["account_id"],
+                  "date": day, "direction_en": _DIR_EN.get(direction, direction),
+                  "direction_zh": _DIR_ZH.get(direction, direction), "value": _fmt(value),
+                  "threshold": _fmt(threshold), "currency": currency or "", "txn_count": int(rec["txn_count"])}
+        rows.append({
+            "alert_id": hashlib.sha256(key.encode()).hexdigest()[:20], "rule_id": rule.id,
+            "rule_version": rule.version, "customer_id": str(rec["customer_id"]),
+            "account_id": str(rec["account_id"]), "date": day, "direction": direction, "currency": currency,
+            "value": value, "threshold": threshold, "txn_count": int(rec["txn_count"]), "txn_ids": ids,
+            "score": round(min(score, 0.99), 4), "severity": rule.severity, "model_score": None,
+            "explanation": rule.explanation["en"].format_map(_Missing(fields)),
+            "explanation_zh": rule.explanation["zh-hans"].format_map(_Missing(fields)), "top_features": [],
+        })
+    return pd.DataFrame(rows, columns=list(ALERT_FIELDS))
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def execute_rules(backend: Backend, rules: list[RuleSpec], parts: Path | None = None, tag: str = "",
+                  progress: Progress | None = None) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Run each rule's compiled SQL on ``backend``; with ``parts``, finished rules are kept and skipped on rerun."""
+    frames, stats = [], {}
+    for rule in rules:
+        part = parts / f"{rule.id}-{rule.fingerprint()}-{tag}.parquet" if parts else None
+        t0 = time.perf_counter()
+        if part is not None and part.exists():
+            df = pd.read_parquet(part)
+            df["txn_ids"] = df["txn_ids"].map(list)
+            df["top_features"] = df["top_features"].map(list)
+            reused = True
+        else:
+            df = normalise(rule, backend.query(compile_sql(rule, backend.dialect)))
+            if part is not None:
+                _atomic_write(part, lambda p, df=df: df.to_parquet(p, index=False))
+            reused = False
+        stats[rule.id] = {"alerts": len(df), "seconds": round(time.perf_counter() - t0, 3), "reused": reused}
+        frames.append(df)
+        if progress:
+            progress(rule.id)
+    frames = [f for f in frames if len(f)]
+    alerts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(ALERT_FIELDS))
+    return dedupe(alerts), stats
+
+
+def dedupe(alerts: pd.DataFrame) -> pd.DataFrame:
+    """One alert per alert_id, in a stable order."""
+    alerts = alerts.drop_duplicates(subset="alert_id", keep="first")
+    return alerts.sort_values(["rule_id", "customer_id", "account_id", "date", "direction", "currency"],
+                              na_position="first", kind="stable").reset_index(drop=True)
+
+
+def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rule_ids: list[str] | None = None,
+        rules_file: str | Path | None = None, model: str | Path | None = None, tz: str = DEFAULT_TIMEZONE,
+        spark_master: str | None = None, spark_session: Any = None, progress: Progress | None = None,
+        ) -> RunResult:
+    """Run the rule set (and the model, when given) over ``input_path`` into ``out``."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    out = Path(out)
+    (out / "_parts").mkdir(parents=True, exist_ok=True)
+    src = Path(input_path)
+    digest = file_digest(src)
+    rules = select(load_rules(rules_file), rule_ids)
+    table, report = load_input(src, tz=tz)
+    timings: dict[str, float] = {"load": round(time.perf_counter() - t0, 3)}
+    if report.quarantine:
+        with (out / "quarantine.jsonl").open("w", encoding="utf-8") as fh:
+            for row in report.quarantine:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    t1 = time.perf_counter()
+    be = get_backend(backend, master=spark_master, session=spark_session)
+    try:
+        be.load(table)
+        alerts, stats = execute_rules(be, rules, out / "_parts", digest[:16], progress)
+    finally:
+        be.close()
+    timings["rules"] = round(time.perf_counter() - t1, 3)
+    model_info: dict[str, Any] | None = None
+    if model is not None:
+        from finassure.engine.models import score_run
+
+        t2 = time.perf_counter()
+        alerts, model_info = score_run(table, alerts, model)
+        timings["model"] = round(time.perf_counter() - t2, 3)
+    alerts = dedupe(alerts)
+    _write_alerts(out, alerts)
+    timings["total"] = round(time.perf_counter() - t0, 3)
+    manifest = {
+        "engine": "finassure.engine", "started": started.isoformat(), "backend": backend,
+        "input": {"path": str(src), "sha256": digest, **report.as_dict()},
+        "timezone": tz,
+        "rules": [{**r.as_manifest(), **stats[r.id],
+                   "sql": {d: compile_sql(r, d) for d in DIALECTS}} for r in rules],
+        "model": model_info,
+        "counts": {"transactions": table.num_rows, "alerts": len(alerts),
+                   "by_rule": {k: int(v) for k, v in alerts["rule_id"].value_counts().sort_index().items()}},
+        "timings": timings,
+        "outputs": {"alerts_jsonl": "alerts.jsonl", "alerts_parquet": "alerts.parquet"},
+    }
+    _atomic_write(out / "manifest.json",
+                  lambda p: p.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"))
+    return RunResult(out, alerts, manifest)
+
+
+def _write_alerts(out: Path, alerts: pd.DataFrame) -> None:
+    records = alerts.to_dict("records")
+
+    def jsonl(p: Path) -> None:
+        with p.open("w", encoding="utf-8") as fh:
+            for rec in records:
+                fh.write(json.dumps(_plain(rec), ensure_ascii=False) + "\n")
+
+    _atomic_write(out / "alerts.jsonl", jsonl)
+    table = pa.Table.from_pylist([_plain(r) for r in records]) if records else pa.table(
+        {k: pa.array([], pa.string()) for k in ALERT_FIELDS})
+    _atomic_write(out / "alerts.parquet", lambda p: pq.write_table(table, p))
+
+
+def _plain(rec: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in rec.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        elif isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isinstance(v, float) and np.isnan(v):
+            v = None
+        out[k] = v
+    return out

@@ -1,0 +1,1 @@
+"""Tests of the transaction risk monitoring engine."""

@@ -1,0 +1,171 @@
+"""Ingest: validation with quarantine, reconciled counts, idempotent store, local business date, FX."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from finassure.engine.fx import FxError, load_fx
+from finassure.engine.ingest import InputError, TransactionStore, ingest, load_input, read_validated
+from finassure.engine.schema import CANONICAL_COLUMNS
+from tests.engine.conftest import large_value_rows, row, write_csv
+
+
+def test_valid_file_is_stored_and_reingest_adds_nothing(lv_csv: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = ingest(lv_csv, store)
+    assert (first.read, first.accepted, first.new, first.quarantined) == (14, 14, 14, 0)
+    assert first.reconciles()
+    again = ingest(lv_csv, store)
+    assert (again.read, again.new, again.already_stored) == (14, 0, 14)
+    assert again.reconciles()
+    table = TransactionStore(store).read()
+    assert table.num_rows == 14
+    assert sorted(p.name for p in store.iterdir() if p.name.startswith("date=")) == [
+        "date=2026-03-02", "date=2026-03-03"]
+
+
+def test_local_business_date_not_utc_date(lv_csv: Path) -> None:
+    table, _ = load_input(lv_csv)
+    by_id = {r["txn_id"]: r for r in table.to_pylist()}
+    assert by_id["c1"]["local_date"] == dt.date(2026, 3, 3)  # 16:30Z is 00:30 in Asia/Shanghai
+    assert by_id["c6"]["local_date"] == dt.date(2026, 3, 3)  # 20:00-05:00 is 09:00 next day local
+    assert by_id["c3"]["local_date"] == dt.date(2026, 3, 2)
+    table_utc, _ = load_input(lv_csv, tz="UTC")
+    assert {r["txn_id"]: r for r in table_utc.to_pylist()}["c1"]["local_date"] == dt.date(2026, 3, 2)
+
+
+def test_fx_equivalents_and_cross_border_derivation(lv_csv: Path) -> None:
+    table, _ = load_input(lv_csv)
+    by_id = {r["txn_id"]: r for r in table.to_pylist()}
+    assert by_id["c1"]["amount_cny"] == 30000 and by_id["c1"]["amount_usd"] == pytest.approx(30000 / 7.10)
+    assert by_id["i4"]["amount_usd"] == pytest.approx(10000 * 8.20 / 7.10)
+    assert by_id["i2"]["cross_border"] is True and by_id["i1"]["cross_border"] is False
+    assert by_id["i5"]["cross_border"] is True  # explicit flag with empty country
+    assert by_id["c1"]["counterparty_account_id"] is None
+
+
+def test_bad_rows_are_quarantined_with_line_column_and_reason(tmp_path: Path) -> None:
+    rows = [
+        row("ok1", "2026-03-02T10:00:00+08:00", "C1", 100),
+        row("neg", "2026-03-02T10:00:00+08:00", "C1", -5),
+        row("zero", "2026-03-02T10:00:00+08:00", "C1", 0),
+        row("nan", "2026-03-02T10:00:00+08:00", "C1", "NaN"),
+        row("text", "2026-03-02T10:00:00+08:00", "C1", "abc"),
+        row("naive", "2026-03-02T10:00:00", "C1", 100),
+        row("baddate", "yesterday", "C1", 100),
+        row("ccy", "2026-03-02T10:00:00+08:00", "C1", 100, currency="XYZ"),
+        row("chan", "2026-03-02T10:00:00+08:00", "C1", 100, channel="atm"),
+        row("ok1", "2026-03-02T11:00:00+08:00", "C1", 100),
+        row("ctry", "2026-03-02T10:00:00+08:00", "C1", 100, channel="transfer", country="China"),
+    ]
+    path = write_csv(tmp_path / "bad.csv", rows)
+    with path.open("a") as fh:
+        fh.write("short,row\n\n")
+    report = ingest(path, tmp_path / "store")
+    assert report.read == 13 and report.accepted == 1 and report.quarantined == 12
+    assert report.reconciles()
+    got = {(q["line"], q["column"]): q["reason"] for q in report.quarantine}
+    assert "amount must be positive" in got[(3, "amount")]
+    assert "amount must be positive" in got[(4, "amount")]
+    assert "not a finite number" in got[(5, "amount")]
+    assert "not a finite number" in got[(6, "amount")]
+    assert "no time zone" in got[(7, "ts")]
+    assert "not an ISO 8601" in got[(8, "ts")]
+    assert "unknown currency 'XYZ'" in got[(9, "currency")]
+    assert "channel must be" in got[(10, "channel")]
+    assert "duplicate txn_id (first at line 2)" in got[(11, "txn_id")]
+    assert "ISO 3166" in got[(12, "counterparty_country")]
+    assert "2 fields" in got[(13, None)] and got[(14, None)] == "empty line"
+    saved = [json.loads(x) for x in Path(report.quarantine_file).read_text().splitlines()]
+    assert len(saved) == 12 and {s["line"]: s for s in saved}[3]["raw"]["txn_id"] == "neg"
+
+
+def test_missing_or_renamed_column_is_a_clear_error(tmp_path: Path) -> None:
+    cols = tuple("Amount" if c == "amount" else c for c in CANONICAL_COLUMNS)
+    rows = [{**r, "Amount": r["amount"]} for r in large_value_rows()]
+    path = write_csv(tmp_path / "renamed.csv", rows, cols)
+    with pytest.raises(InputError) as err:
+        ingest(path, tmp_path / "store")
+    msg = str(err.value)
+    assert "renamed.csv" in msg and "line 1" in msg and "amount" in msg and "'Amount'" in msg
+
+
+def test_empty_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(InputError, match=r"empty\.csv: line 1: empty file"):
+        ingest(path, tmp_path / "store")
+
+
+def test_header_only_file_reads_zero(tmp_path: Path) -> None:
+    report = ingest(write_csv(tmp_path / "h.csv", []), tmp_path / "store")
+    assert (report.read, report.accepted, report.quarantined) == (0, 0, 0)
+
+
+def test_streaming_in_chunks_keeps_line_numbers_and_cross_chunk_duplicates(tmp_path: Path, monkeypatch) -> None:
+    import finassure.engine.ingest.readers as readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 4)
+    rows = [row(f"t{i}", "2026-03-02T10:00:00+08:00", "C1", 10 + i) for i in range(10)]
+    rows.append(row("t2", "2026-03-02T10:00:00+08:00", "C1", 1))  # duplicate of line 4, in a later chunk
+    rows.append(row("t99", "2026-03-02T10:00:00+08:00", "C1", -1))
+    path = write_csv(tmp_path / "big.csv", rows)
+    chunks = list(read_validated(path))
+    assert len(chunks) >= 3
+    report = ingest(path, tmp_path / "store")
+    assert (report.read, report.accepted, report.quarantined) == (12, 10, 2)
+    reasons = sorted(q["reason"] for q in report.quarantine)
+    assert any("duplicate txn_id 't2'" in r for r in reasons)
+    assert [q["line"] for q in report.quarantine if q["column"] == "amount"] == [13]
+
+
+def test_extra_columns_are_kept_as_attributes(tmp_path: Path) -> None:
+    cols = (*CANONICAL_COLUMNS, "branch")
+    path = write_csv(tmp_path / "x.csv", [{**large_value_rows()[0], "branch": "上海分行"}], cols)
+    table, _ = load_input(path)
+    assert json.loads(table.column("attributes")[0].as_py()) == {"branch": "上海分行"}
+
+
+def test_mapping_file_adapter(tmp_path: Path) -> None:
+    src = tmp_path / "bank.csv"
+    src.write_text("流水号,时间,账号,客户号,类型,方向,金额,币种,渠道\n"
+                   "9001,2026-03-02T10:00:00+08:00,6222,K1,个人,借,60000,CNY,现金\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "columns: {txn_id: 流水号, ts: 时间, account_id: 账号, customer_id: 客户号, customer_type: 类型,\n"
+        "          direction: 方向, amount: 金额, currency: 币种, channel: 渠道}\n"
+        "constants: {counterparty_account_id: '', counterparty_bank: '', counterparty_country: CN}\n"
+        "values: {customer_type: {个人: individual, 对公: entity}, direction: {借: out, 贷: in},\n"
+        "         channel: {现金: cash, 转账: transfer}}\n", encoding="utf-8")
+    report = ingest(src, tmp_path / "store", fmt="mapping", mapping=mapping)
+    assert report.accepted == 1
+    rec = TransactionStore(tmp_path / "store").read().to_pylist()[0]
+    assert (rec["direction"], rec["channel"], rec["customer_type"]) == ("out", "cash", "individual")
+
+
+def test_parquet_input_with_naive_timestamps_is_quarantined(tmp_path: Path) -> None:
+    import pandas as pd
+
+    df = pd.DataFrame(large_value_rows()[:3])
+    df["ts"] = pd.to_datetime(["2026-03-02 10:00", "2026-03-02 11:00", "2026-03-02 12:00"])
+    df["amount"] = df["amount"].astype(float)
+    path = tmp_path / "naive.parquet"
+    df.to_parquet(path)
+    report = ingest(path, tmp_path / "store")
+    assert report.quarantined == 3 and all(q["column"] == "ts" for q in report.quarantine)
+    assert [q["line"] for q in report.quarantine] == [1, 2, 3]
+
+
+def test_fx_file_errors_name_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "fx.csv"
+    bad.write_text("date,currency,cny_per_unit\n2026-01-01,CNY,1\n2026-01-01,USD,-7\n")
+    with pytest.raises(FxError, match="line 3, column cny_per_unit"):
+        load_fx(bad)
+    own = tmp_path / "own.csv"
+    own.write_text("date,currency,cny_per_unit\n2020-01-01,CNY,1\n2020-01-01,USD,7\n2026-03-01,USD,8\n")
+    fx = load_fx(own)
+    assert fx.cny_per_unit("USD", dt.date(2026, 2, 28)) == 7 and fx.cny_per_unit("USD", dt.date(2026, 3, 1)) == 8
