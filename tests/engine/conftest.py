@@ -70,8 +70,18 @@ def lv_csv(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
+    import logging
+
     from finassure.engine.backends.spark_backend import make_session
 
+    logging.getLogger("py4j").setLevel(logging.ERROR)
     session = make_session("local[2]", app="finassure-engine-tests")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def conformance_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hand-made large-value cases plus a small generated dataset that triggers every typology rule."""
+    folder = tmp_path_factory.mktemp("conformance")
+    return write_csv(folder / "conformance.csv", large_value_rows())
