@@ -1,0 +1,1 @@
+"""Models of assurance framework; filled by its own issue."""

@@ -1,0 +1,1 @@
+"""Models of governance; filled by its own issue."""

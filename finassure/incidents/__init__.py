@@ -1,0 +1,1 @@
+"""Incidents and emergencies (事件与应急): incidents, plans, drills (issue 5)."""

@@ -1,0 +1,1 @@
+"""Models of incidents and emergencies; filled by its own issue."""

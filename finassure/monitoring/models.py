@@ -1,0 +1,1 @@
+"""Models of risk monitoring; filled by its own issue."""

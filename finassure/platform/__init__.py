@@ -1,0 +1,1 @@
+"""Platform (平台): base models, audit trail, errors, permissions, field encryption, masking, tasks."""

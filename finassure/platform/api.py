@@ -1,0 +1,172 @@
+"""The REST API root (/api/v1/): bearer-token and session auth, the one error shape, pagination conventions.
+
+Conventions every endpoint follows:
+- lists are paginated with `?page=N&page_size=M` (M ≤ 200) and answer {items, count, page, page_size};
+- filters are plain query parameters named after the field (`?org_unit=3&active=true`);
+- every 4xx answers {"error": {"code", "message", "fields"?}}.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PaginationBase
+from ninja.security import APIKeyCookie, HttpBearer
+
+from finassure.platform import audit
+from finassure.platform.errors import ApplicationError, error_payload
+
+log = logging.getLogger(__name__)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class BearerToken(HttpBearer):
+    """Personal API token: acts as its user; a read-only token may only read."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from finassure.accounts import services as account_services
+
+        api_token = account_services.token_authenticate(token)
+        if api_token is None:
+            return None
+        if api_token.read_only and request.method not in SAFE_METHODS:
+            raise ApplicationErrorForbidden("This API token is read-only.")
+        request.user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.user
+
+
+class VerifiedSession(APIKeyCookie):
+    """The browser's session, only once the second factor is verified (CSRF checked on writes)."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        exempt = settings.DEMO_2FA_EXEMPT and getattr(user, "is_demo", False)
+        if not (user.is_verified() or exempt):
+            return None
+        return user
+
+
+class ApplicationErrorForbidden(ApplicationError):
+    status = 403
+    code = "forbidden"
+
+
+api = NinjaAPI(
+    title="finassure API",
+    version="1",
+    description="Service quality and safety assurance system. Authenticate with `Authorization: Bearer <token>`.",
+    auth=[BearerToken(), VerifiedSession()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _respond(request: HttpRequest, status: int, code: str, message: str,
+             fields: dict[str, list[str]] | None = None) -> HttpResponse:
+    return api.create_response(request, error_payload(code, message, fields), status=status)
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    if exc.status == 403:
+        _audit_denial(request, str(exc.message))
+    return api.create_response(request, exc.as_payload(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in {"body", "query", "path", "payload"}]
+        fields.setdefault(".".join(loc) or "request", []).append(str(err.get("msg", "invalid")))
+    return _respond(request, 422, "invalid", "The request has invalid or missing values.", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _respond(request, 401, "not_authenticated", "A valid bearer token (or a signed-in session) is required.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             413: "payload_too_large", 429: "throttled"}
+    message = str(exc.message) if exc.status_code != 400 else "The request body is not valid JSON."
+    return _respond(request, exc.status_code, codes.get(exc.status_code, "error"), message)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _respond(request, 404, "not_found", "No such object, or it is outside your responsibility.")
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    _audit_denial(request, str(exc))
+    return _respond(request, 403, "forbidden", "You do not have permission to do this here.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _respond(request, 413, "payload_too_large", "The request body is larger than this server accepts.")
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return _respond(request, 400, "bad_request", "The request could not be accepted.")
+
+
+def _audit_denial(request: HttpRequest, message: str) -> None:
+    audit.record(action="access.denied", actor=getattr(request, "user", None), outcome="denied",
+                 detail={"path": request.path, "method": request.method, "message": message[:200]})
+
+
+class PageNumber(PaginationBase):
+    """`?page=&page_size=` pagination answering {items, count, page, page_size}."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=200)
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        page_size: int
+
+    items_attribute = "items"
+
+    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+        start = (pagination.page - 1) * pagination.page_size
+        return {
+            "items": list(queryset[start:start + pagination.page_size]),
+            "count": queryset.count() if hasattr(queryset, "count") else len(queryset),
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+        }
+
+
+def register_routers() -> None:
+    """Mount every app's router (kept here so a reader sees the whole API surface in one place)."""
+    from finassure.accounts.api import router as accounts_router
+    from finassure.platform.api_audit import router as audit_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/audit/", audit_router)
+
+
+register_routers()

@@ -1,0 +1,45 @@
+"""`finassure demo`: migrate, seed 示例银行 (idempotent), print the URL and demo users, and serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from finassure.platform import context, demo
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo institution and serve it on 127.0.0.1:8000 (SQLite by default)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="seed and exit")
+
+    def handle(self, *args: Any, host: str, port: int, no_serve: bool, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("the demo refuses to run with FINASSURE_ENV=production")
+        self.stdout.write("migrating the database …")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("seeding 示例银行 …")
+        with context.acting(context.RequestContext(channel="cli")):
+            ctx = demo.run_all()
+        self._print_credentials(ctx, host, port)
+        if not no_serve:
+            # Demo users may skip 2FA in this process only; production refuses the setting outright.
+            settings.DEMO_2FA_EXEMPT = True
+            call_command("serve", host=host, port=port)
+
+    def _print_credentials(self, ctx: dict[str, Any], host: str, port: int) -> None:
+        from finassure.accounts.demo import DEMO_PASSWORD
+        from finassure.accounts.selectors import roles_of
+
+        self.stdout.write(self.style.SUCCESS(f"\nfinassure demo: http://{host}:{port}/"))
+        self.stdout.write(f"database: {settings.DATABASES['default']['NAME']}")
+        self.stdout.write(f"password for every demo user: {DEMO_PASSWORD}  (2FA is waived for demo users)\n")
+        for username, user in ctx.get("users", {}).items():
+            roles = ", ".join(sorted(roles_of(user)))
+            self.stdout.write(f"  {username:<12} {user.display_name:<6} {roles}")

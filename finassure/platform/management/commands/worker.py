@@ -1,0 +1,44 @@
+"""`finassure worker`: run queued background tasks and enqueue the periodic schedules when they fall due."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from finassure.platform import scheduling
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (django-tasks database backend) and periodic schedules."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between schedule checks")
+        parser.add_argument("--once", action="store_true", help="enqueue due schedules, run queued tasks, exit")
+
+    def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:
+        names = [s.name for s in scheduling.schedules()]
+        self.stdout.write(f"periodic schedules: {', '.join(names) or '(none)'}")
+        if once:
+            scheduling.enqueue_due()
+            call_command("db_worker", batch=True, verbosity=options.get("verbosity", 1))
+            return
+        stop = threading.Event()
+        thread = threading.Thread(target=self._schedule_loop, args=(stop, interval), daemon=True)
+        thread.start()
+        try:
+            call_command("db_worker", verbosity=options.get("verbosity", 1))
+        finally:
+            stop.set()
+
+    @staticmethod
+    def _schedule_loop(stop: threading.Event, interval: float) -> None:
+        while not stop.is_set():
+            try:
+                scheduling.enqueue_due()
+            finally:
+                close_old_connections()
+            stop.wait(interval)

@@ -1,0 +1,80 @@
+"""Helpers every page view uses: permission gate, service errors onto forms, pagination, Excel export."""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+
+from finassure.platform.errors import ApplicationError, PermissionDenied
+
+PAGE_SIZE = 50
+
+
+def staff_view(perm: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Require a signed-in user holding `perm` somewhere; the selectors narrow it to their units."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            from finassure.accounts import selectors as access
+
+            if not access.has_perm(request.user, perm):
+                raise PermissionDenied("You do not have permission to open this page.", extra={"permission": perm})
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def apply_error(form: Form, error: ApplicationError) -> None:
+    """Put a service's validation error onto the form, field by field."""
+    if error.fields:
+        for name, messages in error.fields.items():
+            for message in messages:
+                form.add_error(name if name in form.fields else None, message)
+    else:
+        form.add_error(None, str(error.message))
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    """Stream a one-sheet Excel workbook (write-only mode keeps memory flat for long lists)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append([str(h) for h in headers])
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _cell(value: Any) -> Any:
+    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+        from django.utils import timezone
+
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return value

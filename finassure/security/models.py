@@ -1,0 +1,1 @@
+"""Models of information security; filled by its own issue."""

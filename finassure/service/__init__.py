@@ -1,0 +1,1 @@
+"""Customer service (客户服务): complaints, portal, surveys, compensation (issue 4)."""

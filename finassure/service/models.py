@@ -1,0 +1,1 @@
+"""Models of customer service; filled by its own issue."""

@@ -1,0 +1,1 @@
+"""Training (培训): courses, plans, exams, risk awareness (issue 7)."""

@@ -1,0 +1,10 @@
+"""App configuration for training."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrainingConfig(AppConfig):
+    name = "finassure.training"
+    label = "training"
+    verbose_name = _("Training")

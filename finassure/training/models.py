@@ -1,0 +1,1 @@
+"""Models of training; filled by its own issue."""

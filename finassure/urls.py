@@ -1,0 +1,21 @@
+"""Root URLs: the shell, each app's pages, the API, health and metrics."""
+
+from django.urls import include, path
+
+from finassure.platform import views as platform_views
+from finassure.platform.api import api
+
+urlpatterns = [
+    path("", include("finassure.platform.urls")),
+    path("accounts/", include("finassure.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", platform_views.healthz, name="healthz"),
+    path("readyz", platform_views.readyz, name="readyz"),
+    path("metrics", platform_views.metrics, name="metrics"),
+]
+
+handler400 = "finassure.platform.views.bad_request"
+handler403 = "finassure.platform.views.forbidden"
+handler404 = "finassure.platform.views.not_found"
+handler500 = "finassure.platform.views.server_error"
