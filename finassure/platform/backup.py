@@ -24,6 +24,7 @@ import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+from psycopg.conninfo import make_conninfo
 
 MANIFEST_SUFFIX = ".manifest.json"
 MANIFEST_FORMAT = 1
@@ -156,10 +157,10 @@ def _pg_backup(connection: BaseDatabaseWrapper, target: Path) -> dict[str, int]:
     params = libpq_params(connection.settings_dict)
     pg_dump = find_pg_binary("pg_dump")
     # Count rows in the very snapshot pg_dump copies, so the manifest matches the file even under writes.
-    with psycopg.connect(**params, autocommit=False) as snapshot_conn, snapshot_conn.cursor() as cursor:
+    conninfo = make_conninfo("", **params)
+    with psycopg.connect(conninfo, autocommit=False) as snapshot_conn, snapshot_conn.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SELECT pg_export_snapshot()")
-        (snapshot,) = cursor.fetchone()
+        snapshot = cursor.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
         counts = row_counts(cursor, "postgresql")
         _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}"], params, "pg_dump")
     return counts

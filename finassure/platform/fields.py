@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import FieldError
@@ -49,7 +50,7 @@ class EncryptedTextField(models.TextField):
         if not self.pinned_context:
             self.context = f"{cls._meta.label}.{name}"
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         if self.pii_class != "C2":
             kwargs["pii_class"] = self.pii_class
