@@ -1,6 +1,5 @@
 """API of organisation and access: me, org units, users, role assignments, personal tokens."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any
@@ -122,6 +121,7 @@ def list_users(request: HttpRequest, q: str = "", org_unit: int | None = None, r
 
 @router.post("/users", response={201: UserCreatedOut})
 def create_user(request: HttpRequest, payload: UserIn) -> Any:
+    selectors.require(request.user, Perm.USER_MANAGE)
     unit = selectors.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=Perm.USER_MANAGE)
     user, temporary = services.user_create(actor=request.user, username=payload.username,
                                            display_name=payload.display_name, email=payload.email, org_unit=unit)

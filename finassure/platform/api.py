@@ -6,7 +6,6 @@ Conventions every endpoint follows:
 - every 4xx answers {"error": {"code", "message", "fields"?}}.
 """
 
-from __future__ import annotations
 
 import logging
 from typing import Any

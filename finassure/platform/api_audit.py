@@ -1,6 +1,5 @@
 """API for the audit trail: audit administrators read it, scoped to their units."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any

@@ -17,6 +17,8 @@ class DuckDBBackend:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute("SET TimeZone = 'UTC'")
+        # ibis 12 emits ``x -> …`` lambdas (array functions), which DuckDB 2.0 rejects unless re-enabled
+        self.con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
 
     def load(self, table: pa.Table) -> None:
         self._table = table  # keep the Arrow buffers alive while registered

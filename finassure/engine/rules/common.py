@@ -41,3 +41,31 @@ def standard(t: ir.Table, **cols: ir.Value) -> ir.Table:
             value = t[name] if name in t.columns else ibis.null(dtype)
         exprs[name] = value.cast(dtype)
     return t.select(**exprs)
+
+
+def edges(t: ir.Table) -> ir.Table:
+    """Money-flow edges ``src → dst`` from transaction legs.
+
+    Out legs give ``account → counterparty``; in legs give ``counterparty → account`` only when the
+    counterparty is not itself an account in the data (otherwise its out leg already holds the edge).
+    """
+    legs = t.filter(t.counterparty_account_id.notnull())
+    out = legs.filter(legs.direction == "out").select(
+        src=legs.account_id, dst=legs.counterparty_account_id, epoch_s=legs.epoch_s,
+        amount_cny=legs.amount_cny, txn_id=legs.txn_id, local_date=legs.local_date)
+    own = t.select(acct=t.account_id).distinct()
+    inn = legs.filter(legs.direction == "in")
+    inn = inn.anti_join(own, inn.counterparty_account_id == own.acct)
+    inn = inn.select(src=inn.counterparty_account_id, dst=inn.account_id, epoch_s=inn.epoch_s,
+                     amount_cny=inn.amount_cny, txn_id=inn.txn_id, local_date=inn.local_date)
+    return out.union(inn)
+
+
+def customers(t: ir.Table) -> ir.Table:
+    """One customer id per account (the smallest, should an account appear under two)."""
+    return t.group_by(t.account_id).aggregate(cust=t.customer_id.min())
+
+
+def bucket(epoch_s: ir.IntegerValue, days: int) -> ir.IntegerValue:
+    """Index of the ``days``-long window holding ``epoch_s`` (windows start at the Unix epoch)."""
+    return (epoch_s // (86400 * int(days))).cast("int64")

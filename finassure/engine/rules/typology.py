@@ -1,10 +1,147 @@
-"""Suspicious-typology scenarios as ibis expressions (filled in by the typology rules)."""
+"""Suspicious-flow typologies as ibis expressions: structuring, pass-through, fan-in/out, scatter/gather, cycles."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
-IMPLEMENTATIONS: dict[str, Any] = {}
-__all__ = ["IMPLEMENTATIONS", "ir"]
+from finassure.engine.rules import behaviour
+from finassure.engine.rules.common import bucket, cents, customers, edges, standard
+
+
+def structuring(t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """Cash just below the large-value line: several near-threshold amounts, or a day total just below it."""
+    limit, low = float(p["cny_threshold"]), float(p["cny_threshold"]) * float(p["band"])
+    f = t.filter(t.channel.isin(list(p["channels"])))
+    f = f.mutate(near=((f.amount_cny >= low) & (f.amount_cny < limit)).cast("int64"))
+    g = f.group_by(["customer_id", "local_date", "direction"]).aggregate(
+        total=cents(f.amount_cny).sum(), n_near=f.near.sum(), txn_count=f.count(),
+        txn_ids=f.txn_id.collect(), account_id=f.account_id.min())
+    lim = int(round(limit * 100))
+    g = g.filter(((g.n_near >= int(p["min_near"])) & (g.total < lim * int(p["max_multiple"])))
+                 | ((g.total >= int(round(low * 100))) & (g.total < lim) & (g.txn_count >= 2)))
+    return standard(g, date=g.local_date, currency=ibis.literal("CNY"), value=g.total / 100.0,
+                    threshold=ibis.literal(limit))
+
+
+def pass_through(t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """Money in, then a similar amount out of the same account within ``hours``."""
+    big = t.filter(t.amount_cny >= float(p["min_amount"]))
+    i = big.filter(big.direction == "in").select(acct=big.account_id, cust=big.customer_id, t_in=big.epoch_s,
+                                                  a_in=big.amount_cny, id_in=big.txn_id)
+    o = big.filter(big.direction == "out").select(acct_o=big.account_id, t_out=big.epoch_s, a_out=big.amount_cny,
+                                                   id_out=big.txn_id)
+    j = i.join(o, [i.acct == o.acct_o, o.t_out >= i.t_in, o.t_out <= i.t_in + int(p["hours"]) * 3600,
+                   o.a_out >= i.a_in * (1 - float(p["tolerance"])), o.a_out <= i.a_in * 1.0001])
+    g = j.group_by(["acct", "cust"]).aggregate(
+        pairs=j.count(), total=cents(j.a_out).sum(), ids_in=j.id_in.collect(), ids_out=j.id_out.collect(),
+        day=j.t_in.min())
+    g = g.filter(g.pairs >= int(p["min_pairs"]))
+    return standard(g, account_id=g.acct, customer_id=g.cust, currency=ibis.literal("CNY"),
+                    value=g.total / 100.0, threshold=ibis.literal(float(p["min_pairs"])),
+                    txn_count=g.pairs, txn_ids=g.ids_in.concat(g.ids_out))
+
+
+def _fan(t: ir.Table, p: dict[str, Any], side: str) -> ir.Table:
+    e = edges(t)
+    e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
+    me, other = ("dst", "src") if side == "in" else ("src", "dst")
+    e = e.mutate(acct=e[me], cp=e[other], win=bucket(e.epoch_s, int(p["window_days"])))
+    g = e.group_by(["acct", "win"]).aggregate(n_cp=e.cp.nunique(), total=cents(e.amount_cny).sum(),
+                                              txn_count=e.count(), txn_ids=e.txn_id.collect(),
+                                              day=e.local_date.min())
+    g = g.filter(g.n_cp >= int(p["min_counterparties"]))
+    c = customers(t)
+    g = g.left_join(c, g.acct == c.account_id)
+    return standard(g, account_id=g.acct, customer_id=g.cust.fill_null(g.acct), date=g.day,
+                    direction=ibis.literal(side), currency=ibis.literal("CNY"), value=g.n_cp.cast("float64"),
+                    threshold=ibis.literal(float(p["min_counterparties"])))
+
+
+def fan_in(t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """Many distinct senders into one account within a window."""
+    return _fan(t, p, "in")
+
+
+def fan_out(t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """One account paying many distinct receivers within a window."""
+    return _fan(t, p, "out")
+
+
+def gather_scatter(t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """Many senders in and many receivers out of the same account in the same window (a hub)."""
+    e = edges(t)
+    e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
+    e = e.mutate(win=bucket(e.epoch_s, int(p["window_days"])))
+    fin = e.group_by([e.dst, e.win]).aggregate(n_in=e.src.nunique(), ids_in=e.txn_id.collect(), d_in=e.local_date.min())
+    fout = e.group_by([e.src, e.win]).aggregate(n_out=e.dst.nunique(), ids_out=e.txn_id.collect(),
+                                                d_out=e.local_date.min())
+    fout = fout.rename(win2="win")
+    k = int(p["min_counterparties"])
+    j = fin.filter(fin.n_in >= k).join(fout.filter(fout.n_out >= k),
+                                       [fin.dst == fout.src, fin.win == fout.win2])
+    c = customers(t)
+    j = j.left_join(c, j.dst == c.account_id)
+    ids = j.ids_in.concat(j.ids_out)
+    return standard(j, account_id=j.dst, customer_id=j.cust.fill_null(j.dst), date=j.d_in,
+                    currency=ibis.literal("CNY"), value=(j.n_in + j.n_out).cast("float64"),
+                    threshold=ibis.literal(float(k)), txn_count=ids.length().cast("int64"), txn_ids=ids)
+
+
+def scatter_gather(t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """An origin pays several intermediaries who each pay the same beneficiary soon after."""
+    e = edges(t)
+    e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
+    a = e.select(o=e.src, m=e.dst, t1=e.epoch_s, id1=e.txn_id)
+    b = e.select(m2=e.src, b=e.dst, t2=e.epoch_s, id2=e.txn_id, day=e.local_date)
+    j = a.join(b, [a.m == b.m2, b.t2 >= a.t1, b.t2 <= a.t1 + int(p["window_days"]) * 86400, a.o != b.b])
+    g = j.group_by(["o", "b"]).aggregate(n_mid=j.m.nunique(), ids=j.id1.collect().concat(j.id2.collect()),
+                                         day=j.day.min(), n=j.count())
+    g = g.filter(g.n_mid >= int(p["min_intermediaries"]))
+    ends = g.select(acct=g.o, n_mid=g.n_mid, ids=g.ids, day=g.day, n=g.n).union(
+        g.select(acct=g.b, n_mid=g.n_mid, ids=g.ids, day=g.day, n=g.n))
+    ends = ends.group_by("acct").aggregate(n_mid=ends.n_mid.max(), ids=ends.ids.collect().flatten(),
+                                           day=ends.day.min(), n=ends.n.sum())
+    c = customers(t)
+    ends = ends.left_join(c, ends.acct == c.account_id)
+    return standard(ends, account_id=ends.acct, customer_id=ends.cust.fill_null(ends.acct), date=ends.day,
+                    currency=ibis.literal("CNY"), value=ends.n_mid.cast("float64"),
+                    threshold=ibis.literal(float(p["min_intermediaries"])), txn_count=ends.n,
+                    txn_ids=ends.ids.unique())
+
+
+def cycles(t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """Time-ordered cycles of length 2..``max_length`` (≤ 4): money returns to where it started."""
+    e = edges(t)
+    e = e.filter(e.amount_cny >= float(p.get("min_amount", 0))).select("src", "dst", "epoch_s", "txn_id")
+    gap = int(p["max_gap_hours"]) * 3600
+    found = []
+    path = e.select(start=e.src, cur=e.dst, t_last=e.epoch_s, ids=ibis.array([e.txn_id]),
+                    accts=ibis.array([e.src]))
+    for _length in range(2, int(p["max_length"]) + 1):
+        nxt = e.select(s2=e.src, d2=e.dst, t2=e.epoch_s, id2=e.txn_id)
+        step = path.join(nxt, [path.cur == nxt.s2, nxt.t2 >= path.t_last, nxt.t2 <= path.t_last + gap])
+        step = step.select(start=step.start, cur=step.d2, t_last=step.t2,
+                           ids=step.ids.concat(ibis.array([step.id2])),
+                           accts=step.accts.concat(ibis.array([step.s2])))
+        found.append(step.filter(step.cur == step.start))
+        path = step.filter(step.cur != step.start)
+    allc = found[0]
+    for f in found[1:]:
+        allc = allc.union(f)
+    members = allc.select(acct=allc.accts.unnest(), ids=allc.ids)
+    g = members.group_by("acct").aggregate(n_cycles=members.count(), ids=members.ids.collect().flatten())
+    c = customers(t)
+    g = g.left_join(c, g.acct == c.account_id)
+    return standard(g, account_id=g.acct, customer_id=g.cust.fill_null(g.acct), currency=ibis.literal("CNY"),
+                    value=g.n_cycles.cast("float64"), threshold=ibis.literal(1.0), txn_count=g.n_cycles,
+                    txn_ids=g.ids.unique())
+
+
+IMPLEMENTATIONS: dict[str, Any] = {
+    "structuring": structuring, "pass_through": pass_through, "fan_in": fan_in, "fan_out": fan_out,
+    "gather_scatter": gather_scatter, "scatter_gather": scatter_gather, "cycles": cycles,
+    **behaviour.IMPLEMENTATIONS,
+}
