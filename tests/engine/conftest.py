@@ -80,8 +80,36 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
+def behaviour_rows() -> list[dict[str, Any]]:
+    """Dormancy, round amounts and a gather-scatter hub, which random data rarely produces."""
+    rows = [row("d1", "2025-06-01T10:00:00+08:00", "DORM", 100, channel="transfer", cp="Z0", country="CN"),
+            row("d2", "2026-02-01T10:00:00+08:00", "DORM", 80000, channel="transfer", cp="Z0", country="CN")]
+    rows += [row(f"r{i}", f"2026-02-02T1{i}:00:00+08:00", "ROUND", 20000, direction="out",
+                 channel="transfer", cp=f"Z{i}", country="CN") for i in range(5)]
+    rows += [row(f"g{i}", "2026-02-10T10:00:00+08:00", "HUB", 5000, channel="transfer", cp=f"S{i}", country="CN")
+             for i in range(6)]
+    rows += [row(f"h{i}", "2026-02-10T15:00:00+08:00", "HUB", 4500, direction="out", channel="transfer",
+                 cp=f"R{i}", country="CN") for i in range(6)]
+    for i in range(3):  # scatter-gather: SGO pays three intermediaries, each pays SGB the next day
+        rows.append(row(f"s{i}", "2026-02-20T10:00:00+08:00", f"SGM{i}", 9000, account=f"SGM{i}",
+                        channel="transfer", cp="SGO", country="CN"))
+        rows.append(row(f"t{i}", "2026-02-21T10:00:00+08:00", f"SGM{i}", 8800, account=f"SGM{i}",
+                        direction="out", channel="transfer", cp="SGB", country="CN"))
+    return rows
+
+
 @pytest.fixture(scope="session")
 def conformance_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Hand-made large-value cases plus a small generated dataset that triggers every typology rule."""
+    """Hand-made cases plus a small generated dataset: every rule fires at least once."""
+    import pandas as pd
+
+    from finassure.engine.generate import canonical, graph
+
     folder = tmp_path_factory.mktemp("conformance")
-    return write_csv(folder / "conformance.csv", large_value_rows())
+    gen = canonical(graph(1500, 9000, seed=3, steps=60), seed=3).to_pandas()
+    gen["ts"] = gen["ts"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    gen = gen[list(CANONICAL_COLUMNS)].astype(object).where(gen[list(CANONICAL_COLUMNS)].notna(), "")
+    hand = pd.DataFrame(large_value_rows() + behaviour_rows())
+    path = folder / "conformance.csv"
+    pd.concat([hand, gen], ignore_index=True).to_csv(path, index=False)
+    return path
