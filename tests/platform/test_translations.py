@@ -1,0 +1,237 @@
+"""The zh-hans catalogue is complete, compiled, and in step with the sources; English plurals render.
+
+When a test here fails after new UI strings were added: run scripts/i18n-update, translate every new
+msgid in finassure/locale/zh_Hans/LC_MESSAGES/django.po, run the script again and commit .po and .mo.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.template import Context, Template
+from django.utils import translation
+
+import finassure
+
+LOCALE_DIR = Path(finassure.__file__).resolve().parent / "locale"
+ZH_PO = LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po"
+ZH_MO = ZH_PO.with_suffix(".mo")
+EN_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+# The same ignores as scripts/i18n-update.
+IGNORE = ["engine/*", "static/*"]
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgctxt: str | None = None
+    msgid_plural: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)  # key -1: singular msgstr
+    flags: set[str] = field(default_factory=set)
+    obsolete: bool = False
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.msgctxt, self.msgid)
+
+
+def parse_po(path: Path) -> list[Entry]:
+    """A small PO reader: enough for the catalogues makemessages writes (header entry included)."""
+    entries: list[Entry] = []
+    entry = Entry()
+    target: tuple[str, int] | None = None
+    started = False
+
+    def finish() -> None:
+        nonlocal entry, target, started
+        if started:
+            entries.append(entry)
+        entry, target, started = Entry(), None, False
+
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        line = raw.strip()
+        if not line:
+            finish()
+            continue
+        if line.startswith("#~"):
+            entry.obsolete = started = True
+            continue
+        if line.startswith("#,"):
+            if started and target is not None and target[0] == "msgstr":
+                finish()
+            entry.flags.update(flag.strip() for flag in line[2:].split(","))
+            continue
+        if line.startswith("#"):
+            if started and target is not None and target[0] == "msgstr":
+                finish()
+            continue
+        match = re.match(r"^(msgctxt|msgid_plural|msgid|msgstr)(?:\[(\d+)\])?\s+(\".*\")$", line)
+        if match:
+            keyword, index, literal = match.groups()
+            if keyword in ("msgctxt", "msgid") and target is not None and target[0] == "msgstr":
+                finish()
+            started = True
+            target = (keyword, -1 if index is None else int(index))
+            text = ""
+        else:
+            assert line.startswith('"') and target is not None, f"{path}: cannot parse {raw!r}"
+            literal = line
+            text = _current(entry, target)
+        text += ast.literal_eval(literal)
+        _store(entry, target, text)
+    return entries
+
+
+def _current(entry: Entry, target: tuple[str, int]) -> str:
+    keyword, index = target
+    if keyword == "msgstr":
+        return entry.msgstr.get(index, "")
+    return getattr(entry, keyword) or ""
+
+
+def _store(entry: Entry, target: tuple[str, int], text: str) -> None:
+    keyword, index = target
+    if keyword == "msgstr":
+        entry.msgstr[index] = text
+    else:
+        setattr(entry, keyword, text)
+
+
+def messages(path: Path) -> list[Entry]:
+    return [e for e in parse_po(path) if e.msgid and not e.obsolete]
+
+
+def header(path: Path) -> dict[str, str]:
+    head = next(e for e in parse_po(path) if e.msgid == "" and e.msgctxt is None)
+    return dict(line.split(": ", 1) for line in head.msgstr[-1].splitlines() if ": " in line)
+
+
+def test_zh_catalogue_header() -> None:
+    head = header(ZH_PO)
+    assert head["Language"] == "zh_Hans"
+    assert head["Content-Type"] == "text/plain; charset=UTF-8"
+    assert head["Plural-Forms"] == "nplurals=1; plural=0;"
+    assert "fuzzy" not in next(e for e in parse_po(ZH_PO) if e.msgid == "").flags
+
+
+def test_zh_catalogue_is_complete() -> None:
+    entries = messages(ZH_PO)
+    assert len(entries) > 100
+    assert [e.msgid for e in entries if "fuzzy" in e.flags] == []
+    empty = [e.msgid for e in entries if not e.msgstr or any(not s.strip() for s in e.msgstr.values())]
+    assert empty == [], f"untranslated: {empty}"
+    assert not any(e.obsolete for e in parse_po(ZH_PO))
+
+
+def test_zh_plurals_have_one_form() -> None:
+    for e in messages(ZH_PO):
+        assert set(e.msgstr) == ({0} if e.msgid_plural is not None else {-1}), e.msgid
+
+
+def test_zh_placeholders_are_kept() -> None:
+    for e in messages(ZH_PO):
+        wanted = set(PLACEHOLDER.findall(e.msgid)) | set(PLACEHOLDER.findall(e.msgid_plural or ""))
+        for msgstr in e.msgstr.values():
+            assert set(PLACEHOLDER.findall(msgstr)) == wanted, e.msgid
+            assert msgstr.count("%") - msgstr.count("%%") * 2 == len(PLACEHOLDER.findall(msgstr)), e.msgid
+
+
+def test_zh_mo_matches_po() -> None:
+    with ZH_MO.open("rb") as fp:
+        mo = gettext.GNUTranslations(fp)
+    entries = messages(ZH_PO)
+    for e in entries:
+        if e.msgid_plural is None:
+            got = mo.pgettext(e.msgctxt, e.msgid) if e.msgctxt is not None else mo.gettext(e.msgid)
+            assert got == e.msgstr[-1], e.msgid
+        else:
+            for n in (0, 1, 2, 11):
+                if e.msgctxt is not None:
+                    got = mo.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n)
+                else:
+                    got = mo.ngettext(e.msgid, e.msgid_plural, n)
+                assert got == e.msgstr[0], e.msgid
+    # Nothing stale in the .mo either: it holds exactly the .po's messages (plus the header).
+    compiled = {k[0] if isinstance(k, tuple) else k for k in mo._catalog} - {""}  # type: ignore[attr-defined]
+    expected = {e.msgid if e.msgctxt is None else f"{e.msgctxt}\x04{e.msgid}" for e in entries}
+    assert compiled == expected
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (xgettext)")
+def test_catalogues_cover_every_source_string(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Extract the msgids afresh (makemessages on a copy of the sources) and find each one in the catalogue."""
+    source = Path(finassure.__file__).resolve().parent
+    copy = tmp_path / "finassure"
+    shutil.copytree(
+        source, copy, ignore=shutil.ignore_patterns("engine", "static", "locale", "var", "__pycache__")
+    )
+    (copy / "locale").mkdir()
+    settings.LOCALE_PATHS = [copy / "locale"]
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["zh_Hans"], ignore_patterns=IGNORE, no_obsolete=True, verbosity=0)
+    fresh = {e.key for e in messages(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")}
+    assert fresh, "makemessages extracted nothing"
+    for path in (ZH_PO, EN_PO):
+        missing = sorted(fresh - {e.key for e in messages(path)}, key=str)
+        assert missing == [], (
+            f"{path.relative_to(source)} lacks new msgids (run scripts/i18n-update): {missing}"
+        )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "present", "absent"),
+    [("zh-hans", ["登录", "金融服务质量安全保证体系"], ["Sign in"]), ("en", ["Sign in"], ["登录"])],
+)
+def test_login_page_language(client: Any, language: str, present: list[str], absent: list[str]) -> None:
+    with translation.override(language):
+        response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in present:
+        assert text in html
+    for text in absent:
+        assert text not in html
+
+
+HOME_COUNT = Template(
+    "{% load i18n %}{% blocktranslate count n=n %}You see {{ n }} org unit.{% plural %}"
+    "You see {{ n }} org units.{% endblocktranslate %}"
+)
+PAGE_COUNT = Template(
+    "{% load i18n %}{% blocktranslate with n=1 total=3 count items=items %}Page {{ n }} of {{ total }} "
+    "({{ items }} in all){% plural %}Page {{ n }} of {{ total }} ({{ items }} in all){% endblocktranslate %}"
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "n", "expected"),
+    [
+        ("en", 1, "You see 1 org unit."),
+        ("en", 2, "You see 2 org units."),
+        ("en", 0, "You see 0 org units."),
+        ("zh-hans", 1, "您可查看 1 个机构。"),
+        ("zh-hans", 7, "您可查看 7 个机构。"),
+    ],
+)
+def test_plurals_render(language: str, n: int, expected: str) -> None:
+    with translation.override(language):
+        assert HOME_COUNT.render(Context({"n": n})) == expected
+
+
+def test_pagination_renders() -> None:
+    with translation.override("en"):
+        assert PAGE_COUNT.render(Context({"items": 41})) == "Page 1 of 3 (41 in all)"
+    with translation.override("zh-hans"):
+        assert PAGE_COUNT.render(Context({"items": 41})) == "第 1 / 3 页，共 41 条"
