@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors, services
@@ -125,7 +125,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Any:
     unit = selectors.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=Perm.USER_MANAGE)
     user, temporary = services.user_create(actor=request.user, username=payload.username,
                                            display_name=payload.display_name, email=payload.email, org_unit=unit)
-    return 201, {"user": user, "temporary_password": temporary}
+    return Status(201, {"user": user, "temporary_password": temporary})
 
 
 @router.get("/users/{user_id}", response=UserOut)
@@ -149,7 +149,7 @@ def assign_role(request: HttpRequest, user_id: int, payload: RoleAssignIn) -> An
     assignment = services.role_assign(actor=request.user, user=subject, role=payload.role.value, org_unit=unit,
                                       include_descendants=payload.include_descendants,
                                       valid_until=payload.valid_until)
-    return 201, assignment
+    return Status(201, assignment)
 
 
 @router.get("/tokens", response=list[TokenOut])
@@ -161,10 +161,10 @@ def list_tokens(request: HttpRequest) -> Any:
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     token, raw = services.token_create(actor=request.user, name=payload.name, days=payload.days,
                                        read_only=payload.read_only)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     services.token_revoke(actor=request.user, token=selectors.token_get(actor=request.user, pk=token_id))
-    return 204, None
+    return Status(204, None)

@@ -13,12 +13,17 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from finassure.platform import context
 from finassure.platform.errors import ValidationFailed
 from finassure.platform.models import AuditEvent
 
 GENESIS = ""
+# Reasons are fixed phrases so the page can translate them (gettext_noop marks them for the catalogue).
+REASON_START = gettext_noop("first record does not start the chain")
+REASON_LINK = gettext_noop("link to the previous record is broken")
+REASON_CONTENT = gettext_noop("record content does not match its hash")
 REDACTED = "[redacted]"
 # Serialises appends on PostgreSQL; SQLite takes its write lock at BEGIN IMMEDIATE (see settings).
 _PG_LOCK_KEY = 7246001
@@ -168,17 +173,16 @@ class VerifyResult:
 def verify(*, chunk_size: int = 2000) -> VerifyResult:
     """Walk the chain in id order; report the first record whose hash or link does not hold."""
     prev_hash: str | None = None
-    prev_id: int | None = None
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
         if prev_hash is None:
             if event.prev_hash != GENESIS and not _is_purge_anchor(event):
-                return VerifyResult(False, checked, event.id, "first record does not start the chain")
+                return VerifyResult(False, checked, event.id, REASON_START)
         elif event.prev_hash != prev_hash:
-            return VerifyResult(False, checked, event.id, f"link broken after record {prev_id}")
+            return VerifyResult(False, checked, event.id, REASON_LINK)
         if compute_hash(event) != event.hash:
-            return VerifyResult(False, checked, event.id, "record content does not match its hash")
-        prev_hash, prev_id = event.hash, event.id
+            return VerifyResult(False, checked, event.id, REASON_CONTENT)
+        prev_hash = event.hash
         checked += 1
     return VerifyResult(True, checked)
 

@@ -99,8 +99,8 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False,
                                 choices=[("", "—"), ("success", gettext_lazy("success")),
                                          ("failure", gettext_lazy("failure")), ("denied", gettext_lazy("denied"))])
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     text = forms.CharField(label=gettext_lazy("Object or address"), required=False)
 
 
