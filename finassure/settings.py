@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -24,7 +25,7 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("FINASSURE_DEBUG cannot be on when FINASSURE_ENV=production")
 
 
-def _dev_secret(file_name: str, make: callable) -> str:  # type: ignore[valid-type]
+def _dev_secret(file_name: str, make: Callable[[], str]) -> str:
     """Development only: keep a generated secret under var/ so restarts keep sessions and data readable."""
     path = VAR_DIR / file_name
     if path.exists():

@@ -4,11 +4,14 @@
 import datetime as dt
 from typing import Any
 
+from typing import cast
+
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors, services
+from finassure.accounts.models import User
 from finassure.accounts.roles import Perm, Role
 from finassure.platform.api import PageNumber
 
@@ -159,12 +162,12 @@ def list_tokens(request: HttpRequest) -> Any:
 
 @router.post("/tokens", response={201: TokenCreatedOut})
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
-    token, raw = services.token_create(actor=request.user, name=payload.name, days=payload.days,
+    token, raw = services.token_create(actor=cast(User, request.user), name=payload.name, days=payload.days,
                                        read_only=payload.read_only)
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
-    services.token_revoke(actor=request.user, token=selectors.token_get(actor=request.user, pk=token_id))
+    services.token_revoke(actor=cast(User, request.user), token=selectors.token_get(actor=request.user, pk=token_id))
     return Status(204, None)

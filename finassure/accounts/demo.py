@@ -9,7 +9,7 @@ from finassure.accounts.models import BusinessLine, Institution, OrgUnit, RoleAs
 from finassure.accounts.roles import Role
 from finassure.platform import demo
 
-DEMO_PASSWORD = "Demo#2026-finassure"
+DEMO_PASSWORD = "Demo#2026-finassure"  # noqa: S105 - printed by `finassure demo`; demo users only
 INSTITUTION_CODE = "demo-bank"
 
 BUSINESS_LINES = [
@@ -68,16 +68,16 @@ def seed_organisation(ctx: dict[str, Any]) -> None:
             actor=None, code=INSTITUTION_CODE, name="示例银行股份有限公司", name_en="Demo Bank Co., Ltd.",
             kind=Institution.Kind.GROUP, head_office_name="示例银行总行", head_office_name_en="Demo Bank Head Office",
         )
-    lines = {}
+    lines: dict[str, BusinessLine] = {}
     for code, kind, name, name_en in BUSINESS_LINES:
-        line = BusinessLine.objects.filter(institution=institution, code=code).first()
-        lines[code] = line or services.business_line_create(actor=None, institution=institution, code=code,
+        existing = BusinessLine.objects.filter(institution=institution, code=code).first()
+        lines[code] = existing or services.business_line_create(actor=None, institution=institution, code=code,
                                                             kind=kind, name=name, name_en=name_en)
     units = {"head-office": institution.org_units.get(parent__isnull=True)}
-    for code, parent, kind, line, name, name_en in UNITS:
+    for code, parent, kind, line_code, name, name_en in UNITS:
         unit = OrgUnit.objects.filter(institution=institution, code=code).first()
         units[code] = unit or services.org_unit_create(actor=None, parent=units[parent], code=code, name=name,
-                                                       name_en=name_en, kind=kind, business_line=lines[line])
+                                                       name_en=name_en, kind=kind, business_line=lines[line_code])
     users = {}
     for username, name, home, role, role_unit in USERS:
         user = User.objects.filter(username=username).first()

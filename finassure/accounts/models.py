@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -20,14 +22,14 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.display_name_localized
+
     @property
     def display_name_localized(self) -> str:
         if translation.get_language() == "en" and self.name_en:
             return self.name_en
         return self.name
-
-    def __str__(self) -> str:
-        return self.display_name_localized
 
 
 class Institution(BilingualNameMixin, TimeStampedModel):
@@ -125,7 +127,7 @@ class User(AbstractUser):
 
 
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
-    def in_force(self, at: timezone.datetime | None = None) -> RoleAssignmentQuerySet:
+    def in_force(self, at: dt.datetime | None = None) -> RoleAssignmentQuerySet:
         now = at or timezone.now()
         return self.filter(valid_from__lte=now).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
 

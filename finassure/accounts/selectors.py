@@ -158,8 +158,13 @@ def role_assignments_of(*, actor: Any, user: User) -> QuerySet[RoleAssignment]:
     return user.role_assignments.select_related("org_unit").order_by("role")
 
 
-def assignable_roles(*, actor: Any) -> list[tuple[str, str]]:
+def assignable_roles(*, actor: Any) -> list[tuple[str, Any]]:
     return list(Role.choices) if not scope_for(actor, "accounts.assign_role").is_empty else []
+
+
+def assignments_in_force(*, user: Any) -> QuerySet[RoleAssignment]:
+    """The actor's own role assignments now in force (for "my roles")."""
+    return RoleAssignment.objects.in_force().filter(user=user).select_related("org_unit").order_by("role")
 
 
 def users_with_role(*, role: str, unit: OrgUnit) -> QuerySet[User]:

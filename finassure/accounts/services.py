@@ -23,7 +23,7 @@ from finassure.accounts.selectors import clear_cache, require, roles_of
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, PermissionDenied, ValidationFailed
 
-TOKEN_PREFIX = "fa_"
+TOKEN_PREFIX = "fa_"  # noqa: S105 - a prefix, not a secret
 BACKUP_CODE_COUNT = 10
 MAX_ASSESSOR_DAYS = 366
 
@@ -62,7 +62,7 @@ def business_line_create(*, actor: Any, institution: Institution, code: str, kin
 
 def _save_with_path(unit: OrgUnit) -> None:
     unit.save()
-    parent_path = unit.parent.path if unit.parent_id else "/"
+    parent_path = unit.parent.path if unit.parent is not None else "/"
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = unit.path.count("/") - 2
     unit.save(update_fields=["path", "depth"])

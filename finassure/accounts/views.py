@@ -90,7 +90,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():  # type: ignore[attr-defined,union-attr]
         return redirect("platform:home")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         logout(request)

@@ -149,7 +149,7 @@ class PageNumber(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
         start = (pagination.page - 1) * pagination.page_size
         return {
             "items": list(queryset[start:start + pagination.page_size]),

@@ -86,7 +86,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     from finassure.accounts import selectors as access
 
-    assignments = request.user.role_assignments.in_force().select_related("org_unit")  # type: ignore[union-attr]
+    assignments = access.assignments_in_force(user=request.user)
     return render(request, "platform/home.html", {
         "assignments": assignments,
         "unit_count": access.org_unit_list(actor=request.user).count(),

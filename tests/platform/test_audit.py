@@ -131,5 +131,8 @@ def test_changes_never_hold_c3_values() -> None:
             app_label = "platform"
             managed = False
 
+        def __str__(self) -> str:
+            return "card"
+
     card = Card(cvn="123")
     assert audit.snapshot(card)["cvn"] == audit.REDACTED
