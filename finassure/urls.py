@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from finassure.platform import views as platform_views
-from finassure.platform.api import api
+from finassure.api import api
 
 urlpatterns = [
     path("", include("finassure.platform.urls")),

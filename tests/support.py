@@ -51,8 +51,9 @@ def create_user(org: Org, *, role: str | None, unit: str = "beijing", username: 
     from django.utils import timezone
 
     home = org.unit(unit)
-    user, _ = services.user_create(actor=None, username=username or f"u{next(_seq)}", display_name="张三",
-                                   org_unit=home, password=PASSWORD, **kwargs)
+    kwargs.setdefault("display_name", "张三")
+    user, _ = services.user_create(actor=None, username=username or f"u{next(_seq)}", org_unit=home,
+                                   password=PASSWORD, **kwargs)
     if role:
         until = timezone.now() + dt.timedelta(days=30) if role == Role.EXTERNAL_ASSESSOR else None
         services.role_assign(actor=None, user=user, role=role, org_unit=home, valid_until=until)

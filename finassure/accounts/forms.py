@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import OrgUnit
 from finassure.accounts.roles import Role
+from finassure.platform.forms import StyledForm
 
 
-class LoginForm(forms.Form):
+class LoginForm(StyledForm):
     username = forms.CharField(label=_("User name"), max_length=150,
                                widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
     password = forms.CharField(label=_("Password"), strip=False,
@@ -21,12 +22,12 @@ class LoginForm(forms.Form):
     )
 
 
-class OtpConfirmForm(forms.Form):
+class OtpConfirmForm(StyledForm):
     token = forms.CharField(label=_("Verification code"), max_length=16,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(StyledForm):
     old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput)
     new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
     new_password2 = forms.CharField(label=_("New password again"), strip=False, widget=forms.PasswordInput)
@@ -38,13 +39,13 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class TokenForm(forms.Form):
+class TokenForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)
     read_only = forms.BooleanField(label=_("Read only"), required=False, initial=True)
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(StyledForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     display_name = forms.CharField(label=_("Full name"), max_length=100)
     email = forms.EmailField(label=_("Email"), required=False)
@@ -56,7 +57,7 @@ class UserCreateForm(forms.Form):
             self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
 
 
-class RoleAssignForm(forms.Form):
+class RoleAssignForm(StyledForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
     include_descendants = forms.BooleanField(label=_("Includes sub-units"), required=False, initial=True)
@@ -69,7 +70,7 @@ class RoleAssignForm(forms.Form):
             self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
 
 
-class OrgUnitCreateForm(forms.Form):
+class OrgUnitCreateForm(StyledForm):
     parent = forms.ModelChoiceField(label=_("Parent unit"), queryset=OrgUnit.objects.none())
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name (Chinese)"), max_length=200)

@@ -157,15 +157,3 @@ class PageNumber(PaginationBase):
             "page": pagination.page,
             "page_size": pagination.page_size,
         }
-
-
-def register_routers() -> None:
-    """Mount every app's router (kept here so a reader sees the whole API surface in one place)."""
-    from finassure.accounts.api import router as accounts_router
-    from finassure.platform.api_audit import router as audit_router
-
-    api.add_router("/", accounts_router)
-    api.add_router("/audit/", audit_router)
-
-
-register_routers()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from finassure.platform import audit, selectors
 from finassure.platform.errors import error_payload
+from finassure.platform.forms import StyledForm
 from finassure.platform.middleware import client_ip
 from finassure.platform.viewutils import paginate, staff_view, xlsx_response
 
@@ -93,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(StyledForm):
     action = forms.CharField(label=gettext_lazy("Event"), required=False)
     user = forms.CharField(label=gettext_lazy("User"), required=False)
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False,
