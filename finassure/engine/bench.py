@@ -1,0 +1,118 @@
+"""Benchmarks behind ``finassure engine bench``: rule-set runs, hand-written SQL baseline, generator, real-time."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from finassure.engine.backends.duckdb_backend import DuckDBBackend
+from finassure.engine.generate import generate
+from finassure.engine.ingest import load_input
+from finassure.engine.rules import compile_sql, load_rules
+
+LV_IDS = ["pboc_lv_cash", "pboc_lv_entity_transfer", "pboc_lv_individual_domestic", "pboc_lv_individual_crossborder"]
+
+#: The four large-value criteria written by hand in DuckDB SQL (the baseline the ibis rules are held against).
+HAND_SQL = """
+WITH t AS (
+  SELECT *, CASE WHEN currency = 'CNY' THEN 'CNY' ELSE 'USD' END AS unit,
+         CASE WHEN currency = 'CNY' THEN CAST(ROUND(amount * 100) AS BIGINT)
+              ELSE CAST(ROUND(amount_usd * 100) AS BIGINT) END AS c
+  FROM transactions)
+SELECT 'pboc_lv_cash' AS rule_id, customer_id, local_date, direction, unit, SUM(c) AS total, LIST(txn_id) AS ids
+FROM t WHERE channel = 'cash' GROUP BY ALL
+HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 5000000 ELSE 1000000 END
+UNION ALL
+SELECT 'pboc_lv_entity_transfer', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id)
+FROM t WHERE channel <> 'cash' AND customer_type = 'entity' GROUP BY ALL
+HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 200000000 ELSE 20000000 END
+UNION ALL
+SELECT 'pboc_lv_individual_domestic', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id)
+FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND NOT cross_border GROUP BY ALL
+HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 50000000 ELSE 10000000 END
+UNION ALL
+SELECT 'pboc_lv_individual_crossborder', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id)
+FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND cross_border GROUP BY ALL
+HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 20000000 ELSE 1000000 END
+"""
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_rules(rows: int, workdir: Path, with_model: bool = True) -> dict[str, Any]:
+    from finassure.engine.run import run
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    data = workdir / f"gen-{rows}.parquet"
+    if not data.exists():
+        generate(data, rows=rows, seed=1)
+    out = workdir / f"run-{rows}"
+    for p in (out / "_parts").glob("*"):
+        p.unlink()
+    t0 = time.perf_counter()
+    res = run(data, out, model="default" if with_model else None)
+    total = time.perf_counter() - t0
+    table, _ = load_input(data)
+    be = DuckDBBackend()
+    be.load(table)
+    t1 = time.perf_counter()
+    be.query_arrow(HAND_SQL)
+    hand = time.perf_counter() - t1
+    rules = [r for r in load_rules() if r.id in LV_IDS]
+    t2 = time.perf_counter()
+    for r in rules:
+        be.query_arrow(compile_sql(r, "duckdb"))
+    ibis_lv = time.perf_counter() - t2
+    return {"rows": pq.read_metadata(data).num_rows, "run_seconds": round(total, 2),
+            "timings": res.manifest["timings"], "alerts": len(res.alerts),
+            "lv_hand_sql_seconds": round(hand, 3), "lv_ibis_seconds": round(ibis_lv, 3),
+            "lv_ratio": round(ibis_lv / max(hand, 1e-9), 2), "peak_rss_mb": round(peak_rss_mb())}
+
+
+def bench_generate(rows: int, workdir: Path) -> dict[str, Any]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    info = generate(workdir / "gen-bench.parquet", rows=rows, seed=2)
+    return {"rows": info["rows"], "seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": round(peak_rss_mb())}
+
+
+def bench_realtime(n: int = 20_000) -> dict[str, Any]:
+    from finassure.engine.realtime import Scorer
+
+    rng = np.random.default_rng(0)
+    s = Scorer()
+    txns = [{"txn_id": str(i), "ts": f"2026-03-02T{int(h):02d}:00:00+08:00", "account_id": f"A{a}",
+             "customer_id": f"C{a}", "customer_type": "individual", "direction": d, "amount": float(x),
+             "currency": "CNY", "channel": c, "counterparty_country": "CN"}
+            for i, (a, h, d, x, c) in enumerate(zip(rng.integers(0, 2000, n), rng.integers(0, 24, n),
+                                                   rng.choice(["in", "out"], n), rng.uniform(10, 80000, n),
+                                                   rng.choice(["cash", "transfer", "card"], n), strict=True))]
+    lat = np.empty(n)
+    t0 = time.perf_counter()
+    for i, t in enumerate(txns):
+        a = time.perf_counter()
+        s.score(t)
+        lat[i] = time.perf_counter() - a
+    total = time.perf_counter() - t0
+    return {"transactions": n, "tps": round(n / total), "p50_ms": round(float(np.percentile(lat, 50)) * 1e3, 3),
+            "p99_ms": round(float(np.percentile(lat, 99)) * 1e3, 3)}
+
+
+def bench_cli(args: Any) -> int:
+    wd = Path(args.workdir)
+    if args.what == "rules":
+        res = bench_rules(args.rows, wd)
+    elif args.what == "generate":
+        res = bench_generate(args.rows, wd)
+    else:
+        res = bench_realtime()
+    print(json.dumps(res))
+    return 0
