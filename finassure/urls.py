@@ -2,8 +2,8 @@
 
 from django.urls import include, path
 
-from finassure.platform import views as platform_views
 from finassure.api import api
+from finassure.platform import views as platform_views
 
 urlpatterns = [
     path("", include("finassure.platform.urls")),

@@ -2,9 +2,7 @@
 
 
 import datetime as dt
-from typing import Any
-
-from typing import cast
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
