@@ -8,3 +8,8 @@ class FrameworkConfig(AppConfig):
     name = "finassure.framework"
     label = "framework"
     verbose_name = _("Assurance framework")
+
+    def ready(self) -> None:
+        from finassure.framework import permissions
+
+        permissions.install()
