@@ -71,7 +71,7 @@ def train(registry: str | Path, *, n_graphs: int = 6, seed: int = 11, x: pd.Data
     grp = np.asarray(groups)
     hold = grp == grp.max()
     booster = lgb.train(PARAMS, lgb.Dataset(x[~hold], y[~hold]), num_boost_round=300)
-    thr, held = best_threshold(y[hold].to_numpy(), booster.predict(x[hold]))
+    thr, held = best_threshold(y[hold].to_numpy(), np.asarray(booster.predict(x[hold])))
     final = lgb.train(PARAMS, lgb.Dataset(x, y), num_boost_round=300)
     digest = hashlib.sha256(pd.util.hash_pandas_object(x, index=False).values.tobytes()
                             + y.to_numpy().tobytes()).hexdigest()
@@ -112,7 +112,7 @@ def load(path: str | Path | None = None) -> tuple[lgb.Booster, dict[str, Any]]:
 
 def explain(booster: lgb.Booster, x: pd.DataFrame, top: int = 3) -> list[list[str]]:
     """Top contributing features per row, from LightGBM's own SHAP contributions, in words."""
-    contrib = booster.predict(x, pred_contrib=True)[:, :-1]
+    contrib = np.asarray(booster.predict(x, pred_contrib=True))[:, :-1]
     out = []
     for row, vals in zip(contrib, x.to_numpy(), strict=True):
         idx = np.argsort(-row)[:top]

@@ -66,7 +66,7 @@ class RedisState:
 
     def recent(self, key: str, since: int) -> list[tuple[int, float]]:
         raw = self.r.zrangebyscore(self.p + "e:" + key, since, "+inf")
-        return [(int(v[0]), float(v[1])) for v in map(json.loads, raw)]
+        return [(int(v[0]), float(v[1])) for v in (json.loads(item) for item in raw)]  # type: ignore[arg-type]
 
     def push(self, key: str, epoch: int, amount: float, keep_s: int) -> None:
         k = self.p + "e:" + key

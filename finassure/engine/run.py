@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -44,12 +45,16 @@ def file_digest(path: Path) -> str:
     for f in files:
         h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
         with f.open("rb") as fh:
-            for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+            for block in iter(functools.partial(fh.read, 1 << 22), b""):
                 h.update(block)
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    df.to_parquet(path, index=False)
+
+
+def _atomic_write(path: Path, writer: Callable[[Path], object]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     writer(tmp)
     os.replace(tmp, path)
@@ -114,7 +119,7 @@ def execute_rules(backend: Backend, rules: list[RuleSpec], parts: Path | None = 
         else:
             df = normalise(rule, backend.query(compile_sql(rule, backend.dialect)))
             if part is not None:
-                _atomic_write(part, lambda p, df=df: df.to_parquet(p, index=False))
+                _atomic_write(part, functools.partial(_write_parquet, df))
             reused = False
         stats[rule.id] = {"alerts": len(df), "seconds": round(time.perf_counter() - t0, 3), "reused": reused}
         frames.append(df)

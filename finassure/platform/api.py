@@ -138,7 +138,7 @@ class PageNumber(PaginationBase):
     """`?page=&page_size=` pagination answering {items, count, page, page_size}."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: int = Field(1, ge=1, le=1_000_000)
         page_size: int = Field(50, ge=1, le=200)
 
     class Output(Schema):

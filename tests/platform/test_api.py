@@ -135,3 +135,8 @@ def test_the_openapi_spec_describes_the_bearer_scheme(client: Any) -> None:
     assert spec["info"]["title"] == "finassure API"
     assert any(s.get("scheme") == "bearer" for s in spec["components"]["securitySchemes"].values())
     assert "/api/v1/users" in spec["paths"]
+
+
+def test_an_id_beyond_any_database_integer_is_a_plain_404(client: Any, admin_token: str) -> None:
+    assert_error(call(client, "GET", f"/api/v1/users/{2**70}", admin_token), 404, "not_found")
+    assert_error(call(client, "GET", "/api/v1/users/-5", admin_token), 404, "not_found")

@@ -168,7 +168,7 @@ def _enrich(df: pd.DataFrame, ts: pd.Series, txn_id: pd.Series, account: pd.Seri
     cny, usd = fx.convert(amount, currency, pd.Series(local))
     extras = [c for c in df.columns if c not in CANONICAL_COLUMNS]
     if extras:
-        attrs = [json.dumps(r, ensure_ascii=False, default=str) for r in df[extras].to_dict("records")]
+        attrs: list[str | None] = [json.dumps(r, ensure_ascii=False, default=str) for r in df[extras].to_dict("records")]
     else:
         attrs = [None] * len(df)
 
