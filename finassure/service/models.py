@@ -1,1 +1,334 @@
-"""Models of customer service; filled by its own issue."""
+"""Models of customer service: consumer complaints with their event history, categories, surveys, compensation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from finassure.platform.fields import EncryptedTextField
+from finassure.platform.models import TimeStampedModel
+from finassure.service import clock
+
+MAJOR_GROUP_SIZE = 20  # Art. 29: a complaint by 20 or more people together is a major complaint
+DEFAULT_SLA_HOURS = 48
+
+
+class ProductLine(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit")
+    LOAN = "loan", _("Loan")
+    CREDIT_CARD = "credit_card", _("Credit card")
+    WEALTH = "wealth_management", _("Wealth management")
+    SECURITIES = "securities_brokerage", _("Securities brokerage")
+    INSURANCE_CLAIM = "insurance_claim", _("Insurance claim")
+    FUND_SALES = "fund_sales", _("Fund sales")
+    PAYMENT = "payment", _("Payment")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    COUNTER = "counter", _("Counter")
+    PORTAL = "portal", _("Web portal")
+    APP = "app", _("Mobile app")
+    LETTER = "letter", _("Letter")
+    REGULATOR = "regulator", _("Forwarded by the regulator")
+    EMAIL = "email", _("Email")
+    IMPORT = "import", _("Bulk import")
+
+
+class ComplaintCategory(TimeStampedModel):
+    """One entry of the configurable complaint taxonomy, with the internal SLA that applies to it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    sla_hours = models.PositiveIntegerField(_("internal SLA (hours)"), default=DEFAULT_SLA_HOURS)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("complaint category")
+        verbose_name_plural = _("complaint categories")
+        constraints = [models.CheckConstraint(condition=models.Q(sla_hours__gte=1), name="service_category_sla_positive")]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+# Defaults shipped with the product (code, 中文, English, order); institutions add or deactivate their own.
+DEFAULT_CATEGORIES = [
+    ("sales-misconduct", "销售误导", "Sales misconduct", 10),
+    ("fees", "收费问题", "Fees and charges", 20),
+    ("service-attitude", "服务态度", "Service attitude", 30),
+    ("claims", "理赔纠纷", "Claims", 40),
+    ("data-privacy", "个人信息保护", "Data privacy", 50),
+    ("fraud", "欺诈盗刷", "Fraud", 60),
+    ("system-failure", "系统故障", "System failure", 70),
+    ("debt-collection", "催收行为", "Debt collection", 80),
+    ("other", "其他", "Other", 900),
+]
+
+
+class Complaint(TimeStampedModel):
+    """A consumer complaint (or suggestion), from any channel, with its handling state and decision.
+
+    The two clocks are computed from `events` (see `clock.py`); `sla_due_at`, `regulatory_due_at` and
+    `handling_hours` are caches refreshed by the services after each event, for list filters and indicators.
+    """
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        SUGGESTION = "suggestion", _("Suggestion")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        ACCEPTED = "accepted", _("In handling")
+        PAUSED = "paused", _("Paused")
+        DECIDED = "decided", _("Decided")
+        CLOSED = "closed", _("Closed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    class Cause(models.TextChoices):
+        ORDINARY = "ordinary", _("Ordinary")
+        DISASTER = "disaster", _("Natural disaster")
+        SAFETY = "safety", _("Safety accident")
+        PUBLIC_HEALTH = "public_health", _("Public-health event")
+
+    class RootCause(models.TextChoices):
+        NONE = "", _("Not analysed")
+        PRODUCT_DESIGN = "product_design", _("Product design")
+        SALES_PROCESS = "sales_process", _("Sales process")
+        STAFF_CONDUCT = "staff_conduct", _("Staff conduct")
+        SYSTEM = "system", _("System or technology")
+        POLICY = "policy", _("Policy or rules")
+        THIRD_PARTY = "third_party", _("Third party")
+        CUSTOMER_UNDERSTANDING = "customer_understanding", _("Customer misunderstanding")
+
+    OPEN_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.PAUSED, Status.DECIDED)
+
+    tracking_number = models.CharField(_("tracking number"), max_length=24, unique=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.COMPLAINT)
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REGISTERED,
+                              db_index=True)
+    # complainant (C2, encrypted at rest; phone and ID number searchable through keyed hashes)
+    complainant_name = EncryptedTextField(_("complainant"), mask="name", blank=True)
+    complainant_id_number = EncryptedTextField(_("ID number"), mask="id_number", blank=True)
+    complainant_phone = EncryptedTextField(_("phone"), mask="phone", blank=True)
+    complainant_address = EncryptedTextField(_("address"), mask="address", blank=True)
+    account_number = EncryptedTextField(_("account or card number"), mask="card", blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # what it is about
+    respondent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("staff member complained about"))
+    respondent_text = models.CharField(_("party complained about"), max_length=200, blank=True)
+    product_line = models.CharField(_("product line"), max_length=32, choices=ProductLine.choices,
+                                    default=ProductLine.OTHER, db_index=True)
+    category = models.ForeignKey(ComplaintCategory, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="complaints", verbose_name=_("category"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.COUNTER)
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("description"), max_length=10000)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    group_size = models.PositiveIntegerField(_("number of complainants"), default=1)
+    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, default=Cause.ORDINARY)
+    is_major = models.BooleanField(_("major complaint"), default=False, db_index=True)
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    # handling
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("handler"))
+    recheck_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="rechecks",
+                                   verbose_name=_("re-check of"))
+    sla_hours = models.PositiveIntegerField(_("internal SLA (hours)"), default=DEFAULT_SLA_HOURS)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, db_index=True)
+    extensions = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    # decision (Art. 19)
+    decision_facts = models.TextField(_("facts verified"), blank=True)
+    decision_basis = models.TextField(_("basis"), blank=True)
+    decision_reasons = models.TextField(_("reasons"), blank=True)
+    decision_remedies = models.TextField(_("remedies"), blank=True)
+    upheld = models.BooleanField(_("complaint upheld"), null=True, blank=True)
+    root_cause = models.CharField(_("root cause"), max_length=32, choices=RootCause.choices, blank=True,
+                                  default="")
+    # clock caches
+    sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    regulatory_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    handling_hours = models.FloatField(_("handling time (hours)"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [models.Index(fields=["org_unit", "status", "received_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(group_size__gte=1), name="service_complaint_group_size"),
+            models.CheckConstraint(condition=models.Q(extensions__lte=2), name="service_complaint_extensions"),
+            models.CheckConstraint(
+                condition=models.Q(is_major=True) | (models.Q(group_size__lt=MAJOR_GROUP_SIZE)
+                                                     & models.Q(cause="ordinary")),
+                name="service_complaint_major_flag",
+            ),
+            models.UniqueConstraint(fields=["external_id"], condition=~models.Q(external_id=""),
+                                    name="service_complaint_external_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number  # never personal data: this goes into the audit trail
+
+    def get_absolute_url(self) -> str:
+        return reverse("service:complaint_detail", args=[self.pk])
+
+    @property
+    def is_recheck(self) -> bool:
+        return self.recheck_of_id is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def clock_events(self) -> list[clock.Event]:
+        events = getattr(self, "_prefetched_objects_cache", {}).get("events")
+        rows = list(events) if events is not None else list(self.events.all())
+        return [clock.Event(e.kind, e.at, e.data or {}) for e in rows]
+
+    def clocks(self, now: dt.datetime | None = None) -> tuple[clock.ClockState, clock.ClockState]:
+        now = now or timezone.now()
+        events = self.clock_events()
+        base_days = clock.RECHECK_DAYS if self.is_recheck else clock.REGULATORY_DAYS[0]
+        return (clock.sla_clock(events, now=now, sla_hours=self.sla_hours),
+                clock.regulatory_clock(events, now=now, base_days=base_days,
+                                        tz=settings.TIME_ZONE or "Asia/Shanghai"))
+
+    @property
+    def sla(self) -> clock.ClockState:
+        return self.clocks()[0]
+
+    @property
+    def regulatory(self) -> clock.ClockState:
+        return self.clocks()[1]
+
+
+class ComplaintEvent(models.Model):
+    """One step in a complaint's history (append-only); the clocks are computed from these."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = clock.REGISTERED, _("Registered")
+        ACCEPTED = clock.ACCEPTED, _("Accepted")
+        ASSIGNED = "assigned", _("Assigned")
+        NOTE = "note", _("Note")
+        INFO_REQUESTED = "info_requested", _("More information requested")
+        PAUSED = clock.PAUSED, _("Paused")
+        RESUMED = clock.RESUMED, _("Resumed")
+        EXTENDED = clock.EXTENDED, _("Deadline extended")
+        DECIDED = clock.DECIDED, _("Decided")
+        NOTIFIED = "notified", _("Customer notified")
+        CLOSED = clock.CLOSED, _("Closed")
+        WITHDRAWN = clock.WITHDRAWN, _("Withdrawn")
+        RECHECK_REQUESTED = "recheck_requested", _("Re-check requested")
+        ROOT_CAUSE = "root_cause", _("Root cause recorded")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    note = models.TextField(blank=True, max_length=4000)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("complaint event")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Survey(TimeStampedModel):
+    """A one-time satisfaction survey (token link, no login): after a closed complaint or another touch point."""
+
+    class Kind(models.TextChoices):
+        COMPLAINT_HANDLING = "complaint_handling", _("Complaint handling")
+        SERVICE = "service", _("Service")
+
+    token = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(_("type"), max_length=24, choices=Kind.choices)
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="surveys")
+    touch_point = models.CharField(_("touch point"), max_length=100, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("satisfaction survey")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                                   name="service_survey_rating_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def satisfied(self) -> bool | None:
+        return None if self.rating is None else self.rating >= 4
+
+
+class Compensation(TimeStampedModel):
+    """A compensation proposal for a complaint: proposed by one person, approved by another, then paid."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        PAID = "paid", _("Paid")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="compensations")
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_evidence = models.CharField(_("payment evidence"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("compensation")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="service_compensation_amount_positive"),
+            models.CheckConstraint(condition=~models.Q(decided_by=models.F("proposed_by")),
+                                   name="service_compensation_maker_checker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint} ¥{self.amount}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("service:complaint_detail", args=[self.complaint_id])
+

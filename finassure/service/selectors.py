@@ -1,0 +1,164 @@
+"""Reads of customer service, always scoped to the caller's org units."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from finassure.accounts import selectors as access
+from finassure.platform import crypto
+from finassure.platform.errors import NotFound
+from finassure.service import perms
+from finassure.service.models import Compensation, Complaint, ComplaintCategory, ComplaintEvent, Survey
+
+PHONE_CONTEXT = "service.Complaint.complainant_phone"
+ID_NUMBER_CONTEXT = "service.Complaint.complainant_id_number"
+
+
+def normalise_phone(phone: str) -> str:
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
+def normalise_id_number(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def phone_index_candidates(phone: str) -> list[str]:
+    digits = normalise_phone(phone)
+    return crypto.blind_index_candidates(digits, context=PHONE_CONTEXT) if digits else []
+
+
+def id_index_candidates(value: str) -> list[str]:
+    norm = normalise_id_number(value)
+    return crypto.blind_index_candidates(norm, context=ID_NUMBER_CONTEXT) if norm else []
+
+
+@dataclass(frozen=True)
+class ComplaintFilter:
+    """The one filter definition behind the page list, the Excel export and the API list."""
+
+    q: str = ""  # tracking number or subject
+    status: str = ""
+    product_line: str = ""
+    category: int | None = None
+    org_unit: int | None = None
+    channel: str = ""
+    clock: str = ""  # "sla_breached" | "regulatory_overdue" | "major"
+    phone: str = ""
+    id_number: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+    @classmethod
+    def from_query(cls, params: Any) -> ComplaintFilter:
+        def as_int(name: str) -> int | None:
+            value = (params.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        def as_date(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat((params.get(name) or "").strip())
+            except ValueError:
+                return None
+
+        return cls(q=(params.get("q") or "").strip()[:100], status=params.get("status") or "",
+                   product_line=params.get("product_line") or "", category=as_int("category"),
+                   org_unit=as_int("org_unit"), channel=params.get("channel") or "", clock=params.get("clock") or "",
+                   phone=(params.get("phone") or "").strip()[:32], id_number=(params.get("id_number") or "").strip()[:32],
+                   received_from=as_date("received_from"), received_to=as_date("received_to"))
+
+    def apply(self, qs: QuerySet[Complaint], now: dt.datetime | None = None) -> QuerySet[Complaint]:
+        now = now or timezone.now()
+        if self.q:
+            qs = qs.filter(Q(tracking_number__iexact=self.q) | Q(subject__icontains=self.q))
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.product_line:
+            qs = qs.filter(product_line=self.product_line)
+        if self.category:
+            qs = qs.filter(category_id=self.category)
+        if self.org_unit:
+            qs = qs.filter(org_unit_id=self.org_unit)
+        if self.channel:
+            qs = qs.filter(channel=self.channel)
+        if self.phone:
+            qs = qs.filter(phone_index__in=phone_index_candidates(self.phone))
+        if self.id_number:
+            qs = qs.filter(id_number_index__in=id_index_candidates(self.id_number))
+        if self.received_from:
+            qs = qs.filter(received_at__date__gte=self.received_from)
+        if self.received_to:
+            qs = qs.filter(received_at__date__lte=self.received_to)
+        if self.clock == "sla_breached":
+            qs = qs.filter(Q(status__in=Complaint.OPEN_STATUSES, sla_due_at__lt=now)
+                           | Q(closed_at__gt=F("sla_due_at")))
+        elif self.clock == "regulatory_overdue":
+            qs = qs.filter(status__in=(Complaint.Status.ACCEPTED,), regulatory_due_at__lt=now)
+        elif self.clock == "major":
+            qs = qs.filter(is_major=True)
+        return qs
+
+
+def complaint_list(*, actor: Any, filters: ComplaintFilter | None = None) -> QuerySet[Complaint]:
+    scope = access.scope_for(actor, perms.VIEW)
+    qs = Complaint.objects.filter(scope.q("org_unit"))
+    if filters is not None:
+        qs = filters.apply(qs)
+    return (qs.select_related("org_unit", "category", "handler")
+            .prefetch_related(Prefetch("events", queryset=ComplaintEvent.objects.order_by("at", "id")))
+            .order_by("-received_at", "-id"))
+
+
+def complaint_get(*, actor: Any, pk: int) -> Complaint:
+    complaint = complaint_list(actor=actor).select_related("respondent", "recheck_of").filter(pk=pk).first()
+    if complaint is None:
+        raise NotFound("No such complaint.")
+    return complaint
+
+
+def complaint_by_tracking(*, tracking_number: str) -> Complaint | None:
+    """The public status lookup (portal): the caller proves knowledge of the phone separately."""
+    return (Complaint.objects.filter(tracking_number__iexact=tracking_number.strip())
+            .prefetch_related("events").first())
+
+
+def complaint_events(*, complaint: Complaint) -> QuerySet[ComplaintEvent]:
+    return complaint.events.select_related("actor").order_by("at", "id")
+
+
+def category_list(*, active_only: bool = False) -> QuerySet[ComplaintCategory]:
+    qs = ComplaintCategory.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def handlers_for(*, unit: Any) -> QuerySet[Any]:
+    """Staff who may handle complaints of `unit` (holding the handle permission there)."""
+    from finassure.accounts.models import User
+    from finassure.accounts.roles import roles_with
+
+    ancestor_ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+    roles = roles_with(perms.HANDLE)
+    return User.objects.filter(
+        Q(role_assignments__org_unit=unit)
+        | Q(role_assignments__org_unit_id__in=ancestor_ids, role_assignments__include_descendants=True),
+        role_assignments__role__in=roles, is_active=True,
+    ).distinct().order_by("username")
+
+
+def compensations_of(*, complaint: Complaint) -> QuerySet[Compensation]:
+    return complaint.compensations.select_related("proposed_by", "decided_by")
+
+
+def survey_by_token(*, token: str) -> Survey | None:
+    return Survey.objects.filter(token=token).first()
+
+
+def surveys_of(*, complaint: Complaint) -> QuerySet[Survey]:
+    return complaint.surveys.all()

@@ -1,0 +1,1 @@
+"""Tests of customer service (issue 4)."""
