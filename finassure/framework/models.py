@@ -244,6 +244,8 @@ class CorrectiveAction(TimeStampedModel):
     source_repr = models.CharField(_("source"), max_length=300, blank=True)
     measure = models.ForeignKey(Measure, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="corrective_actions", verbose_name=_("measure"))
+    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="corrective_actions", verbose_name=_("indicator"))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="corrective_actions",
@@ -319,3 +321,84 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WorkTask(TimeStampedModel):
+    """A task of a measure's work plan (四): owner, deadline, status and evidence; overdue tasks escalate."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", _("to do")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("measure"))
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    title = models.CharField(_("title"), max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="work_tasks",
+                              verbose_name=_("owner"))
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.TODO)
+    evidence = models.FileField(_("evidence"), upload_to="framework/evidence/%Y/", blank=True)
+    evidence_note = models.TextField(_("evidence note"), blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("work-plan task")
+        verbose_name_plural = _("work-plan tasks")
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AccountabilityRecord(TimeStampedModel):
+    """An accountability record (责任追究): what happened, who is accountable, the finding and the outcome."""
+
+    measure = models.ForeignKey(Measure, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("measure"))
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    subject = models.CharField(_("what"), max_length=200)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("who"))
+    finding = models.TextField(_("finding"))
+    outcome = models.TextField(_("outcome"))
+    decided_on = models.DateField(_("decided on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("accountability record")
+        verbose_name_plural = _("accountability records")
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class BudgetLine(TimeStampedModel):
+    """A special-fund budget line (专项资金) of a measure for a year: planned, committed and spent (yuan)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="budget_lines",
+                                verbose_name=_("measure"))
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    title = models.CharField(_("title"), max_length=200)
+    planned = models.DecimalField(_("planned"), max_digits=14, decimal_places=2)
+    committed = models.DecimalField(_("committed"), max_digits=14, decimal_places=2, default=0)
+    spent = models.DecimalField(_("spent"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["-year", "measure__order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(planned__gte=0) & Q(committed__gte=0) & Q(spent__gte=0),
+                                   name="budget_line_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.title}"

@@ -1,0 +1,146 @@
+"""The framework library: the seed in YAML, idempotent loading, upgrades that keep tuned targets, bad files refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from finassure.accounts.roles import Role
+from finassure.framework import loader, services
+from finassure.framework.models import Indicator, LibraryVersion, Measure, TargetOverride
+from finassure.platform.errors import Conflict, PermissionDenied, ValidationFailed
+from finassure.platform.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+TEXT = loader.DEFAULT_LIBRARY.read_text(encoding="utf-8")
+
+SEED_TARGETS = {
+    "policy-coverage": ("governance.policy_coverage", 100, "higher", "quarter"),
+    "training-pass-rate": ("training.pass_rate", 98, "higher", "quarter"),
+    "internal-audit-quarterly": ("governance.internal_audit_held", 1, "higher", "quarter"),
+    "vulnerability-scan-half-yearly": ("security.vulnerability_scan_held", 1, "higher", "half"),
+    "major-vulnerabilities-open": ("security.major_vulnerabilities_open", 0, "lower", "quarter"),
+    "security-incidents": ("incidents.security_incidents_count", 1, "lower", "quarter"),
+    "customer-satisfaction": ("service.customer_satisfaction", 90, "higher", "quarter"),
+    "complaints-within-48h": ("service.complaints_handled_within_48h_share", 100, "higher", "quarter"),
+    "complaint-handling-hours": ("service.complaint_handling_hours_avg", 48, "lower", "quarter"),
+    "training-coverage": ("training.coverage", 100, "higher", "year"),
+    "risk-awareness-score": ("training.awareness_score_avg", 85, "higher", "year"),
+    "complaint-handling-satisfaction": ("service.complaint_handling_satisfaction", 95, "higher", "quarter"),
+    "pii-leak-incidents": ("incidents.pii_leak_count", 0, "lower", "quarter"),
+    "response-within-2h": ("incidents.response_within_2h_share", 100, "higher", "quarter"),
+    "major-incident-efficiency": ("incidents.major_handling_efficiency_gain", 20, "higher", "year"),
+    "annual-training-plan": ("training.annual_plan_approved", 1, "higher", "year"),
+    "annual-emergency-drill": ("incidents.emergency_drill_held", 1, "higher", "year"),
+    "policy-review": ("governance.policy_review_held", 1, "higher", "year"),
+}
+
+
+def _manager(make_user: Any) -> Any:
+    return make_user(Role.QUALITY_MANAGER, unit="head")
+
+
+def test_the_library_encodes_the_seeds_measures_and_targets(org: Any, make_user: Any) -> None:
+    report = services.library_load(actor=_manager(make_user))
+    assert not report.unchanged and len(report.created) == 9 + 23
+    assert set(Measure.objects.values_list("number", flat=True)) == {"1", "2", "3", "4", "5", "6", "四", "五", "六"}
+    for key, (computation, target, direction, period) in SEED_TARGETS.items():
+        indicator = Indicator.objects.get(key=key)
+        assert (indicator.computation, indicator.target, indicator.direction, indicator.period) == (
+            computation, target, direction, period), key
+        assert indicator.name and indicator.name_en
+    assert Measure.objects.get(key="m3-service").responsible_role == Role.CONSUMER_PROTECTION_OFFICER
+    assert AuditEvent.objects.filter(action="framework_library.load").count() == 1
+
+
+def test_loading_the_same_version_again_changes_nothing(org: Any, make_user: Any) -> None:
+    services.library_load(actor=None)
+    again = services.library_load(actor=None)
+    assert again.unchanged and LibraryVersion.objects.count() == 1 and Indicator.objects.count() == 23
+
+
+def test_a_newer_version_keeps_tuned_targets_and_reports_changes(org: Any, make_user: Any) -> None:
+    manager = _manager(make_user)
+    services.library_load(actor=manager)
+    services.indicator_target_set(actor=manager, indicator=Indicator.objects.get(key="customer-satisfaction"),
+                                  target=92, amber=4, reason="董事会要求")
+    v2 = (TEXT.replace("version: 1", "version: 2")
+          .replace("        target: 90\n", "        target: 91\n")            # tuned: kept
+          .replace("        target: 98\n", "        target: 99\n")            # untuned: follows the library
+          .replace("name: 客户满意度\n", "name: 客户满意度（调查）\n"))
+    v2 = v2.replace("      - id: policy-review\n        name: 定期制度评审\n        name_en: Periodic policy review\n"
+                    "        period: year\n        computation: governance.policy_review_held\n"
+                    "        target_note: 定期评审制度并更新\n", "")
+    report = services.library_load(actor=manager, text=v2, name="assurance-v2.yaml")
+    satisfaction = Indicator.objects.get(key="customer-satisfaction")
+    assert (satisfaction.target, satisfaction.library_target, satisfaction.name) == (92, 91, "客户满意度（调查）")
+    assert Indicator.objects.get(key="training-pass-rate").target == 99
+    assert not Indicator.objects.get(key="policy-review").is_active
+    assert any("customer-satisfaction" in k and "92" in k for k in report.kept_targets)
+    assert any(c.startswith("indicator training-pass-rate") and "98 → 99" in c for c in report.changed)
+    assert "indicator policy-review" in report.retired
+    with pytest.raises(Conflict):
+        services.library_load(actor=manager)  # going back to version 1
+
+
+def test_changed_content_under_the_same_version_is_refused(org: Any) -> None:
+    services.library_load(actor=None)
+    with pytest.raises(Conflict, match="new version"):
+        services.library_load(actor=None, text=TEXT.replace("target: 98", "target: 97"))
+
+
+@pytest.mark.parametrize(("change", "line_text", "reason"), [
+    (("        target: 85\n", ""), "id: risk-awareness-score", "has no 'target'"),
+    (("computation: training.coverage", "computation: training.coverag"), "computation: training.coverag",
+     "unknown computation 'training.coverag'"),
+    (("id: m2-infosec", "id: m1-policy"), "id: m1-policy", "duplicate id 'm1-policy'"),
+    (("amber: 12", "amber: twelve"), "amber: twelve", "'amber' must be a number"),
+    (("target: 98", "target: [98]"), "target: [98]", "'target' must be a number"),
+    (("period: half", "period: half\n        colour: red"), "colour: red", "unknown key 'colour'"),
+    (("target: 98", "target: 198"), "target: 198", "outside the indicator's range 0–100"),
+    (("version: 1", "version: one"), "version: one", "'version' must be a integer"),
+])
+def test_a_bad_file_is_refused_whole_with_file_line_and_reason(org: Any, change: tuple[str, str], line_text: str,
+                                                                reason: str) -> None:
+    bad = TEXT.replace(*change, 1)
+    start = TEXT.index(change[0]) if change[1] else 0
+    expected_line = bad[:bad.index(line_text, start)].count("\n") + 1
+    with pytest.raises(loader.LibraryInvalid) as exc:
+        services.library_load(actor=None, text=bad, name="bad.yaml")
+    problem = exc.value.problems[0]
+    assert problem.file == "bad.yaml" and reason in problem.reason
+    assert problem.line == expected_line or (reason.startswith("has no") and abs(problem.line - expected_line) <= 1)
+    assert not Measure.objects.exists() and not Indicator.objects.exists() and not LibraryVersion.objects.exists()
+
+
+def test_invalid_yaml_is_refused_with_its_line(org: Any) -> None:
+    with pytest.raises(loader.LibraryInvalid) as exc:
+        loader.parse("library: x\nversion: 1\nmeasures: [\n", "broken.yaml")
+    assert exc.value.problems[0].file == "broken.yaml" and "not valid YAML" in exc.value.problems[0].reason
+
+
+def test_targets_outside_the_range_are_refused(org: Any, make_user: Any) -> None:
+    manager = _manager(make_user)
+    services.library_load(actor=manager)
+    coverage = Indicator.objects.get(key="policy-coverage")
+    with pytest.raises(ValidationFailed, match="outside this indicator's range 0–100"):
+        services.indicator_target_set(actor=manager, indicator=coverage, target=120, amber=5)
+    with pytest.raises(ValidationFailed, match="outside"):
+        services.target_override_set(actor=manager, indicator=coverage, target=-1, amber=0, org_unit=org.beijing)
+    assert Indicator.objects.get(pk=coverage.pk).target == 100 and not TargetOverride.objects.exists()
+
+
+def test_overrides_are_scoped_and_audited(org: Any, make_user: Any) -> None:
+    services.library_load(actor=None)
+    satisfaction = Indicator.objects.get(key="customer-satisfaction")
+    with pytest.raises(PermissionDenied):
+        services.target_override_set(actor=make_user(Role.QUALITY_MANAGER, unit="shanghai"), indicator=satisfaction,
+                                     target=85, amber=5, org_unit=org.beijing)
+    with pytest.raises(PermissionDenied):  # institution-wide targets belong to the head office
+        services.indicator_target_set(actor=make_user(Role.QUALITY_MANAGER, unit="beijing"),
+                                      indicator=satisfaction, target=85, amber=5)
+    override = services.target_override_set(actor=make_user(Role.QUALITY_MANAGER, unit="beijing"),
+                                             indicator=satisfaction, target=85, amber=5, org_unit=org.beijing,
+                                             reason="新设分行")
+    assert AuditEvent.objects.filter(action="target_override.set", object_id=str(override.pk)).exists()
