@@ -8,3 +8,20 @@ class IncidentsConfig(AppConfig):
     name = "finassure.incidents"
     label = "incidents"
     verbose_name = _("Incidents and emergencies")
+
+    def ready(self) -> None:
+        from finassure.accounts.roles import READ_ONLY_ROLES, Role, grant
+        from finassure.platform import nav
+
+        view, report, manage = "incidents.view_incident", "incidents.report_incident", "incidents.manage_incident"
+        for role in (Role.SECURITY_OFFICER, Role.SECURITY_ADMIN, Role.RISK_MANAGER, Role.QUALITY_MANAGER):
+            grant(role, view, report, manage)
+        for role in (Role.INTERNAL_AUDITOR, Role.CONSUMER_PROTECTION_OFFICER, Role.SYSTEM_ADMIN, *READ_ONLY_ROLES):
+            grant(role, view)
+        # Anyone in the institution may report an incident (the read-only roles only read).
+        for value in Role.values:
+            if value not in READ_ONLY_ROLES:
+                grant(value, report)
+        nav.register(nav.NavItem(_("Incidents and emergencies"), _("Incidents"), "incidents:list", view, 500))
+        nav.register(nav.NavItem(_("Incidents and emergencies"), _("Report an incident"), "incidents:report",
+                                 report, 501))

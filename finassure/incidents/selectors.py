@@ -1,0 +1,205 @@
+"""Reads of incidents, always scoped: lists with the one filter definition, detail getters, deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from finassure.accounts import selectors as access
+from finassure.accounts.models import Institution, OrgUnit, User
+from finassure.incidents.models import (
+    MAJOR_GRADES,
+    Grade,
+    Incident,
+    IncidentAlert,
+    IncidentEvent,
+    IncidentType,
+    PostIncidentReview,
+    ReportingRule,
+    Status,
+)
+from finassure.incidents.timers import WARN_FRACTION
+from finassure.platform.errors import NotFound
+
+VIEW = "incidents.view_incident"
+REPORT = "incidents.report_incident"
+MANAGE = "incidents.manage_incident"
+
+
+# --- deadlines ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    ack_due_at: dt.datetime
+    report_due_at: dt.datetime | None
+    report_basis: str
+
+
+def reporting_rule_for(*, grade: str, incident_type: IncidentType, institution: Institution) -> tuple[int, str] | None:
+    """The strictest active rule for this grade, institution type and incident type: (minutes, basis)."""
+    rules = ReportingRule.objects.filter(grade=grade, is_active=True).filter(
+        Q(institution_kind="") | Q(institution_kind=institution.kind))
+    if not incident_type.is_it:
+        rules = rules.filter(it_only=False)
+    best: tuple[int, str] | None = None
+    for rule in rules:
+        minutes = rule.minutes
+        if institution.is_critical_infrastructure and rule.minutes_critical_infrastructure:
+            minutes = min(minutes, rule.minutes_critical_infrastructure)
+        if best is None or minutes < best[0]:
+            best = (minutes, rule.basis)
+    return best
+
+
+def deadlines_for(*, reported_at: dt.datetime, grade: str, incident_type: IncidentType,
+                  institution: Institution) -> Deadlines:
+    ack_due = reported_at + dt.timedelta(hours=float(incident_type.ack_hours))
+    rule = reporting_rule_for(grade=grade, incident_type=incident_type, institution=institution)
+    if rule is None:
+        return Deadlines(ack_due, None, "")
+    return Deadlines(ack_due, reported_at + dt.timedelta(minutes=rule[0]), rule[1])
+
+
+# --- incidents ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """The one filter definition used by the page list, the Excel export and the API list."""
+
+    q: str = ""
+    status: str = ""
+    grade: str = ""
+    incident_type: str = ""  # type code
+    org_unit_id: int | None = None
+    timer: str = ""  # "overdue" | "due_soon" | "open"
+    reported_from: dt.date | None = None
+    reported_to: dt.date | None = None
+
+    @classmethod
+    def from_params(cls, params: Any) -> IncidentFilter:
+        def day(key: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(params.get(key, "") or "")
+            except ValueError:
+                return None
+
+        unit = params.get("org_unit", "")
+        return cls(
+            q=(params.get("q", "") or "").strip(),
+            status=params.get("status", "") if params.get("status", "") in Status.values else "",
+            grade=params.get("grade", "") if params.get("grade", "") in Grade.values else "",
+            incident_type=params.get("type", "") or "",
+            org_unit_id=int(unit) if str(unit).isdigit() else None,
+            timer=params.get("timer", "") if params.get("timer", "") in {"overdue", "due_soon", "open"} else "",
+            reported_from=day("from"),
+            reported_to=day("to"),
+        )
+
+
+def _scoped(actor: Any) -> QuerySet[Incident]:
+    scope = access.scope_for(actor, VIEW)
+    return Incident.objects.filter(scope.q("org_unit") | Q(reporter_id=getattr(actor, "pk", None)))
+
+
+def incident_list(*, actor: Any, filters: IncidentFilter | None = None,
+                  now: dt.datetime | None = None) -> QuerySet[Incident]:
+    filters = filters or IncidentFilter()
+    now = now or timezone.now()
+    qs = _scoped(actor).select_related("org_unit", "incident_type", "commander")
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(reference__icontains=filters.q))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.grade:
+        qs = qs.filter(grade=filters.grade)
+    if filters.incident_type:
+        qs = qs.filter(incident_type__code=filters.incident_type)
+    if filters.org_unit_id:
+        unit = OrgUnit.objects.filter(pk=filters.org_unit_id).first()
+        qs = qs.filter(org_unit__path__startswith=unit.path) if unit else qs.none()
+    if filters.reported_from:
+        qs = qs.filter(reported_at__date__gte=filters.reported_from)
+    if filters.reported_to:
+        qs = qs.filter(reported_at__date__lte=filters.reported_to)
+    if filters.timer == "open":
+        qs = qs.exclude(status=Status.CLOSED)
+    elif filters.timer == "overdue":
+        qs = qs.filter(Q(acknowledged_at__isnull=True, ack_due_at__lte=now)
+                       | Q(regulator_reported_at__isnull=True, report_due_at__lte=now))
+    elif filters.timer == "due_soon":
+        qs = qs.filter(Q(acknowledged_at__isnull=True, ack_due_at__gt=now)
+                       | Q(regulator_reported_at__isnull=True, report_due_at__gt=now))
+    return qs.order_by("-reported_at", "-id")
+
+
+def incident_get(*, actor: Any, pk: int) -> Incident:
+    incident = _scoped(actor).select_related(
+        "org_unit", "org_unit__institution", "incident_type", "reporter", "commander", "scribe", "liaison",
+    ).filter(pk=pk).first()
+    if incident is None:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def incident_timeline(*, incident: Incident) -> QuerySet[IncidentEvent]:
+    return incident.events.select_related("actor").order_by("at", "id")
+
+
+def incident_alerts(*, incident: Incident) -> QuerySet[IncidentAlert]:
+    return incident.alerts.prefetch_related("recipients").order_by("-created_at", "-id")
+
+
+def alerts_for_user(*, user: Any) -> QuerySet[IncidentAlert]:
+    return IncidentAlert.objects.filter(recipients=user).select_related("incident").order_by("-created_at")
+
+
+def incident_types(*, active_only: bool = True) -> QuerySet[IncidentType]:
+    qs = IncidentType.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def incidents_needing_attention(*, now: dt.datetime) -> QuerySet[Incident]:
+    """Incidents whose acknowledgement or first report is not done: the periodic timer check walks these."""
+    return Incident.objects.filter(
+        Q(acknowledged_at__isnull=True, ack_escalated_at__isnull=True)
+        | Q(report_due_at__isnull=False, regulator_reported_at__isnull=True, report_escalated_at__isnull=True)
+    ).exclude(status=Status.CLOSED).select_related("incident_type", "org_unit", "commander")
+
+
+def warn_at(started: dt.datetime, due: dt.datetime) -> dt.datetime:
+    return due - (due - started) * WARN_FRACTION
+
+
+def review_get(*, actor: Any, incident_pk: int) -> PostIncidentReview:
+    incident = incident_get(actor=actor, pk=incident_pk)
+    review = PostIncidentReview.objects.filter(incident=incident).select_related("author", "incident").first()
+    if review is None:
+        raise NotFound("This incident has no review yet.")
+    return review
+
+
+def is_major(grade: str) -> bool:
+    return grade in MAJOR_GRADES
+
+
+def review_for(*, incident: Incident) -> PostIncidentReview | None:
+    return PostIncidentReview.objects.filter(incident=incident).first()
+
+
+def review_actions(*, review: PostIncidentReview) -> Any:
+    """The corrective actions raised from a review (the framework's shared model)."""
+    from finassure.framework import selectors as framework_selectors
+
+    return framework_selectors.corrective_actions_for(source=review)
+
+
+def people_for(*, incident: Incident) -> QuerySet[User]:
+    """Who may hold a role on an incident or own its actions: active users of the institution."""
+    return User.objects.filter(org_unit__institution_id=incident.org_unit.institution_id, is_active=True).order_by(
+        "username")

@@ -1,0 +1,49 @@
+"""Persona-matrix routes of incidents: list, export, report form, detail, in-page actions, review and exports."""
+
+from __future__ import annotations
+
+from tests.incidents.helpers import make_incident, make_review
+from tests.matrix import LOGIN, Route, perm
+
+VIEW, REPORT, MANAGE = "incidents.view_incident", "incidents.report_incident", "incidents.manage_incident"
+
+
+def _incident(c: object) -> None:
+    c.objects["incident"] = make_incident(c.org.haidian)  # type: ignore[attr-defined]
+
+
+def _review(c: object) -> None:
+    c.objects["review"] = make_review(c.org.haidian)  # type: ignore[attr-defined]
+
+
+ROUTES = [
+    Route("incidents:list", "GET", lambda c: "/incidents/", perm(VIEW), LOGIN),
+    Route("incidents:export", "GET", lambda c: "/incidents/export.xlsx", perm(VIEW), LOGIN),
+    Route("incidents:report", "GET", lambda c: "/incidents/report/", perm(REPORT), LOGIN),
+    Route("incidents:detail", "GET", lambda c: f"/incidents/{c.objects['incident'].pk}/", perm(VIEW, scoped=True),
+          LOGIN, build=_incident),
+    Route("incidents:action", "POST", lambda c: f"/incidents/{c.objects['incident'].pk}/note/",
+          perm(MANAGE, 302, scoped=True), LOGIN, data=lambda c: {"text": "已通知运维值班"}, build=_incident),
+    Route("incidents:review", "GET", lambda c: f"/incidents/{c.objects['review'].incident_id}/review/",
+          perm(VIEW, scoped=True), LOGIN, build=_review),
+    Route("incidents:review_export", "GET", lambda c: f"/incidents/{c.objects['review'].incident_id}/review/export.pdf",
+          perm(VIEW, scoped=True), LOGIN, build=_review),
+    Route("incidents:review_action", "POST",
+          lambda c: f"/incidents/{c.objects['review'].incident_id}/review/add-action/",
+          perm(MANAGE, 302, scoped=True), LOGIN, build=_review,
+          data=lambda c: {"title": "整改：补充监控告警", "owner": c.target.pk, "due": "2030-01-31"}),
+    # API
+    Route("api:list_incident_types", "GET", lambda c: "/api/v1/incident-types", perm(REPORT), 401, api=True),
+    Route("api:list_incidents", "GET", lambda c: "/api/v1/incidents", perm(VIEW), 401, api=True),
+    Route("api:report_incident", "POST", lambda c: "/api/v1/incidents", perm(REPORT, 201, scoped=True), 401,
+          api=True, data=lambda c: {"title": "网点断网", "incident_type": "outage", "org_unit_id": c.org.haidian.pk}),
+    Route("api:get_incident", "GET", lambda c: f"/api/v1/incidents/{c.objects['incident'].pk}",
+          perm(VIEW, scoped=True), 401, api=True, build=_incident),
+    Route("api:incident_timeline", "GET", lambda c: f"/api/v1/incidents/{c.objects['incident'].pk}/timeline",
+          perm(VIEW, scoped=True), 401, api=True, build=_incident),
+    Route("api:transition_incident", "POST", lambda c: f"/api/v1/incidents/{c.objects['incident'].pk}/transition",
+          perm(MANAGE, 200, scoped=True), 401, api=True, build=_incident,
+          data=lambda c: {"to_status": "acknowledged"}),
+    Route("api:add_incident_note", "POST", lambda c: f"/api/v1/incidents/{c.objects['incident'].pk}/notes",
+          perm(MANAGE, 201, scoped=True), 401, api=True, build=_incident, data=lambda c: {"text": "已隔离受影响主机"}),
+]
