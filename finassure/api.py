@@ -4,9 +4,11 @@ from finassure.accounts.api import router as accounts_router
 from finassure.incidents.api import router as incidents_router
 from finassure.platform.api import api
 from finassure.platform.api_audit import router as audit_router
+from finassure.training.api import router as training_router
 
 api.add_router("/", accounts_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/", training_router)
 api.add_router("/", incidents_router)
 
 __all__ = ["api"]
