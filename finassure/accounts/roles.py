@@ -42,12 +42,13 @@ class Perm:
     AUDIT_VIEW = "platform.view_audit"
     AUDIT_EXPORT = "platform.export_audit"
     PII_UNMASK = "platform.unmask_pii"
+    CALENDAR_MANAGE = "platform.manage_calendar"
 
 
 _STAFF = {Perm.DASHBOARD_VIEW, Perm.ORG_VIEW}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.SYSTEM_ADMIN: _STAFF | {Perm.ORG_MANAGE, Perm.USER_VIEW, Perm.USER_MANAGE},
+    Role.SYSTEM_ADMIN: _STAFF | {Perm.ORG_MANAGE, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.CALENDAR_MANAGE},
     Role.SECURITY_ADMIN: _STAFF | {Perm.USER_VIEW, Perm.ROLE_ASSIGN, Perm.SECURITY_MANAGE},
     Role.AUDIT_ADMIN: _STAFF | {Perm.USER_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     Role.QUALITY_MANAGER: set(_STAFF),

@@ -16,3 +16,5 @@ class PlatformConfig(AppConfig):
         nav.register(nav.NavItem(_("Overview"), _("Dashboard"), "platform:home", "platform.view_dashboard", 0))
         nav.register(nav.NavItem(_("Administration"), _("Audit trail"), "platform:audit_list",
                                  "platform.view_audit", 930))
+        nav.register(nav.NavItem(_("Administration"), _("Business calendar"), "platform:business_calendar",
+                                 "platform.manage_calendar", 940))

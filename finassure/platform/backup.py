@@ -29,7 +29,9 @@ from psycopg.conninfo import make_conninfo
 MANIFEST_SUFFIX = ".manifest.json"
 MANIFEST_FORMAT = 1
 # Tables that `migrate` itself fills: a freshly migrated database still counts as empty.
-BOOKKEEPING_TABLES = frozenset({"django_migrations", "django_content_type", "auth_permission"})
+# Tables that migrations fill themselves (bookkeeping, and the business calendar loaded from chinesecalendar).
+BOOKKEEPING_TABLES = frozenset({"django_migrations", "django_content_type", "auth_permission",
+                                "platform_calendarday", "platform_calendaryear"})
 _LIBPQ_ENV = {
     "host": "PGHOST",
     "port": "PGPORT",

@@ -14,5 +14,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_sections": []}
     from finassure.accounts import selectors as access
+    from finassure.platform import calendar
 
-    return {"nav_sections": nav.visible_for(access.permissions_of(user)), "my_roles": access.roles_of(user)}
+    return {
+        "nav_sections": nav.visible_for(access.permissions_of(user)),
+        "my_roles": access.roles_of(user),
+        "calendar_warnings": calendar.warnings(),
+    }

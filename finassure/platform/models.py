@@ -69,3 +69,39 @@ class ScheduleState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule (国务院办公厅 notice) is loaded into the business calendar."""
+
+    class Source(models.TextChoices):
+        LIBRARY = "chinesecalendar", _("chinesecalendar package")
+        ADMIN = "admin", _("loaded by an administrator")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday week: a public holiday, or a weekend made a working day (调休)."""
+
+    day = models.DateField(_("date"), unique=True)
+    is_working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

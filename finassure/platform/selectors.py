@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from finassure.platform.models import AuditEvent
+from finassure.platform.models import AuditEvent, CalendarYear
 
 
 def audit_event_list(*, actor: Any, action: str = "", user: str = "", object_type: str = "",
@@ -39,3 +39,8 @@ def audit_event_list(*, actor: Any, action: str = "", user: str = "", object_typ
     if text:
         qs = qs.filter(Q(object_repr__icontains=text) | Q(ip__icontains=text))
     return qs.order_by("-id")
+
+
+def calendar_years() -> QuerySet[CalendarYear]:
+    """Years with an official schedule, newest first (the calendar is institution-wide reference data)."""
+    return CalendarYear.objects.order_by("-year")

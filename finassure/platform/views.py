@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -110,6 +110,34 @@ def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, object]:
     filters = form.cleaned_data if form.is_valid() else {}
     events = selectors.audit_event_list(actor=request.user, **{k: v for k, v in filters.items() if v})
     return form, events
+
+
+class CalendarLoadForm(StyledForm):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    schedule = forms.CharField(
+        label=gettext_lazy("Schedule"), widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy("One line per day: YYYY-MM-DD,holiday|workday,name — holidays and weekend "
+                               "make-up working days as published by the State Council."),
+    )
+
+
+@staff_view("platform.manage_calendar")
+def business_calendar(request: HttpRequest) -> HttpResponse:
+    from finassure.platform import calendar
+    from finassure.platform.errors import ApplicationError
+    from finassure.platform.viewutils import apply_error
+
+    form = CalendarLoadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            calendar.calendar_load_year(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("platform:business_calendar")
+    return render(request, "platform/calendar.html", {
+        "form": form, "years": selectors.calendar_years(), "warnings": calendar.warnings(),
+    })
 
 
 @staff_view("platform.view_audit")

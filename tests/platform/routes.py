@@ -10,6 +10,7 @@ ROUTES = [
     Route("platform:audit_list", "GET", lambda c: "/audit/", perm(Perm.AUDIT_VIEW), LOGIN),
     Route("platform:audit_export", "GET", lambda c: "/audit/export/", perm(Perm.AUDIT_EXPORT), LOGIN),
     Route("platform:audit_verify", "POST", lambda c: "/audit/verify/", perm(Perm.AUDIT_VIEW), LOGIN),
+    Route("platform:business_calendar", "GET", lambda c: "/calendar/", perm(Perm.CALENDAR_MANAGE), LOGIN),
     Route("set_language", "POST", lambda c: "/i18n/setlang/", everyone(302), 302, data=lambda c: {"language": "en"}),
     Route("healthz", "GET", lambda c: "/healthz", everyone(200), 200),
     Route("readyz", "GET", lambda c: "/readyz", everyone(200), 200),
