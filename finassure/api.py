@@ -1,6 +1,7 @@
 """The whole API surface in one place: every app's router mounted on the one NinjaAPI (like urls.py for pages)."""
 
 from finassure.accounts.api import router as accounts_router
+from finassure.governance.api import router as governance_router
 from finassure.incidents.api import router as incidents_router
 from finassure.platform.api import api
 from finassure.platform.api_audit import router as audit_router
@@ -8,6 +9,7 @@ from finassure.training.api import router as training_router
 
 api.add_router("/", accounts_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/", governance_router)
 api.add_router("/", training_router)
 api.add_router("/", incidents_router)
 

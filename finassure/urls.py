@@ -8,6 +8,7 @@ from finassure.platform import views as platform_views
 urlpatterns = [
     path("", include("finassure.platform.urls")),
     path("accounts/", include("finassure.accounts.urls")),
+    path("governance/", include("finassure.governance.urls")),
     path("training/", include("finassure.training.urls")),
     path("incidents/", include("finassure.incidents.urls")),
     path("framework/", include("finassure.framework.urls")),

@@ -1,1 +1,348 @@
-"""Models of governance; filled by its own issue."""
+"""Governance (制度与治理): the business-process catalogue, policies and their versions, positions, attestation,
+the regulation library and the quarterly internal audit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from finassure.platform.models import TimeStampedModel
+
+
+class Process(TimeStampedModel):
+    """A business process (业务流程) the institution runs, in one business line, owned by one org unit."""
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    business_line = models.ForeignKey("accounts.BusinessLine", on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("business line"))
+    code = models.SlugField(_("code"), max_length=60)
+    name = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("business process")
+        verbose_name_plural = _("business processes")
+        ordering = ["business_line_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["business_line", "code"], name="uniq_process_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:process_list") + f"?q={self.code}"
+
+
+class Position(TimeStampedModel):
+    """A position (岗位) with its duties and the permissions it needs; held by members of staff."""
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    code = models.SlugField(_("code"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    duties = models.TextField(_("duties"), blank=True)
+    permissions_needed = models.TextField(_("permissions needed"), blank=True)
+    holders = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="governance_positions",
+                                     verbose_name=_("holders"))
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "code"], name="uniq_position_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IncompatibleDuty(TimeStampedModel):
+    """Two positions one person must not hold together (separation of duties, 不相容岗位)."""
+
+    first = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="+", verbose_name=_("position"))
+    second = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("incompatible position"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("incompatible duty")
+        verbose_name_plural = _("incompatible duties")
+        constraints = [
+            models.CheckConstraint(condition=Q(first__lt=F("second")), name="incompatible_duty_ordered_pair"),
+            models.UniqueConstraint(fields=["first", "second"], name="uniq_incompatible_duty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first} ⟂ {self.second}"
+
+
+class Policy(TimeStampedModel):
+    """A policy or procedure (制度) of one kind, owned by an org unit, covering processes and positions.
+
+    Its text lives in versions; `effective_version` is the one in force (None while drafting or once retired).
+    """
+
+    class Kind(models.TextChoices):
+        CHARTER = "charter", _("Charter policy")
+        RULES = "rules", _("Rules")
+        IMPLEMENTING = "implementing", _("Implementing rules")
+        PROCEDURE = "procedure", _("Operating procedure")
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("owner unit"))
+    code = models.CharField(_("document number"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    processes = models.ManyToManyField(Process, blank=True, related_name="policies", verbose_name=_("processes"))
+    positions = models.ManyToManyField(Position, blank=True, related_name="policies", verbose_name=_("positions"))
+    review_due = models.DateField(_("next review"), null=True, blank=True)
+    effective_version = models.OneToOneField("PolicyVersion", null=True, blank=True, on_delete=models.SET_NULL,
+                                             related_name="+", verbose_name=_("version in force"))
+    is_retired = models.BooleanField(_("retired"), default=False)
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:policy_detail", args=[self.pk])
+
+
+class PolicyVersion(TimeStampedModel):
+    """One version of a policy's text: draft → review → approved → effective → superseded (or retired)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        APPROVED = "approved", _("Approved")
+        EFFECTIVE = "effective", _("Effective")
+        SUPERSEDED = "superseded", _("Superseded")
+        RETIRED = "retired", _("Retired")
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions", verbose_name=_("policy"))
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    body = models.TextField(_("text"))
+    change_summary = models.CharField(_("summary of changes"), max_length=500, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("author"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("reviewer"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("approver"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    ended_on = models.DateField(_("in force until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["policy_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="uniq_policy_version_number"),
+            models.UniqueConstraint(fields=["policy"], condition=Q(status="effective"),
+                                    name="one_effective_version_per_policy"),
+            models.CheckConstraint(condition=Q(approver__isnull=True) | ~Q(approver=F("author")),
+                                   name="policy_version_approver_not_author"),
+            models.CheckConstraint(condition=Q(reviewer__isnull=True) | ~Q(reviewer=F("author")),
+                                   name="policy_version_reviewer_not_author"),
+            models.CheckConstraint(condition=Q(ended_on__isnull=True) | Q(effective_from__lte=F("ended_on")),
+                                   name="policy_version_in_force_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:policy_detail", args=[self.policy_id])
+
+
+class PolicyReview(TimeStampedModel):
+    """A periodic review of a policy (定期制度评审): kept as is, or to be revised; sets the next review date."""
+
+    class Outcome(models.TextChoices):
+        KEEP = "keep", _("Still fit for purpose")
+        REVISE = "revise", _("To be revised")
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("policy"))
+    reviewed_on = models.DateField(_("reviewed on"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("reviewer"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    next_review = models.DateField(_("next review"))
+
+    class Meta:
+        verbose_name = _("policy review")
+        verbose_name_plural = _("policy reviews")
+        ordering = ["-reviewed_on"]
+        constraints = [models.CheckConstraint(condition=Q(next_review__gt=F("reviewed_on")),
+                                              name="policy_review_next_after")]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} {self.reviewed_on}"
+
+
+class Attestation(TimeStampedModel):
+    """A member of staff's read-and-acknowledge (制度学习确认) of an effective policy version."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="attestations",
+                                verbose_name=_("policy version"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy attestation")
+        verbose_name_plural = _("policy attestations")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["version", "user"], name="uniq_attestation")]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.user}"
+
+
+class Regulation(TimeStampedModel):
+    """An external regulation (法规) in the library; shared by the whole institution."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    issuer = models.CharField(_("issuer"), max_length=200, blank=True)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    effective_on = models.DateField(_("in force from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("regulation")
+        verbose_name_plural = _("regulations")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Article(TimeStampedModel):
+    """An article (条款) of a regulation, and the internal policies that implement it."""
+
+    regulation = models.ForeignKey(Regulation, on_delete=models.CASCADE, related_name="articles",
+                                   verbose_name=_("regulation"))
+    number = models.CharField(_("article"), max_length=40)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    summary = models.TextField(_("summary"))
+    policies = models.ManyToManyField(Policy, blank=True, related_name="articles", verbose_name=_("policies"))
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        ordering = ["regulation_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["regulation", "number"], name="uniq_article_number")]
+
+    def __str__(self) -> str:
+        return f"{self.regulation.title} {self.number}"
+
+
+class AuditPlan(TimeStampedModel):
+    """The internal audit plan of one org unit for one quarter (the seed: an internal audit every quarter)."""
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    title = models.CharField(_("title"), max_length=300)
+
+    class Meta:
+        verbose_name = _("audit plan")
+        verbose_name_plural = _("audit plans")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "year", "quarter"], name="uniq_audit_plan_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="audit_plan_quarter_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.quarter} {self.title}"
+
+
+class Engagement(TimeStampedModel):
+    """An internal audit engagement (内部审计) of one org unit: scope, fieldwork, report, findings."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        FIELDWORK = "fieldwork", _("Fieldwork")
+        REPORTED = "reported", _("Reported")
+
+    plan = models.ForeignKey(AuditPlan, on_delete=models.PROTECT, related_name="engagements",
+                             verbose_name=_("audit plan"))
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("audited unit"))
+    title = models.CharField(_("title"), max_length=300)
+    processes = models.ManyToManyField(Process, blank=True, related_name="+", verbose_name=_("processes in scope"))
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("lead auditor"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    starts_on = models.DateField(_("starts on"))
+    reported_on = models.DateField(_("report issued on"), null=True, blank=True)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit engagement")
+        verbose_name_plural = _("audit engagements")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reported_on__isnull=True) | Q(reported_on__gte=F("starts_on")),
+                                   name="engagement_report_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:engagement_detail", args=[self.pk])
+
+
+class Finding(TimeStampedModel):
+    """An audit finding (审计发现): criteria, condition, cause, effect, recommendation; remedied by a
+    corrective action of the framework."""
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="findings",
+                                   verbose_name=_("audit engagement"))
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    title = models.CharField(_("title"), max_length=300)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    criteria = models.TextField(_("criteria"), blank=True)
+    condition = models.TextField(_("condition"))
+    cause = models.TextField(_("cause"), blank=True)
+    effect = models.TextField(_("effect"), blank=True)
+    recommendation = models.TextField(_("recommendation"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("owner"))
+    due = models.DateField(_("due"))
+
+    class Meta:
+        verbose_name = _("audit finding")
+        verbose_name_plural = _("audit findings")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:engagement_detail", args=[self.engagement_id])

@@ -1,0 +1,332 @@
+"""API of governance: processes, policies and their versions, coverage, attestations, regulations, audits."""
+
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from finassure.accounts import selectors as access
+from finassure.accounts.models import BusinessLine, User
+from finassure.governance import selectors, services
+from finassure.governance.models import Finding, Policy
+from finassure.governance.permissions import MANAGE_AUDIT, MANAGE_POLICY, VIEW_AUDIT, VIEW_POLICY
+from finassure.platform.api import PageNumber
+from finassure.platform.errors import NotFound, ValidationFailed
+
+router = Router(tags=["governance"])
+
+
+class ProcessOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    business_line_id: int
+    org_unit_id: int
+    is_active: bool
+
+
+class ProcessIn(Schema):
+    org_unit_id: int
+    business_line_id: int
+    code: str = Field(..., min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str = Field(..., min_length=1, max_length=200)
+    name_en: str = Field("", max_length=200)
+    description: str = ""
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    status: str
+    change_summary: str
+    author_id: int
+    reviewer_id: int | None
+    reviewed_at: dt.datetime | None
+    approver_id: int | None
+    approved_at: dt.datetime | None
+    effective_from: dt.date | None
+    ended_on: dt.date | None
+
+
+class PolicyOut(Schema):
+    id: int
+    code: str
+    title: str
+    kind: Policy.Kind
+    org_unit_id: int
+    review_due: dt.date | None
+    effective_version_id: int | None
+    is_retired: bool
+
+
+class PolicyDetailOut(PolicyOut):
+    process_ids: list[int]
+    position_ids: list[int]
+    versions: list[VersionOut]
+
+
+class PolicyIn(Schema):
+    org_unit_id: int
+    code: str = Field(..., min_length=1, max_length=60)
+    title: str = Field(..., min_length=1, max_length=300)
+    kind: Policy.Kind
+    body: str = Field(..., min_length=1)
+    process_ids: list[int] = []
+    position_ids: list[int] = []
+    review_due: dt.date | None = None
+
+
+class VersionIn(Schema):
+    body: str = Field(..., min_length=1)
+    change_summary: str = Field(..., min_length=1, max_length=500)
+
+
+class ReviewIn(Schema):
+    accept: bool
+    comment: str = ""
+
+
+class PublishIn(Schema):
+    effective_from: dt.date
+
+
+class GapOut(Schema):
+    id: int
+    code: str
+    name: str
+    org_unit_id: int
+
+
+class CoverageOut(Schema):
+    percent: float | None
+    covered: int
+    total: int
+    gaps: list[GapOut]
+
+
+class AttestationOut(Schema):
+    id: int
+    version_id: int
+    policy_id: int = Field(..., alias="version.policy_id")
+    policy_title: str = Field(..., alias="version.policy.title")
+    confirmed_at: dt.datetime | None
+
+
+class ArticleOut(Schema):
+    id: int
+    regulation_id: int
+    regulation: str = Field(..., alias="regulation.title")
+    number: str
+    summary: str
+
+
+class RegulationOut(Schema):
+    id: int
+    code: str
+    title: str
+    issuer: str
+    document_number: str
+    effective_on: dt.date | None
+    article_count: int
+    gap_count: int
+
+
+class EngagementOut(Schema):
+    id: int
+    plan_id: int
+    year: int = Field(..., alias="plan.year")
+    quarter: int = Field(..., alias="plan.quarter")
+    org_unit_id: int
+    title: str
+    lead_id: int
+    status: str
+    starts_on: dt.date
+    reported_on: dt.date | None
+    finding_count: int
+
+
+class FindingOut(Schema):
+    id: int
+    engagement_id: int
+    title: str
+    severity: Finding.Severity
+    condition: str
+    recommendation: str
+    owner_id: int
+    due: dt.date
+
+
+class FindingIn(Schema):
+    title: str = Field(..., min_length=1, max_length=300)
+    severity: Finding.Severity
+    criteria: str = ""
+    condition: str = Field(..., min_length=1)
+    cause: str = ""
+    effect: str = ""
+    recommendation: str = Field(..., min_length=1)
+    owner_id: int
+    due: dt.date
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+@router.get("/governance/processes", response=list[ProcessOut])
+@paginate(PageNumber)
+def governance_list_processes(request: HttpRequest, q: str = "", business_line: int | None = None,
+                              active: bool | None = None) -> Any:
+    access.require(request.user, VIEW_POLICY)
+    return selectors.process_list(actor=request.user, search=q, business_line_id=business_line, active=active)
+
+
+@router.post("/governance/processes", response={201: ProcessOut})
+def governance_create_process(request: HttpRequest, payload: ProcessIn) -> Any:
+    access.require(request.user, MANAGE_POLICY)
+    unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=MANAGE_POLICY)
+    line = BusinessLine.objects.filter(pk=payload.business_line_id, institution_id=unit.institution_id).first()
+    if line is None:
+        raise ValidationFailed("No such business line.", fields={"business_line_id": ["No such business line."]})
+    process = services.process_create(actor=request.user, org_unit=unit, business_line=line, code=payload.code,
+                                      name=payload.name, name_en=payload.name_en, description=payload.description)
+    return Status(201, process)
+
+
+# --- policies -----------------------------------------------------------------------------------
+
+
+@router.get("/governance/policies", response=list[PolicyOut])
+@paginate(PageNumber)
+def governance_list_policies(request: HttpRequest, q: str = "", kind: str = "", status: str = "",
+                             org_unit: int | None = None, review_overdue: bool = False) -> Any:
+    access.require(request.user, VIEW_POLICY)
+    return selectors.policy_list(actor=request.user, search=q, kind=kind, status=status, org_unit_id=org_unit,
+                                 review_overdue=review_overdue)
+
+
+def _detail(policy: Policy) -> dict[str, Any]:
+    return {**PolicyOut.from_orm(policy).dict(),
+            "process_ids": [p.pk for p in policy.processes.all()],
+            "position_ids": [p.pk for p in policy.positions.all()],
+            "versions": list(selectors.policy_versions(policy=policy))}
+
+
+@router.get("/governance/policies/{policy_id}", response=PolicyDetailOut)
+def governance_get_policy(request: HttpRequest, policy_id: int) -> Any:
+    return _detail(selectors.policy_get(actor=request.user, pk=policy_id))
+
+
+@router.post("/governance/policies", response={201: PolicyDetailOut})
+def governance_create_policy(request: HttpRequest, payload: PolicyIn) -> Any:
+    access.require(request.user, MANAGE_POLICY)
+    unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=MANAGE_POLICY)
+    processes = list(selectors.process_list(actor=request.user).filter(pk__in=payload.process_ids))
+    positions = list(selectors.position_list(actor=request.user).filter(pk__in=payload.position_ids))
+    if len(processes) != len(set(payload.process_ids)):
+        raise ValidationFailed("Unknown process.", fields={"process_ids": ["Unknown process."]})
+    if len(positions) != len(set(payload.position_ids)):
+        raise ValidationFailed("Unknown position.", fields={"position_ids": ["Unknown position."]})
+    policy = services.policy_create(actor=request.user, org_unit=unit, code=payload.code, title=payload.title,
+                                    kind=payload.kind.value, body=payload.body, processes=processes,
+                                    positions=positions, review_due=payload.review_due)
+    return Status(201, _detail(policy))
+
+
+@router.post("/governance/policies/{policy_id}/versions", response={201: VersionOut})
+def governance_create_version(request: HttpRequest, policy_id: int, payload: VersionIn) -> Any:
+    policy = selectors.policy_get(actor=request.user, pk=policy_id)
+    version = services.policy_version_create(actor=request.user, policy=policy, body=payload.body,
+                                             change_summary=payload.change_summary)
+    return Status(201, version)
+
+
+@router.post("/governance/versions/{version_id}/submit", response=VersionOut)
+def governance_submit_version(request: HttpRequest, version_id: int) -> Any:
+    version = selectors.policy_version_get(actor=request.user, pk=version_id)
+    return services.policy_version_submit(actor=request.user, version=version)
+
+
+@router.post("/governance/versions/{version_id}/review", response=VersionOut)
+def governance_review_version(request: HttpRequest, version_id: int, payload: ReviewIn) -> Any:
+    version = selectors.policy_version_get(actor=request.user, pk=version_id)
+    return services.policy_version_review(actor=request.user, version=version, accept=payload.accept,
+                                          comment=payload.comment)
+
+
+@router.post("/governance/versions/{version_id}/approve", response=VersionOut)
+def governance_approve_version(request: HttpRequest, version_id: int) -> Any:
+    version = selectors.policy_version_get(actor=request.user, pk=version_id)
+    return services.policy_version_approve(actor=request.user, version=version)
+
+
+@router.post("/governance/versions/{version_id}/publish", response=VersionOut)
+def governance_publish_version(request: HttpRequest, version_id: int, payload: PublishIn) -> Any:
+    version = selectors.policy_version_get(actor=request.user, pk=version_id)
+    return services.policy_version_publish(actor=request.user, version=version,
+                                           effective_from=payload.effective_from)
+
+
+@router.get("/governance/coverage", response=CoverageOut)
+def governance_coverage(request: HttpRequest) -> Any:
+    access.require(request.user, VIEW_POLICY)
+    overall, _ = selectors.coverage_by_unit(actor=request.user)
+    return {"percent": overall.percent, "covered": overall.covered, "total": overall.total, "gaps": overall.gaps}
+
+
+# --- attestation and regulations ----------------------------------------------------------------
+
+
+@router.get("/governance/attestations", response=list[AttestationOut])
+def governance_my_attestations(request: HttpRequest) -> Any:
+    access.require(request.user, VIEW_POLICY)
+    return list(selectors.my_attestations(user=request.user))
+
+
+@router.post("/governance/attestations/{attestation_id}/confirm", response=AttestationOut)
+def governance_confirm_attestation(request: HttpRequest, attestation_id: int) -> Any:
+    attestation = selectors.attestation_get_own(user=request.user, pk=attestation_id)
+    return services.attestation_confirm(actor=request.user, attestation=attestation)
+
+
+@router.get("/governance/regulations", response=list[RegulationOut])
+def governance_list_regulations(request: HttpRequest) -> Any:
+    return list(selectors.regulation_list(actor=request.user))
+
+
+@router.get("/governance/regulations/gaps", response=list[ArticleOut])
+def governance_regulation_gaps(request: HttpRequest) -> Any:
+    return list(selectors.article_gaps(actor=request.user))
+
+
+# --- internal audit -----------------------------------------------------------------------------
+
+
+@router.get("/governance/audits", response=list[EngagementOut])
+@paginate(PageNumber)
+def governance_list_audits(request: HttpRequest, q: str = "", status: str = "", year: int | None = None,
+                           quarter: int | None = None) -> Any:
+    access.require(request.user, VIEW_AUDIT)
+    return selectors.engagement_list(actor=request.user, search=q, status=status, year=year, quarter=quarter)
+
+
+@router.get("/governance/audits/{engagement_id}", response=EngagementOut)
+def governance_get_audit(request: HttpRequest, engagement_id: int) -> Any:
+    access.require(request.user, VIEW_AUDIT)
+    return selectors.engagement_get(actor=request.user, pk=engagement_id)
+
+
+@router.post("/governance/audits/{engagement_id}/findings", response={201: FindingOut})
+def governance_create_finding(request: HttpRequest, engagement_id: int, payload: FindingIn) -> Any:
+    access.require(request.user, MANAGE_AUDIT)
+    engagement = selectors.engagement_get(actor=request.user, pk=engagement_id, perm=MANAGE_AUDIT)
+    owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
+    if owner is None:
+        raise NotFound("No such user.")
+    finding = services.finding_create(
+        actor=request.user, engagement=engagement, title=payload.title, severity=payload.severity.value,
+        criteria=payload.criteria, condition=payload.condition, cause=payload.cause, effect=payload.effect,
+        recommendation=payload.recommendation, owner=owner, due=payload.due)
+    return Status(201, finding)

@@ -1,0 +1,169 @@
+"""Forms of governance: validation only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from finassure.accounts.models import BusinessLine, OrgUnit, User
+from finassure.governance.models import Finding, Policy, PolicyReview, Position, Process
+from finassure.platform.forms import StyledForm
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ProcessForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Org unit"))
+    business_line = forms.ModelChoiceField(BusinessLine.objects.none(), label=_("Business line"))
+    code = forms.SlugField(label=_("Code"), max_length=60)
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], lines: QuerySet[BusinessLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["business_line"].queryset = lines  # type: ignore[attr-defined]
+
+
+class SeedProcessesForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Org unit"))
+    business_line = forms.ModelChoiceField(BusinessLine.objects.none(), label=_("Business line"))
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], lines: QuerySet[BusinessLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["business_line"].queryset = lines  # type: ignore[attr-defined]
+
+
+class PolicyForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Owner unit"))
+    code = forms.CharField(label=_("Document number"), max_length=60)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    kind = forms.ChoiceField(label=_("Type"), choices=Policy.Kind.choices)
+    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes covered"), required=False)
+    positions = forms.ModelMultipleChoiceField(Position.objects.none(), label=_("Positions covered"),
+                                               required=False)
+    review_due = forms.DateField(label=_("Next review"), required=False, widget=DATE)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 12}))
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], processes: QuerySet[Process],
+                 positions: QuerySet[Position], editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["processes"].queryset = processes  # type: ignore[attr-defined]
+        self.fields["positions"].queryset = positions  # type: ignore[attr-defined]
+        if editing:
+            for name in ("org_unit", "code", "body"):
+                del self.fields[name]
+
+
+class VersionForm(StyledForm):
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 16}))
+    change_summary = forms.CharField(label=_("Summary of changes"), max_length=500)
+
+
+class ReviewForm(StyledForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("accept", _("Accept")), ("return", _("Send back"))])
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class PublishForm(StyledForm):
+    effective_from = forms.DateField(label=_("Effective from"), widget=DATE)
+
+
+class RetireForm(StyledForm):
+    on = forms.DateField(label=_("Retired on"), widget=DATE)
+
+
+class PositionForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Org unit"))
+    code = forms.SlugField(label=_("Code"), max_length=60)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    duties = forms.CharField(label=_("Duties"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    permissions_needed = forms.CharField(label=_("Permissions needed"), widget=forms.Textarea(attrs={"rows": 2}),
+                                         required=False)
+    holders = forms.ModelMultipleChoiceField(User.objects.none(), label=_("Holders"), required=False)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], users: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["holders"].queryset = users  # type: ignore[attr-defined]
+
+
+class IncompatibleDutyForm(StyledForm):
+    first = forms.ModelChoiceField(Position.objects.none(), label=_("Position"))
+    second = forms.ModelChoiceField(Position.objects.none(), label=_("Incompatible position"))
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, positions: QuerySet[Position], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first"].queryset = positions  # type: ignore[attr-defined]
+        self.fields["second"].queryset = positions  # type: ignore[attr-defined]
+
+
+class ArticleMapForm(StyledForm):
+    policy = forms.ModelChoiceField(Policy.objects.none(), label=_("Policy"))
+
+    def __init__(self, *args: Any, policies: QuerySet[Policy], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = policies  # type: ignore[attr-defined]
+
+
+class AuditPlanForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Org unit"))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quarter = forms.IntegerField(label=_("Quarter"), min_value=1, max_value=4)
+    title = forms.CharField(label=_("Title"), max_length=300)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class EngagementForm(StyledForm):
+    plan = forms.ModelChoiceField(Process.objects.none(), label=_("Audit plan"))
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Audited unit"))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    lead = forms.ModelChoiceField(User.objects.none(), label=_("Lead auditor"))
+    starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
+    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes in scope"), required=False)
+
+    def __init__(self, *args: Any, plans: QuerySet[Any], units: QuerySet[OrgUnit], leads: QuerySet[User],
+                 processes: QuerySet[Process], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans  # type: ignore[attr-defined]
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["lead"].queryset = leads  # type: ignore[attr-defined]
+        self.fields["processes"].queryset = processes  # type: ignore[attr-defined]
+
+
+class ReportForm(StyledForm):
+    reported_on = forms.DateField(label=_("Report issued on"), widget=DATE)
+    conclusion = forms.CharField(label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class FindingForm(StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Finding.Severity.choices)
+    criteria = forms.CharField(label=_("Criteria"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    condition = forms.CharField(label=_("Condition"), widget=forms.Textarea(attrs={"rows": 2}))
+    cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    effect = forms.CharField(label=_("Effect"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    recommendation = forms.CharField(label=_("Recommendation"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"))
+    due = forms.DateField(label=_("Due"), widget=DATE)
+
+    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+
+class PolicyReviewForm(StyledForm):
+    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DATE)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=PolicyReview.Outcome.choices)
+    next_review = forms.DateField(label=_("Next review"), widget=DATE)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

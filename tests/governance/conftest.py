@@ -1,0 +1,24 @@
+"""Fixtures of governance tests: a quality manager (author), a risk manager (approver), an auditor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from finassure.accounts.roles import Role
+
+
+@pytest.fixture
+def author(make_user: Any) -> Any:
+    return make_user(Role.QUALITY_MANAGER, username="author", display_name="陈质量")
+
+
+@pytest.fixture
+def approver(make_user: Any) -> Any:
+    return make_user(Role.RISK_MANAGER, username="approver", display_name="刘风控")
+
+
+@pytest.fixture
+def auditor(make_user: Any) -> Any:
+    return make_user(Role.INTERNAL_AUDITOR, username="auditor", display_name="孙明审")

@@ -1,0 +1,197 @@
+"""Persona-matrix routes of governance: processes, policies and versions, coverage, attestation, positions,
+regulations and internal audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+
+from finassure.accounts.roles import ROLE_PERMISSIONS
+from finassure.governance.models import Regulation
+from finassure.governance.permissions import (
+    APPROVE_POLICY,
+    MANAGE_AUDIT,
+    MANAGE_POLICY,
+    VIEW_AUDIT,
+    VIEW_POLICY,
+)
+from tests.governance import factories as f
+from tests.matrix import INSIDE, LOGIN, Ctx, Route, perm
+
+
+def visible_then(permission: str, ok: int) -> Callable[[str, str], int]:
+    """Record routes everyone may see: from outside the record does not exist (404); inside, `permission`."""
+
+    def expect(role: str, place: str) -> int:
+        if place != INSIDE:
+            return 404
+        return ok if permission in ROLE_PERMISSIONS[role] else 403
+
+    return expect
+
+
+def form_in_scope(permission: str, ok: int) -> Callable[[str, str], int]:
+    """Form posts naming a record in Beijing: from outside the choice is not offered (400)."""
+
+    def expect(role: str, place: str) -> int:
+        if permission not in ROLE_PERMISSIONS[role]:
+            return 403
+        return ok if place == INSIDE else 400
+
+    return expect
+
+
+def today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def later(days: int) -> str:
+    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
+def _policy(status: str = "effective", **kwargs: Any) -> Callable[[Ctx], None]:
+    def build(ctx: Ctx) -> None:
+        ctx.objects["policy"] = f.make_policy(ctx.org.haidian, status=status, **kwargs)
+        ctx.objects["version"] = ctx.objects["policy"].versions.get()
+    return build
+
+
+def _reviewed(ctx: Ctx) -> None:
+    _policy("review", reviewer=f.make_author(ctx.org.haidian))(ctx)
+
+
+def _two_versions(ctx: Ctx) -> None:
+    _policy()(ctx)
+    policy = ctx.objects["policy"]
+    ctx.objects["v2"] = policy.versions.create(number=2, body="第一条 总则（修订）。", author=policy.versions.get().author)
+
+
+def _own_attestation(ctx: Ctx) -> None:
+    ctx.objects["attestation"] = f.make_attestation(ctx.persona or ctx.target, ctx.org.haidian)
+
+
+def _positions(ctx: Ctx) -> None:
+    ctx.objects["a"] = f.make_position(ctx.org.haidian)
+    ctx.objects["b"] = f.make_position(ctx.org.haidian)
+
+
+def _article(ctx: Ctx) -> None:
+    _policy()(ctx)
+    ctx.objects["article"] = Regulation.objects.get(code="cbirc-2020-3").articles.first()
+
+
+def _engagement(status: str = "planned") -> Callable[[Ctx], None]:
+    def build(ctx: Ctx) -> None:
+        ctx.objects["engagement"] = f.make_engagement(ctx.org.haidian, status=status)
+    return build
+
+
+def _line(ctx: Ctx) -> None:
+    ctx.objects["line"] = f.line(ctx.org.haidian)
+
+
+G = "/governance"
+A = "/api/v1/governance"
+
+ROUTES = [
+    # processes
+    Route("governance:process_list", "GET", lambda c: f"{G}/processes/", perm(VIEW_POLICY), LOGIN),
+    Route("governance:process_create", "GET", lambda c: f"{G}/processes/new/", perm(MANAGE_POLICY), LOGIN),
+    Route("governance:process_seed", "POST", lambda c: f"{G}/processes/defaults/", form_in_scope(MANAGE_POLICY, 302),
+          LOGIN, build=_line,
+          data=lambda c: {"org_unit": c.org.haidian.pk, "business_line": c.objects["line"].pk}),
+    # policies and versions
+    Route("governance:policy_list", "GET", lambda c: f"{G}/policies/", perm(VIEW_POLICY), LOGIN),
+    Route("governance:policy_create", "GET", lambda c: f"{G}/policies/new/", perm(MANAGE_POLICY), LOGIN),
+    Route("governance:policy_detail", "GET", lambda c: f"{G}/policies/{c.objects['policy'].pk}/",
+          perm(VIEW_POLICY, scoped=True), LOGIN, build=_policy()),
+    Route("governance:policy_edit", "GET", lambda c: f"{G}/policies/{c.objects['policy'].pk}/edit/",
+          perm(MANAGE_POLICY, scoped=True), LOGIN, build=_policy()),
+    Route("governance:version_create", "GET", lambda c: f"{G}/policies/{c.objects['policy'].pk}/versions/new/",
+          perm(MANAGE_POLICY, scoped=True), LOGIN, build=_policy()),
+    Route("governance:policy_retire", "POST", lambda c: f"{G}/policies/{c.objects['policy'].pk}/retire/",
+          perm(MANAGE_POLICY, 302, scoped=True), LOGIN, build=_policy(), data=lambda c: {"on": today()}),
+    Route("governance:policy_review", "POST", lambda c: f"{G}/policies/{c.objects['policy'].pk}/review/",
+          perm(APPROVE_POLICY, 302, scoped=True), LOGIN, build=_policy(),
+          data=lambda c: {"reviewed_on": today(), "outcome": "keep", "next_review": later(365)}),
+    Route("governance:version_diff", "GET", lambda c: f"{G}/versions/{c.objects['v2'].pk}/diff/",
+          perm(VIEW_POLICY, scoped=True), LOGIN, build=_two_versions),
+    Route("governance:version_action", "POST", lambda c: f"{G}/versions/{c.objects['version'].pk}/submit/",
+          visible_then(MANAGE_POLICY, 302), LOGIN, build=_policy("draft")),
+    Route("governance:coverage", "GET", lambda c: f"{G}/coverage/", perm(VIEW_POLICY), LOGIN),
+    # attestation
+    Route("governance:my_attestations", "GET", lambda c: f"{G}/attestations/", perm(VIEW_POLICY), LOGIN),
+    Route("governance:attestation_read", "GET", lambda c: f"{G}/attestations/{c.objects['attestation'].pk}/",
+          perm(VIEW_POLICY), LOGIN, build=_own_attestation),
+    Route("governance:attestation_confirm", "POST",
+          lambda c: f"{G}/attestations/{c.objects['attestation'].pk}/confirm/", perm(VIEW_POLICY, 302), LOGIN,
+          build=_own_attestation),
+    # positions
+    Route("governance:position_list", "GET", lambda c: f"{G}/positions/", perm(VIEW_POLICY), LOGIN),
+    Route("governance:position_create", "GET", lambda c: f"{G}/positions/new/", perm(MANAGE_POLICY), LOGIN),
+    Route("governance:incompatible_create", "POST", lambda c: f"{G}/positions/incompatible/",
+          form_in_scope(MANAGE_POLICY, 302), LOGIN, build=_positions,
+          data=lambda c: {"first": c.objects["a"].pk, "second": c.objects["b"].pk, "reason": "经办与复核"}),
+    # regulations
+    Route("governance:regulation_list", "GET", lambda c: f"{G}/regulations/", perm(VIEW_POLICY), LOGIN),
+    Route("governance:regulation_detail", "GET",
+          lambda c: f"{G}/regulations/{Regulation.objects.get(code='cbirc-2020-3').pk}/", perm(VIEW_POLICY), LOGIN),
+    Route("governance:article_map", "POST", lambda c: f"{G}/articles/{c.objects['article'].pk}/map/",
+          form_in_scope(MANAGE_POLICY, 302), LOGIN, build=_article,
+          data=lambda c: {"policy": c.objects["policy"].pk}),
+    # internal audit
+    Route("governance:engagement_list", "GET", lambda c: f"{G}/audits/", perm(VIEW_AUDIT), LOGIN),
+    Route("governance:plan_create", "GET", lambda c: f"{G}/audits/plans/new/", perm(MANAGE_AUDIT), LOGIN),
+    Route("governance:engagement_create", "GET", lambda c: f"{G}/audits/new/", perm(MANAGE_AUDIT), LOGIN),
+    Route("governance:engagement_detail", "GET", lambda c: f"{G}/audits/{c.objects['engagement'].pk}/",
+          perm(VIEW_AUDIT, scoped=True), LOGIN, build=_engagement()),
+    Route("governance:engagement_action", "POST", lambda c: f"{G}/audits/{c.objects['engagement'].pk}/fieldwork/",
+          perm(MANAGE_AUDIT, 302, scoped=True), LOGIN, build=_engagement()),
+    Route("governance:finding_create", "POST", lambda c: f"{G}/audits/{c.objects['engagement'].pk}/findings/",
+          perm(MANAGE_AUDIT, 302, scoped=True), LOGIN, build=_engagement("fieldwork"),
+          data=lambda c: {"title": "柜面双人复核缺失", "severity": "high", "condition": "抽查20笔，3笔无复核记录",
+                          "recommendation": "落实双人复核", "owner": c.target.pk, "due": later(60)}),
+    # API
+    Route("api:governance_list_processes", "GET", lambda c: f"{A}/processes", perm(VIEW_POLICY), 401, api=True),
+    Route("api:governance_create_process", "POST", lambda c: f"{A}/processes", perm(MANAGE_POLICY, 201, scoped=True),
+          401, build=_line, api=True,
+          data=lambda c: {"org_unit_id": c.org.haidian.pk, "business_line_id": c.objects["line"].pk,
+                          "code": "counter", "name": "柜面服务"}),
+    Route("api:governance_list_policies", "GET", lambda c: f"{A}/policies", perm(VIEW_POLICY), 401, api=True),
+    Route("api:governance_get_policy", "GET", lambda c: f"{A}/policies/{c.objects['policy'].pk}",
+          perm(VIEW_POLICY, scoped=True), 401, build=_policy(), api=True),
+    Route("api:governance_create_policy", "POST", lambda c: f"{A}/policies", perm(MANAGE_POLICY, 201, scoped=True),
+          401, api=True, data=lambda c: {"org_unit_id": c.org.haidian.pk, "code": "HD-001", "title": "柜面操作规程",
+                                         "kind": "procedure", "body": "第一条"}),
+    Route("api:governance_create_version", "POST", lambda c: f"{A}/policies/{c.objects['policy'].pk}/versions",
+          visible_then(MANAGE_POLICY, 201), 401, build=_policy(), api=True,
+          data=lambda c: {"body": "第一条（修订）", "change_summary": "修订第一条"}),
+    Route("api:governance_submit_version", "POST", lambda c: f"{A}/versions/{c.objects['version'].pk}/submit",
+          visible_then(MANAGE_POLICY, 200), 401, build=_policy("draft"), api=True),
+    Route("api:governance_review_version", "POST", lambda c: f"{A}/versions/{c.objects['version'].pk}/review",
+          visible_then(APPROVE_POLICY, 200), 401, build=_policy("review"), api=True,
+          data=lambda c: {"accept": True}),
+    Route("api:governance_approve_version", "POST", lambda c: f"{A}/versions/{c.objects['version'].pk}/approve",
+          visible_then(APPROVE_POLICY, 200), 401, build=_reviewed, api=True),
+    Route("api:governance_publish_version", "POST", lambda c: f"{A}/versions/{c.objects['version'].pk}/publish",
+          visible_then(MANAGE_POLICY, 200), 401, build=_policy("approved"), api=True,
+          data=lambda c: {"effective_from": today()}),
+    Route("api:governance_coverage", "GET", lambda c: f"{A}/coverage", perm(VIEW_POLICY), 401, api=True),
+    Route("api:governance_my_attestations", "GET", lambda c: f"{A}/attestations", perm(VIEW_POLICY), 401, api=True),
+    Route("api:governance_confirm_attestation", "POST",
+          lambda c: f"{A}/attestations/{c.objects['attestation'].pk}/confirm", perm(VIEW_POLICY), 401,
+          build=_own_attestation, api=True),
+    Route("api:governance_list_regulations", "GET", lambda c: f"{A}/regulations", perm(VIEW_POLICY), 401, api=True),
+    Route("api:governance_regulation_gaps", "GET", lambda c: f"{A}/regulations/gaps", perm(VIEW_POLICY), 401,
+          api=True),
+    Route("api:governance_list_audits", "GET", lambda c: f"{A}/audits", perm(VIEW_AUDIT), 401, api=True),
+    Route("api:governance_get_audit", "GET", lambda c: f"{A}/audits/{c.objects['engagement'].pk}",
+          perm(VIEW_AUDIT, scoped=True), 401, build=_engagement(), api=True),
+    Route("api:governance_create_finding", "POST", lambda c: f"{A}/audits/{c.objects['engagement'].pk}/findings",
+          perm(MANAGE_AUDIT, 201, scoped=True), 401, build=_engagement("fieldwork"), api=True,
+          data=lambda c: {"title": "柜面双人复核缺失", "severity": "high", "condition": "3笔无复核记录",
+                          "recommendation": "落实双人复核", "owner_id": c.target.pk, "due": later(60)}),
+]
