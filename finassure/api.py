@@ -5,10 +5,12 @@ from finassure.governance.api import router as governance_router
 from finassure.incidents.api import router as incidents_router
 from finassure.platform.api import api
 from finassure.platform.api_audit import router as audit_router
+from finassure.service.api import router as service_router
 from finassure.training.api import router as training_router
 
 api.add_router("/", accounts_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/", service_router)
 api.add_router("/", governance_router)
 api.add_router("/", training_router)
 api.add_router("/", incidents_router)

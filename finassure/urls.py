@@ -12,6 +12,7 @@ urlpatterns = [
     path("training/", include("finassure.training.urls")),
     path("incidents/", include("finassure.incidents.urls")),
     path("framework/", include("finassure.framework.urls")),
+    path("", include("finassure.service.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", platform_views.healthz, name="healthz"),

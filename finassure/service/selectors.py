@@ -162,3 +162,26 @@ def survey_by_token(*, token: str) -> Survey | None:
 
 def surveys_of(*, complaint: Complaint) -> QuerySet[Survey]:
     return complaint.surveys.all()
+
+
+def compensation_get(*, actor: Any, pk: int) -> Compensation:
+    scope = access.scope_for(actor, perms.VIEW)
+    item = (Compensation.objects.filter(scope.q("org_unit")).select_related("complaint", "org_unit")
+            .filter(pk=pk).first())
+    if item is None:
+        raise NotFound("No such compensation.")
+    return item
+
+
+def corrective_actions_of(*, complaint: Complaint) -> QuerySet[Any]:
+    """Root-cause corrective actions raised from this complaint (the framework's shared model)."""
+    from finassure.framework import selectors as framework_selectors
+
+    return framework_selectors.corrective_actions_for(source=complaint)
+
+
+def portal_units() -> QuerySet[Any]:
+    """Where a customer can direct a complaint: active branches and companies, not internal departments."""
+    from finassure.accounts.models import OrgUnit
+
+    return OrgUnit.objects.filter(is_active=True).exclude(kind=OrgUnit.Kind.DEPARTMENT).order_by("path")

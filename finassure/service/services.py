@@ -391,6 +391,23 @@ def complaint_set_root_cause(*, actor: Any, complaint: Complaint, root_cause: st
     return _save(complaint, before, actor, "complaint.root_cause")
 
 
+@transaction.atomic
+def complaint_remediate(*, actor: Any, complaint: Complaint, title: str, owner: User, due: dt.date,
+                        description: str = "") -> Any:
+    """Root-cause remediation (溯源整改, Art. 26): a corrective action in the framework's shared loop."""
+    from finassure.framework import services as framework_services
+
+    access.require(actor, perms.HANDLE, complaint.org_unit)
+    if not complaint.root_cause:
+        raise _invalid("root_cause", _("Record the root cause before raising a corrective action."))
+    action = framework_services.corrective_action_open(
+        actor=actor, source=complaint, title=title, description=description, owner=owner, due=due,
+        org_unit=complaint.org_unit,
+    )
+    audit.record(action="complaint.remediate", actor=actor, obj=complaint, detail={"corrective_action": action.pk})
+    return action
+
+
 def complaint_reveal(*, actor: Any, complaint: Complaint) -> dict[str, str]:
     """The complainant's personal data in full, for a role allowed to see it; every reveal is audited."""
     access.require(actor, perms.VIEW, complaint.org_unit)

@@ -1,0 +1,21 @@
+"""URLs of customer service: staff pages under /service/, the customer portal under /portal/."""
+
+from django.urls import path
+
+from finassure.service import views
+
+app_name = "service"
+
+urlpatterns = [
+    path("service/complaints/", views.complaint_list, name="complaint_list"),
+    path("service/complaints/export.xlsx", views.complaint_export, name="complaint_export"),
+    path("service/complaints/new/", views.complaint_create, name="complaint_create"),
+    path("service/complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
+    path("service/complaints/<int:pk>/reveal/", views.complaint_reveal, name="complaint_reveal"),
+    path("service/complaints/<int:pk>/<slug:action>/", views.complaint_action, name="complaint_action"),
+    path("service/compensations/<int:pk>/<slug:action>/", views.compensation_action, name="compensation_action"),
+    path("service/categories/", views.category_list, name="category_list"),
+    path("portal/", views.portal_home, name="portal_home"),
+    path("portal/status/", views.portal_status, name="portal_status"),
+    path("portal/survey/<str:token>/", views.portal_survey, name="portal_survey"),
+]

@@ -1,0 +1,324 @@
+"""Pages of customer service: the staff complaint register and handling, and the customer portal (no login)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from finassure.accounts import selectors as access
+from finassure.accounts.roles import Perm
+from finassure.platform.errors import ApplicationError, Conflict, NotFound
+from finassure.platform.masking import mask
+from finassure.platform.middleware import client_ip
+from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+from finassure.service import forms, perms, selectors, services, throttle
+from finassure.service.models import Channel, Compensation, Complaint, ComplaintEvent, ProductLine
+
+# --- staff: list, export, create ------------------------------------------------------------------
+
+
+def _filters_context(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "statuses": Complaint.Status.choices, "product_lines": ProductLine.choices,
+        "categories": selectors.category_list(), "channels": Channel.choices,
+        "units": access.org_unit_list(actor=request.user, perm=perms.VIEW),
+        "clocks": [("sla_breached", _("Internal SLA breached")),
+                   ("regulatory_overdue", _("Regulatory deadline passed")), ("major", _("Major complaints"))],
+        "params": request.GET,
+    }
+
+
+@staff_view(perms.VIEW)
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.ComplaintFilter.from_query(request.GET)
+    page = paginate(request, selectors.complaint_list(actor=request.user, filters=filters), per_page=25)
+    now = timezone.now()
+    rows = [(c, *c.clocks(now)) for c in page]
+    return render(request, "service/complaint_list.html", {
+        "page": page, "rows": rows, "can_create": access.has_perm(request.user, perms.CREATE),
+        "can_import": access.has_perm(request.user, perms.IMPORT),
+        "export_query": request.GET.urlencode(), **_filters_context(request),
+    })
+
+
+EXPORT_HEADERS = [
+    "tracking number", "type", "status", "received", "org unit", "product line", "category", "channel",
+    "subject", "complainant", "phone", "severity", "group size", "major", "internal SLA", "SLA due",
+    "regulatory deadline", "regulatory state", "handling hours",
+]
+
+
+@staff_view(perms.VIEW)
+def complaint_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as Excel; personal data stays masked in every export."""
+    filters = selectors.ComplaintFilter.from_query(request.GET)
+    qs = selectors.complaint_list(actor=request.user, filters=filters)
+    now = timezone.now()
+
+    def rows() -> Any:
+        for c in qs.iterator(chunk_size=500):
+            sla, regulatory = c.clocks(now)
+            yield [c.tracking_number, c.get_kind_display(), c.get_status_display(), c.received_at, str(c.org_unit),
+                   c.get_product_line_display(), str(c.category or ""), c.get_channel_display(), c.subject,
+                   mask(c.complainant_name, "name"), mask(c.complainant_phone, "phone"), c.get_severity_display(),
+                   c.group_size, c.is_major, sla.state, sla.due_at, regulatory.due_at, regulatory.state,
+                   c.handling_hours]
+
+    return xlsx_response("complaints.xlsx", [_(h) for h in EXPORT_HEADERS], rows())
+
+
+@staff_view(perms.CREATE)
+def complaint_create(request: HttpRequest) -> HttpResponse:
+    services.ensure_default_categories()
+    form = forms.ComplaintForm(request.POST or None, units=access.org_unit_list(actor=request.user, perm=perms.CREATE),
+                               categories=selectors.category_list(active_only=True))
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = services.complaint_register(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Complaint %(number)s registered.") % {"number": complaint.tracking_number})
+            return redirect(complaint)
+    return render(request, "service/complaint_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- staff: detail and handling -------------------------------------------------------------------
+
+
+def _action_forms(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] | None = None) -> dict[str, Any]:
+    handlers = selectors.handlers_for(unit=complaint.org_unit)
+    made: dict[str, Any] = {}
+    for name, form_class in forms.ACTION_FORMS.items():
+        kwargs: dict[str, Any] = {"prefix": name}
+        if name == "assign":
+            kwargs["handlers"] = handlers
+        if name == "remediate":
+            kwargs["owners"] = handlers
+        made[name.replace("-", "_")] = form_class(**kwargs)  # type: ignore[arg-type]
+    if bound is not None:
+        made[bound[0].replace("-", "_")] = bound[1]
+    return made
+
+
+def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] | None = None,
+            status: int = 200) -> HttpResponse:
+    sla, regulatory = complaint.clocks()
+    unit = complaint.org_unit
+    can_handle = access.has_perm(request.user, perms.HANDLE, unit)
+    return render(request, "service/complaint_detail.html", {
+        "complaint": complaint, "sla": sla, "regulatory": regulatory,
+        "events": selectors.complaint_events(complaint=complaint),
+        "compensations": selectors.compensations_of(complaint=complaint),
+        "surveys": selectors.surveys_of(complaint=complaint),
+        "rechecks": complaint.rechecks.all(),
+        "actions": selectors.corrective_actions_of(complaint=complaint),
+        "can_handle": can_handle, "can_approve": access.has_perm(request.user, perms.APPROVE, unit),
+        "can_reveal": access.has_perm(request.user, Perm.PII_UNMASK, unit),
+        "forms": _action_forms(request, complaint, bound),
+    }, status=status)
+
+
+@staff_view(perms.VIEW)
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.complaint_get(actor=request.user, pk=pk))
+
+
+SIMPLE_ACTIONS = {"accept", "close"}
+
+
+@require_POST
+@staff_view(perms.HANDLE)
+def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    complaint = selectors.complaint_get(actor=request.user, pk=pk)
+    actor = request.user
+    if action not in SIMPLE_ACTIONS and action not in forms.ACTION_FORMS:
+        raise NotFound(_("No such step."))
+    form = None
+    if action in forms.ACTION_FORMS:
+        kwargs: dict[str, Any] = {"prefix": action}
+        if action in {"assign", "remediate"}:
+            kwargs["handlers" if action == "assign" else "owners"] = selectors.handlers_for(unit=complaint.org_unit)
+        form = forms.ACTION_FORMS[action](request.POST, **kwargs)
+        if not form.is_valid():
+            return _detail(request, complaint, (action, form), status=400)
+    data = form.cleaned_data if form is not None else {}
+    try:
+        result = _perform(action, actor, complaint, data)
+    except ApplicationError as exc:
+        if form is None:
+            messages.error(request, str(exc.message))
+            return _detail(request, complaint, status=exc.status)
+        apply_error(form, exc)
+        return _detail(request, complaint, (action, form), status=exc.status)
+    messages.success(request, _("Done."))
+    return redirect(result if isinstance(result, Complaint) else complaint)
+
+
+def _perform(action: str, actor: Any, complaint: Complaint, data: dict[str, Any]) -> Any:
+    if action == "accept":
+        return services.complaint_accept(actor=actor, complaint=complaint)
+    if action == "close":
+        return services.complaint_close(actor=actor, complaint=complaint)
+    if action == "assign":
+        return services.complaint_assign(actor=actor, complaint=complaint, handler=data["handler"])
+    if action == "note":
+        return services.complaint_note(actor=actor, complaint=complaint, **data)
+    if action == "pause":
+        return services.complaint_pause(actor=actor, complaint=complaint, **data)
+    if action == "resume":
+        return services.complaint_resume(actor=actor, complaint=complaint, **data)
+    if action == "extend":
+        return services.complaint_extend(actor=actor, complaint=complaint, **data)
+    if action == "decide":
+        return services.complaint_decide(actor=actor, complaint=complaint, **data)
+    if action == "notify":
+        return services.complaint_notify(actor=actor, complaint=complaint, **data)
+    if action == "withdraw":
+        return services.complaint_withdraw(actor=actor, complaint=complaint, **data)
+    if action == "recheck":
+        return services.complaint_recheck(actor=actor, complaint=complaint, **data)
+    if action == "root-cause":
+        return services.complaint_set_root_cause(actor=actor, complaint=complaint, **data)
+    if action == "remediate":
+        services.complaint_remediate(actor=actor, complaint=complaint, **data)
+        return complaint
+    if action == "compensate":
+        services.compensation_propose(actor=actor, complaint=complaint, **data)
+        return complaint
+    raise NotFound(_("No such step."))  # pragma: no cover - filtered above
+
+
+@require_POST
+@staff_view(Perm.PII_UNMASK)
+def complaint_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the complainant's data in full (HTMX fragment); audited."""
+    complaint = selectors.complaint_get(actor=request.user, pk=pk)
+    values = services.complaint_reveal(actor=request.user, complaint=complaint)
+    response = render(request, "service/_revealed.html", {"values": values})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@staff_view(perms.HANDLE)
+def compensation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action in {"approve", "reject"}:
+        access.require(request.user, perms.APPROVE)
+    item: Compensation = selectors.compensation_get(actor=request.user, pk=pk)
+    try:
+        if action in {"approve", "reject"}:
+            services.compensation_decide(actor=request.user, compensation=item, approve=action == "approve")
+        elif action == "pay":
+            form = forms.PaymentForm(request.POST)
+            if not form.is_valid():
+                raise Conflict(_("Record the payment evidence."))
+            services.compensation_pay(actor=request.user, compensation=item, evidence=form.cleaned_data["evidence"])
+        else:
+            raise NotFound(_("No such step."))
+    except Conflict as exc:
+        messages.error(request, str(exc.message))
+        return _detail(request, item.complaint, status=exc.status)
+    messages.success(request, _("Done."))
+    return redirect(item.complaint)
+
+
+@staff_view(perms.CONFIGURE)
+def category_list(request: HttpRequest) -> HttpResponse:
+    services.ensure_default_categories()
+    form = forms.CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            existing = selectors.category_list().filter(code=form.cleaned_data["code"].lower()).first()
+            services.category_save(actor=request.user, category=existing, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("service:category_list")
+    return render(request, "service/category_list.html",
+                  {"form": form, "categories": selectors.category_list()}, status=400 if form.errors else 200)
+
+
+# --- customer portal (no login) -------------------------------------------------------------------
+
+
+def _throttled(request: HttpRequest) -> HttpResponse:
+    return render(request, "service/portal_throttled.html", status=429)
+
+
+def portal_home(request: HttpRequest) -> HttpResponse:
+    """Submit a complaint or a suggestion; the answer is a tracking number and nothing else."""
+    form = forms.PortalComplaintForm(request.POST or None, units=selectors.portal_units())
+    if request.method == "POST":
+        ip = client_ip(request)
+        if not throttle.allow("portal-submit-ip", ip, throttle.PORTAL_SUBMIT_PER_IP):
+            return _throttled(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            phone = selectors.normalise_phone(data["complainant_phone"])
+            if not throttle.allow("portal-submit-phone", phone, throttle.PORTAL_SUBMIT_PER_PHONE):
+                return _throttled(request)
+            try:
+                complaint = services.complaint_register(
+                    actor=None, org_unit=data["org_unit"], kind=data["kind"], subject=data["subject"],
+                    text=data["text"], product_line=data["product_line"], channel=Channel.PORTAL,
+                    complainant_name=data["complainant_name"], complainant_phone=phone,
+                )
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                return render(request, "service/portal_submitted.html",
+                              {"tracking_number": complaint.tracking_number})
+        return render(request, "service/portal_home.html", {"form": form}, status=400)
+    return render(request, "service/portal_home.html", {"form": form})
+
+
+def portal_status(request: HttpRequest) -> HttpResponse:
+    """Status by tracking number + last 4 digits of the phone: the status and dates, no personal data."""
+    form = forms.StatusLookupForm(request.POST or None)
+    found: Complaint | None = None
+    if request.method == "POST":
+        if not throttle.allow("portal-lookup-ip", client_ip(request), throttle.PORTAL_LOOKUP_PER_IP):
+            return _throttled(request)
+        if form.is_valid():
+            number = form.cleaned_data["tracking_number"].strip().upper()
+            if not throttle.allow("portal-lookup-number", number, throttle.PORTAL_LOOKUP_PER_TRACKING):
+                return _throttled(request)
+            candidate = selectors.complaint_by_tracking(tracking_number=number)
+            if candidate is not None and (candidate.complainant_phone or "")[-4:] == form.cleaned_data["phone_last4"]:
+                found = candidate
+            else:
+                form.add_error(None, _("No complaint matches this tracking number and phone number."))
+    context: dict[str, Any] = {"form": form, "found": found}
+    if found is not None:
+        context["regulatory"] = found.clocks()[1]
+        shown = {"registered", "accepted", "paused", "resumed", "extended", "decided", "closed", "withdrawn"}
+        context["steps"] = [(e.at, ComplaintEvent.Kind(e.kind).label) for e in found.clock_events()
+                            if e.kind in shown]
+    return render(request, "service/portal_status.html", context, status=400 if form.errors else 200)
+
+
+def portal_survey(request: HttpRequest, token: str) -> HttpResponse:
+    survey = selectors.survey_by_token(token=token)
+    if survey is None:
+        raise NotFound(_("This survey link is not valid."))
+    form = forms.SurveyForm(request.POST or None)
+    if request.method == "POST":
+        if not throttle.allow("portal-survey-ip", client_ip(request), throttle.PORTAL_LOOKUP_PER_IP):
+            return _throttled(request)
+        if form.is_valid():
+            try:
+                services.survey_answer(token=token, **form.cleaned_data)
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                return render(request, "service/portal_survey.html", {"done": True})
+        return render(request, "service/portal_survey.html", {"form": form, "survey": survey}, status=400)
+    return render(request, "service/portal_survey.html",
+                  {"form": form, "survey": survey, "done": survey.responded_at is not None})
