@@ -218,3 +218,18 @@ def test_the_list_is_scoped_to_the_callers_units(org: Any, agent: Any, make_user
     make_complaint(org.shanghai, actor=shanghai_agent)
     assert selectors.complaint_list(actor=agent).count() == 1
     assert selectors.complaint_list(actor=shanghai_agent).count() == 1
+
+
+def test_a_root_cause_raises_a_corrective_action_in_the_framework_loop(org: Any, agent: Any) -> None:
+    from finassure.framework import selectors as framework_selectors
+
+    complaint = make_complaint(org.haidian, actor=agent)
+    with pytest.raises(ValidationFailed):
+        services.complaint_remediate(actor=agent, complaint=complaint, title="整改", owner=agent,
+                                     due=dt.date.today() + dt.timedelta(days=30))
+    services.complaint_set_root_cause(actor=agent, complaint=complaint, root_cause="sales_process")
+    action = services.complaint_remediate(actor=agent, complaint=complaint, title="整改：理财销售双录",
+                                          owner=agent, due=dt.date.today() + dt.timedelta(days=30))
+    assert list(framework_selectors.corrective_actions_for(source=complaint)) == [action]
+    assert action.org_unit == complaint.org_unit
+    assert AuditEvent.objects.filter(action="complaint.remediate", object_id=str(complaint.pk)).exists()
