@@ -161,7 +161,7 @@ def test_the_import_page_uploads_a_file_and_shows_the_counts(org: Any, trainer: 
 
 # --- parsing, property-based -------------------------------------------------------------------
 
-cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+cell = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
