@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -501,8 +502,48 @@ def attempts_expire_overdue(*, now: dt.datetime | None = None) -> int:
     return count
 
 
-def assignments_escalate_overdue(*, today: dt.date | None = None) -> int:
-    """Mark open assignments past their due date as escalated once (the list filter `overdue` shows them)."""
+REMIND_DAYS = 7
+
+
+def assignments_remind(*, today: dt.date | None = None) -> int:
+    """Remind each employee (with an account) once of an open training due within REMIND_DAYS."""
+    from finassure.framework import notify
+
     today = today or timezone.localdate()
-    return Assignment.objects.filter(Q(escalated_at__isnull=True), status=Assignment.Status.ASSIGNED,
-                                     due_date__lt=today).update(escalated_at=timezone.now())
+    due = Assignment.objects.filter(status=Assignment.Status.ASSIGNED, reminded_at__isnull=True,
+                                    due_date__gte=today, due_date__lte=today + dt.timedelta(days=REMIND_DAYS),
+                                    employee__user__isnull=False).select_related("employee__user", "course", "exam")
+    count = 0
+    for assignment in due:
+        with transaction.atomic():
+            notify.send(recipient=assignment.employee.user, kind="due_soon",
+                        title=_("Training due on %(date)s: %(title)s") % {"date": assignment.due_date,
+                                                                         "title": assignment.title},
+                        url=reverse("training:my"))
+            Assignment.objects.filter(pk=assignment.pk).update(reminded_at=timezone.now())
+            count += 1
+    return count
+
+
+def assignments_escalate_overdue(*, today: dt.date | None = None) -> int:
+    """Escalate open trainings past their due date, once each: the unit's trainers get one notice per unit."""
+    from finassure.accounts.roles import Role
+    from finassure.framework import notify
+
+    today = today or timezone.localdate()
+    overdue = Assignment.objects.filter(status=Assignment.Status.ASSIGNED, escalated_at__isnull=True,
+                                        due_date__lt=today)
+    per_unit: dict[int, list[int]] = {}
+    for pk, unit_id in overdue.values_list("pk", "org_unit_id"):
+        per_unit.setdefault(unit_id, []).append(pk)
+    for unit in OrgUnit.objects.filter(pk__in=per_unit):
+        ids = per_unit[unit.pk]
+        with transaction.atomic():
+            for trainer in access.users_with_role(role=Role.TRAINER, unit=unit):
+                notify.send(recipient=trainer, kind="overdue",
+                            title=_("%(n)s overdue trainings in %(unit)s") % {"n": len(ids), "unit": unit.name},
+                            url=f"{reverse('training:assignment_list')}?status=overdue&org_unit={unit.pk}")
+            Assignment.objects.filter(pk__in=ids).update(escalated_at=timezone.now())
+            audit.record(action="assignment.escalate", actor=None, object_type="training.assignment",
+                         object_repr=unit.name, org_unit_id=unit.pk, detail={"assignments": ids[:500]})
+    return sum(len(v) for v in per_unit.values())

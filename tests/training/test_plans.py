@@ -157,3 +157,37 @@ def test_scorecards_sum_up_trainings_exams_and_awareness_per_employee(org: Any, 
                                   end=today + dt.timedelta(days=30))
     assert (row.assigned, row.completed, row.overdue) == (4, 3, 1)
     assert (row.exams_taken, row.exams_passed, row.best_score, row.awareness_score) == (2, 1, 100.0, 100.0)
+
+
+def test_reminders_go_once_to_staff_with_trainings_due_soon(org: Any, make_user: Any) -> None:
+    from django.utils import timezone
+
+    from finassure.framework.models import Notification
+
+    today = timezone.localdate()
+    user = make_user(Role.EMPLOYEE, unit="haidian")
+    employee = make_employee(org.haidian, user=user)
+    assign(employee, course=make_course(org.beijing), due=today + dt.timedelta(days=3))
+    assign(employee, course=make_course(org.beijing), due=today + dt.timedelta(days=30))
+    assign(make_employee(org.haidian), course=make_course(org.beijing), due=today + dt.timedelta(days=3))
+    assert services.assignments_remind(today=today) == 1
+    assert services.assignments_remind(today=today) == 0
+    assert Notification.objects.filter(recipient=user, kind="due_soon").count() == 1
+
+
+def test_overdue_trainings_escalate_once_to_the_units_trainers(org: Any, make_user: Any) -> None:
+    from django.utils import timezone
+
+    from finassure.framework.models import Notification
+
+    today = timezone.localdate()
+    trainer = make_user(Role.TRAINER, unit="beijing")
+    elsewhere = make_user(Role.TRAINER, unit="shanghai")
+    for _ in range(2):
+        assign(make_employee(org.haidian), course=make_course(org.beijing), due=today - dt.timedelta(days=1))
+    assign(make_employee(org.haidian), course=make_course(org.beijing), due=today)
+    assert services.assignments_escalate_overdue(today=today) == 2
+    assert services.assignments_escalate_overdue(today=today) == 0
+    note = Notification.objects.get(recipient=trainer, kind="overdue")
+    assert note.title.startswith("2 overdue trainings")
+    assert not Notification.objects.filter(recipient=elsewhere).exists()
