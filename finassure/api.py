@@ -1,6 +1,7 @@
 """The whole API surface in one place: every app's router mounted on the one NinjaAPI (like urls.py for pages)."""
 
 from finassure.accounts.api import router as accounts_router
+from finassure.framework.api import router as framework_router
 from finassure.governance.api import router as governance_router
 from finassure.incidents.api import router as incidents_router
 from finassure.platform.api import api
@@ -10,6 +11,7 @@ from finassure.training.api import router as training_router
 
 api.add_router("/", accounts_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/framework/", framework_router)
 api.add_router("/", service_router)
 api.add_router("/", governance_router)
 api.add_router("/", training_router)

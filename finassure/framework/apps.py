@@ -11,5 +11,17 @@ class FrameworkConfig(AppConfig):
 
     def ready(self) -> None:
         from finassure.framework import permissions
+        from finassure.framework.permissions import FPerm
+        from finassure.platform import nav
 
         permissions.install()
+        section = _("Assurance framework")
+        for label, url_name, perm, order in (
+            (_("Measures and indicators"), "framework:measure_list", FPerm.VIEW, 10),
+            (_("Corrective actions"), "framework:action_list", FPerm.ACTION_VIEW, 20),
+            (_("Special funds"), "framework:budget", FPerm.VIEW, 30),
+            (_("Accountability records"), "framework:accountability_list", FPerm.VIEW, 40),
+            (_("Quarterly report"), "framework:quarterly_report", FPerm.VIEW, 50),
+        ):
+            nav.register(nav.NavItem(section, label, url_name, perm, order))
+        nav.register(nav.NavItem(_("My account"), _("Notifications"), "framework:notification_list", FPerm.VIEW, 980))

@@ -630,3 +630,8 @@ def budget_line_save(*, actor: Any, measure: Measure, org_unit: OrgUnit, year: i
     line.save()
     audit.record(action="budget_line.save", actor=actor, obj=line, changes=audit.diff(before, audit.snapshot(line)))
     return line
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor: Any) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,4 +1,4 @@
-"""URLs of the assurance framework."""
+"""URLs of the assurance framework (its dashboard is the home page, served by platform:home)."""
 
 from django.urls import path
 
@@ -7,6 +7,22 @@ from finassure.framework import views
 app_name = "framework"
 
 urlpatterns = [
+    path("snapshots/run/", views.snapshots_run, name="snapshots_run"),
+    path("snapshots/<int:pk>/", views.snapshot_detail, name="snapshot_detail"),
+    path("measures/", views.measure_list, name="measure_list"),
+    path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
+    path("measures/<int:pk>/tasks/", views.task_create, name="task_create"),
+    path("tasks/<int:pk>/progress/", views.task_progress, name="task_progress"),
+    path("indicators/<int:pk>/", views.indicator_detail, name="indicator_detail"),
+    path("indicators/<int:pk>/target/", views.indicator_target, name="indicator_target"),
     path("actions/", views.action_list, name="action_list"),
+    path("actions/export/", views.action_export, name="action_export"),
+    path("actions/new/", views.action_create, name="action_create"),
     path("actions/<int:pk>/", views.action_detail, name="action_detail"),
+    path("actions/<int:pk>/<slug:step>/", views.action_step, name="action_step"),
+    path("accountability/", views.accountability_list, name="accountability_list"),
+    path("budget/", views.budget, name="budget"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("reports/quarterly/", views.quarterly_report, name="quarterly_report"),
 ]

@@ -87,6 +87,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     from finassure.accounts import selectors as access
 
+    if access.has_perm(request.user, "framework.view_framework"):
+        # the assurance framework's dashboard is the home page for everyone who may see it
+        from finassure.framework import views as framework_views
+
+        return framework_views.dashboard(request)
     assignments = access.assignments_in_force(user=request.user)
     return render(request, "platform/home.html", {
         "assignments": assignments,
