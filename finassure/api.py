@@ -4,6 +4,7 @@ from finassure.accounts.api import router as accounts_router
 from finassure.framework.api import router as framework_router
 from finassure.governance.api import router as governance_router
 from finassure.incidents.api import router as incidents_router
+from finassure.monitoring.api import router as monitoring_router
 from finassure.platform.api import api
 from finassure.platform.api_audit import router as audit_router
 from finassure.service.api import router as service_router
@@ -16,5 +17,6 @@ api.add_router("/", service_router)
 api.add_router("/", governance_router)
 api.add_router("/", training_router)
 api.add_router("/", incidents_router)
+api.add_router("/", monitoring_router)
 
 __all__ = ["api"]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/", include("finassure.incidents.urls")),
     path("framework/", include("finassure.framework.urls")),
     path("", include("finassure.service.urls")),
+    path("monitoring/", include("finassure.monitoring.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", platform_views.healthz, name="healthz"),

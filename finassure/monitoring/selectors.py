@@ -1,0 +1,207 @@
+"""Reads of risk monitoring, always scoped to the caller's org units: runs, the alert queue, cases, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from finassure.accounts import selectors as access
+from finassure.monitoring import perms
+from finassure.monitoring.models import (
+    Alert,
+    Case,
+    CaseNote,
+    LargeValueReport,
+    ReportStatus,
+    Run,
+    Severity,
+    SuspiciousReport,
+)
+from finassure.platform.errors import NotFound
+
+
+def _int(raw: Any) -> int | None:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """One filter definition for the queue page, its Excel export and the API list."""
+
+    status: str = Alert.Status.OPEN
+    severity: str = ""
+    rule_id: str = ""
+    customer_id: str = ""
+    org_unit: int | None = None
+    assignee: int | None = None
+    unassigned: bool = False
+    overdue: bool = False
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> AlertFilter:
+        status = query.get("status", Alert.Status.OPEN)
+        return cls(
+            status=status if status in Alert.Status.values or status == "all" else Alert.Status.OPEN,
+            severity=query.get("severity", "") if query.get("severity", "") in Severity.values else "",
+            rule_id=str(query.get("rule_id", ""))[:64], customer_id=str(query.get("customer_id", ""))[:64],
+            org_unit=_int(query.get("org_unit")), assignee=_int(query.get("assignee")),
+            unassigned=str(query.get("unassigned", "")) in {"1", "true", "on"},
+            overdue=str(query.get("overdue", "")) in {"1", "true", "on"},
+        )
+
+
+def alert_list(*, actor: Any, filters: AlertFilter | None = None) -> QuerySet[Alert]:
+    """The queue: highest severity first, then oldest first (age)."""
+    f = filters or AlertFilter()
+    qs = Alert.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+    if f.status != "all":
+        qs = qs.filter(status=f.status)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.rule_id:
+        qs = qs.filter(rule_id=f.rule_id)
+    if f.customer_id:
+        qs = qs.filter(customer_id=f.customer_id)
+    if f.org_unit:
+        qs = qs.filter(org_unit_id=f.org_unit)
+    if f.assignee:
+        qs = qs.filter(assignee_id=f.assignee)
+    if f.unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    if f.overdue:
+        qs = qs.filter(due_date__lt=timezone.localdate()).exclude(status=Alert.Status.CLOSED)
+    return qs.select_related("org_unit", "assignee").defer("txn_ids", "top_features", "explanation").order_by(
+        "-severity_rank", "created_at", "id")
+
+
+def alert_get(*, actor: Any, pk: int) -> Alert:
+    alert = Alert.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk).select_related(
+        "org_unit", "assignee", "case", "run", "closed_by").first()
+    if alert is None:
+        raise NotFound("No such alert, or it is outside your responsibility.")
+    return alert
+
+
+def rule_ids(*, actor: Any) -> list[str]:
+    qs = Alert.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+    return list(qs.order_by("rule_id").values_list("rule_id", flat=True).distinct())
+
+
+def analysts_for(*, unit: Any) -> list[Any]:
+    """People who may work alerts of `unit` (for assignment)."""
+    from finassure.accounts.roles import roles_with
+
+    candidates = {u.pk: u for role in roles_with(perms.WORK) for u in access.users_with_role(role=role, unit=unit)}
+    return sorted(candidates.values(), key=lambda u: u.username)
+
+
+# --- runs ----------------------------------------------------------------------------------------------------------
+
+
+def run_list(*, actor: Any) -> QuerySet[Run]:
+    return Run.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit")).select_related(
+        "org_unit", "requested_by").defer("manifest", "rule_sql").order_by("-created_at", "-id")
+
+
+def run_get(*, actor: Any, pk: int) -> Run:
+    run = Run.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk).select_related(
+        "org_unit", "requested_by").first()
+    if run is None:
+        raise NotFound("No such run, or it is outside your responsibility.")
+    return run
+
+
+# --- cases ---------------------------------------------------------------------------------------------------------
+
+
+def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
+    qs = Case.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+    if status in Case.Status.values:
+        qs = qs.filter(status=status)
+    return qs.select_related("org_unit", "assignee").annotate(alert_count=Count("alerts")).order_by(
+        "status", "-created_at", "-id")
+
+
+def case_get(*, actor: Any, pk: int) -> Case:
+    case = Case.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk).select_related(
+        "org_unit", "assignee", "disposed_by").first()
+    if case is None:
+        raise NotFound("No such case, or it is outside your responsibility.")
+    return case
+
+
+def case_alerts(*, case: Case) -> QuerySet[Alert]:
+    return case.alerts.order_by("date", "id")
+
+
+def case_notes(*, case: Case) -> QuerySet[CaseNote]:
+    return case.notes.select_related("author")
+
+
+def case_period(*, case: Case) -> tuple[dt.date | None, dt.date | None]:
+    days = [d for d in case.alerts.values_list("date", flat=True) if d]
+    if not days:
+        return None, None
+    return min(days) - dt.timedelta(days=30), max(days) + dt.timedelta(days=7)
+
+
+def case_txn_ids(*, case: Case) -> list[str]:
+    """The ids of the transactions behind the case's alerts (read from the store by services.store_transactions)."""
+    return sorted({t for ids in case.alerts.values_list("txn_ids", flat=True) for t in ids})
+
+
+def case_accounts(*, case: Case) -> list[str]:
+    return sorted(set(case.alerts.values_list("account_id", flat=True)))
+
+
+def counterparty_graph(*, rows: list[dict[str, Any]], subjects: list[str], max_edges: int = 400) -> dict[str, Any]:
+    """Transactions around the subject accounts as an ECharts graph: accounts are nodes, summed flows are links."""
+    edges: dict[tuple[str, str], list[float]] = {}
+    for r in rows:
+        cp = r["counterparty_account_id"] or "CASH"
+        src, dst = (cp, r["account_id"]) if r["direction"] == "in" else (r["account_id"], cp)
+        acc = edges.setdefault((src, dst), [0.0, 0])
+        acc[0] += float(r["amount_cny"] or 0)
+        acc[1] += 1
+    top = sorted(edges.items(), key=lambda kv: -kv[1][0])[:max_edges]
+    names = {n for (s, d), _ in top for n in (s, d)} | set(subjects)
+    return {
+        "nodes": [{"id": n, "name": n, "category": 0 if n in subjects else 1,
+                   "symbolSize": 28 if n in subjects else 14} for n in sorted(names)],
+        "links": [{"source": s, "target": d, "value": round(v[0], 2), "count": int(v[1])} for (s, d), v in top],
+        "categories": [{"name": "subject"}, {"name": "counterparty"}],
+    }
+
+
+# --- reports -------------------------------------------------------------------------------------------------------
+
+
+def lv_report_list(*, actor: Any, status: str = "") -> QuerySet[LargeValueReport]:
+    qs = LargeValueReport.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+    if status in ReportStatus.values:
+        qs = qs.filter(status=status)
+    return qs.select_related("org_unit", "drafted_by", "approved_by").annotate(hit_count=Count("alerts")).order_by(
+        "status", "due_date", "-id")
+
+
+def str_report_list(*, actor: Any, status: str = "") -> QuerySet[SuspiciousReport]:
+    qs = SuspiciousReport.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+    if status in ReportStatus.values:
+        qs = qs.filter(status=status)
+    return qs.select_related("org_unit", "case", "drafted_by", "approved_by").order_by("status", "due_date", "-id")
+
+
+def report_get(*, actor: Any, kind: str, pk: int) -> LargeValueReport | SuspiciousReport:
+    qs: Any = lv_report_list(actor=actor) if kind == "lv" else str_report_list(actor=actor) if kind == "str" else None
+    report = qs.filter(pk=pk).first() if qs is not None else None
+    if report is None:
+        raise NotFound("No such report, or it is outside your responsibility.")
+    return report

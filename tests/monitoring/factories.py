@@ -1,0 +1,54 @@
+"""Records of risk monitoring for tests, made without running the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from django.utils import timezone
+
+from finassure.monitoring.models import SEVERITY_RANK, Alert, Case, LargeValueReport, Run, SuspiciousReport
+
+_seq = itertools.count(1)
+
+
+def make_run(unit: Any, **kwargs: Any) -> Run:
+    kwargs.setdefault("status", Run.Status.IMPORTED)
+    return Run.objects.create(org_unit=unit, input_path="/nonexistent/store", output_dir="/nonexistent/out", **kwargs)
+
+
+def make_alert(unit: Any, *, run: Run | None = None, **kwargs: Any) -> Alert:
+    n = next(_seq)
+    severity = kwargs.pop("severity", "medium")
+    defaults: dict[str, Any] = {
+        "alert_id": f"test-{n:08d}", "rule_id": "structuring_cash", "rule_version": "1",
+        "customer_id": f"C{n}", "account_id": f"A{n}", "date": dt.date(2026, 3, 2), "direction": "in",
+        "currency": "CNY", "value": 148000.0, "threshold": 50000.0, "txn_count": 3, "txn_ids": [f"T{n}a", f"T{n}b"],
+        "score": 0.7, "explanation": "Structuring", "explanation_zh": "拆分交易", "due_date": timezone.localdate(),
+    }
+    defaults.update(kwargs)
+    return Alert.objects.create(run=run or make_run(unit), org_unit=unit, severity=severity,
+                                severity_rank=SEVERITY_RANK[severity], **defaults)
+
+
+def make_case(unit: Any, *, alerts: int = 1, **kwargs: Any) -> Case:
+    customer = kwargs.pop("customer_id", f"C-case-{next(_seq)}")
+    case = Case.objects.create(org_unit=unit, customer_id=customer, **kwargs)
+    for _ in range(alerts):
+        make_alert(unit, customer_id=customer, case=case, status=Alert.Status.IN_CASE)
+    return case
+
+
+def make_lv_report(unit: Any, *, day: dt.date = dt.date(2026, 3, 2), **kwargs: Any) -> LargeValueReport:
+    report = LargeValueReport.objects.create(org_unit=unit, report_date=day, due_date=day + dt.timedelta(days=7),
+                                             **kwargs)
+    make_alert(unit, rule_id="pboc_lv_cash", date=day, lv_report=report, value=60000.0, threshold=50000.0)
+    return report
+
+
+def make_str(unit: Any, **kwargs: Any) -> SuspiciousReport:
+    case = make_case(unit, status=Case.Status.CLOSED, disposition=Case.Disposition.SUSPICIOUS,
+                     disposition_reason="资金快进快出")
+    return SuspiciousReport.objects.create(org_unit=unit, case=case, grounds="客户账户资金快进快出，与身份不符。",
+                                           due_date=timezone.localdate() + dt.timedelta(days=7), **kwargs)
