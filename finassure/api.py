@@ -7,6 +7,7 @@ from finassure.incidents.api import router as incidents_router
 from finassure.monitoring.api import router as monitoring_router
 from finassure.platform.api import api
 from finassure.platform.api_audit import router as audit_router
+from finassure.security.api import router as security_router
 from finassure.service.api import router as service_router
 from finassure.training.api import router as training_router
 
@@ -18,5 +19,6 @@ api.add_router("/", governance_router)
 api.add_router("/", training_router)
 api.add_router("/", incidents_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", security_router)
 
 __all__ = ["api"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("governance/", include("finassure.governance.urls")),
     path("training/", include("finassure.training.urls")),
     path("incidents/", include("finassure.incidents.urls")),
+    path("security/", include("finassure.security.urls")),
     path("framework/", include("finassure.framework.urls")),
     path("", include("finassure.service.urls")),
     path("monitoring/", include("finassure.monitoring.urls")),

@@ -148,7 +148,7 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect("incidents:detail", pk=pk)
     form_class = ACTIONS.get(action)
     if form_class is None:
-        return render(request, "platform/error.html", {"message": _("Unknown action.")}, status=404)
+        return render(request, "platform/error.html", {"message": _("Unknown action."), "status": 404}, status=404)
     form: StyledForm = (form_class(request.POST, people=selectors.people_for(incident=incident))  # type: ignore[call-arg]
                         if form_class is RolesForm else form_class(request.POST))
     if form.is_valid():
@@ -244,7 +244,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if exc.fields:
             context["action_error"] = f"{exc.message} ({', '.join(exc.fields)})"
         return render(request, "incidents/review.html", context, status=_error_status(request, exc))
-    return render(request, "platform/error.html", {"message": _("Unknown action.")}, status=404)
+    return render(request, "platform/error.html", {"message": _("Unknown action."), "status": 404}, status=404)
 
 
 @staff_view(VIEW)

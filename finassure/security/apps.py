@@ -8,3 +8,18 @@ class SecurityConfig(AppConfig):
     name = "finassure.security"
     label = "security"
     verbose_name = _("Information security")
+
+    def ready(self) -> None:
+        from finassure.accounts.roles import READ_ONLY_ROLES, Role, grant
+        from finassure.platform import nav
+
+        view, import_scan, manage = ("security.view_vulnerability", "security.import_scan",
+                                     "security.manage_vulnerability")
+        for role in (Role.SECURITY_OFFICER, Role.SECURITY_ADMIN):
+            grant(role, view, import_scan, manage)
+        for role in (Role.RISK_MANAGER, Role.INTERNAL_AUDITOR, Role.SYSTEM_ADMIN, Role.QUALITY_MANAGER,
+                     *READ_ONLY_ROLES):
+            grant(role, view)
+        section = _("Information security")
+        nav.register(nav.NavItem(section, _("Vulnerabilities"), "security:vulnerability_list", view, 600))
+        nav.register(nav.NavItem(section, _("Vulnerability scans"), "security:scan_list", view, 601))

@@ -1,1 +1,125 @@
-"""Models of information security; filled by its own issue."""
+"""Models of information security: vulnerability scans, the vulnerabilities they find (deduplicated per asset
+and identifier across scans), and each scan's findings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+    INFO = "info", _("Informational")
+
+
+class Scan(models.Model):
+    """One vulnerability scan: scope, tool, when it ran, and the report file it was imported from."""
+
+    class Tool(models.TextChoices):
+        TRIVY = "trivy", "Trivy"
+        OPENVAS = "openvas", "Greenbone / OpenVAS"
+        NESSUS = "nessus", "Nessus"
+        GENERIC = "generic", _("Generic CSV")
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    name = models.CharField(_("name"), max_length=200)
+    scope = models.CharField(_("scope"), max_length=300, help_text=_("Systems, networks or images scanned."))
+    tool = models.CharField(_("tool"), max_length=16, choices=Tool.choices)
+    scanned_at = models.DateTimeField(_("scanned at"))
+    file_name = models.CharField(_("file"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("imported by"))
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    finding_count = models.PositiveIntegerField(_("findings"), default=0)
+    new_count = models.PositiveIntegerField(_("new vulnerabilities"), default=0)
+    reopened_count = models.PositiveIntegerField(_("reopened"), default=0)
+    fixed_count = models.PositiveIntegerField(_("confirmed fixed"), default=0)
+    is_retest = models.BooleanField(_("re-test"), default=False, help_text=_(
+        "A re-test of the same scope: open vulnerabilities it no longer finds are confirmed fixed."))
+
+    class Meta:
+        ordering = ["-scanned_at", "-id"]
+        verbose_name = _("vulnerability scan")
+        verbose_name_plural = _("vulnerability scans")
+        constraints = [models.UniqueConstraint(fields=["org_unit", "sha256"], name="uniq_scan_file_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.scanned_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("security:scan_detail", args=[self.pk])
+
+
+class Vulnerability(models.Model):
+    """A vulnerability on an asset, one record however many scans find it (same asset + identifier).
+
+    The remediation deadline follows the severity from the first sighting; status open → fixed (by hand or
+    confirmed by a re-test) or accepted (risk accepted, with a reason); a fixed one found again reopens.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FIXED = "fixed", _("Fixed")
+        ACCEPTED = "accepted", _("Risk accepted")
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    asset = models.CharField(_("asset"), max_length=300)
+    identifier = models.CharField(_("identifier"), max_length=300)
+    title = models.CharField(_("title"), max_length=300)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    cvss = models.DecimalField(_("CVSS"), max_digits=3, decimal_places=1, null=True, blank=True)
+    cves = models.CharField(_("CVE"), max_length=1000, blank=True)
+    package = models.CharField(_("package"), max_length=300, blank=True)
+    port = models.CharField(_("port"), max_length=40, blank=True)
+    solution = models.TextField(_("solution"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    first_seen_at = models.DateTimeField(_("first found"))
+    last_seen_at = models.DateTimeField(_("last found"))
+    first_scan = models.ForeignKey(Scan, on_delete=models.PROTECT, related_name="+")
+    last_scan = models.ForeignKey(Scan, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("fix by"), null=True, blank=True)
+    fixed_at = models.DateTimeField(_("fixed at"), null=True, blank=True)
+    status_note = models.CharField(_("note"), max_length=500, blank=True)
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+
+    class Meta:
+        ordering = ["status", "due_on", "-cvss", "id"]
+        verbose_name = _("vulnerability")
+        verbose_name_plural = _("vulnerabilities")
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "asset", "identifier"], name="uniq_vulnerability_asset_id"),
+            models.CheckConstraint(condition=~Q(status="fixed") | Q(fixed_at__isnull=False),
+                                   name="vulnerability_fixed_has_time"),
+        ]
+        indexes = [models.Index(fields=["status", "severity", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.asset} · {self.identifier}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("security:vulnerability_list") + f"?q={self.identifier}"
+
+
+class Finding(models.Model):
+    """That a scan found a vulnerability (one row per scan and vulnerability), with what it reported then."""
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="findings")
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.PROTECT, related_name="findings")
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    position = models.CharField(_("position in the file"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["scan", "vulnerability"], name="uniq_finding_per_scan")]
+
+    def __str__(self) -> str:
+        return f"{self.scan_id}:{self.vulnerability_id}"

@@ -1,0 +1,118 @@
+"""API of information security: scans (list, import a report), vulnerabilities (list, status)."""
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from finassure.accounts import selectors as access
+from finassure.platform.api import PageNumber
+from finassure.platform.errors import PayloadTooLarge, ValidationFailed
+from finassure.security import selectors, services
+from finassure.security.selectors import IMPORT, MANAGE, VIEW, VulnerabilityFilter
+
+router = Router(tags=["security"])
+
+
+class ScanOut(Schema):
+    id: int
+    org_unit_id: int
+    name: str
+    scope: str
+    tool: str
+    scanned_at: dt.datetime
+    file_name: str
+    sha256: str
+    finding_count: int
+    new_count: int
+    reopened_count: int
+    fixed_count: int
+    is_retest: bool
+
+
+class ScanIn(Schema):
+    org_unit_id: int
+    file_name: str = Field(..., min_length=1, max_length=255)
+    content_base64: str = Field(..., description="the scanner report, base64-encoded")
+    scope: str = Field(..., min_length=1, max_length=300)
+    name: str = Field("", max_length=200)
+    scanned_at: dt.datetime | None = None
+    is_retest: bool = False
+
+
+class VulnerabilityOut(Schema):
+    id: int
+    org_unit_id: int
+    asset: str
+    identifier: str
+    title: str
+    severity: str
+    cvss: float | None
+    cves: str
+    status: str
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    due_on: dt.date | None
+    fixed_at: dt.datetime | None
+    status_note: str
+
+
+class StatusIn(Schema):
+    status: str
+    note: str = Field("", max_length=500)
+
+
+class VulnerabilityFilterIn(Schema):
+    q: str = ""
+    severity: str = ""
+    status: str = ""
+    overdue: bool = False
+
+
+@router.get("/scans", response=list[ScanOut])
+@paginate(PageNumber)
+def list_scans(request: HttpRequest) -> Any:
+    access.require(request.user, VIEW)
+    return selectors.scan_list(actor=request.user)
+
+
+@router.post("/scans", response={201: ScanOut})
+def import_scan(request: HttpRequest, payload: ScanIn) -> Any:
+    access.require(request.user, IMPORT)
+    unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=IMPORT)
+    if len(payload.content_base64) > services.MAX_REPORT_BYTES * 4 // 3 + 4:
+        raise PayloadTooLarge("The file is too large.")
+    try:
+        data = base64.b64decode(payload.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("content_base64 is not valid base64.",
+                               fields={"content_base64": ["not valid base64"]}) from None
+    scan = services.scan_import(actor=request.user, org_unit=unit, file_name=payload.file_name,
+                                data=data, scope=payload.scope, name=payload.name,
+                                scanned_at=payload.scanned_at, is_retest=payload.is_retest)
+    return Status(201, scan)
+
+
+@router.get("/scans/{scan_id}", response=ScanOut)
+def get_scan(request: HttpRequest, scan_id: int) -> Any:
+    access.require(request.user, VIEW)
+    return selectors.scan_get(actor=request.user, pk=scan_id)
+
+
+@router.get("/vulnerabilities", response=list[VulnerabilityOut])
+@paginate(PageNumber)
+def list_vulnerabilities(request: HttpRequest, filters: Query[VulnerabilityFilterIn]) -> Any:
+    access.require(request.user, VIEW)
+    return selectors.vulnerability_list(actor=request.user, filters=VulnerabilityFilter.from_params(filters.dict()))
+
+
+@router.post("/vulnerabilities/{vulnerability_id}/status", response=VulnerabilityOut)
+def set_vulnerability_status(request: HttpRequest, vulnerability_id: int, payload: StatusIn) -> Any:
+    access.require(request.user, MANAGE)
+    vulnerability = selectors.vulnerability_get(actor=request.user, pk=vulnerability_id)
+    return services.vulnerability_set_status(actor=request.user, vulnerability=vulnerability, status=payload.status,
+                                             note=payload.note)

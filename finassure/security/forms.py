@@ -1,0 +1,32 @@
+"""Forms of information security: validation only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from finassure.platform.forms import StyledForm
+from finassure.security.models import Vulnerability
+
+
+class ScanImportForm(StyledForm):
+    file = forms.FileField(label=_("Scanner report"), help_text=_(
+        "Trivy JSON, Greenbone/OpenVAS XML or CSV, Nessus XML or CSV, or a CSV with the columns asset, "
+        "identifier, title, severity, cvss, cve."))
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=None)  # type: ignore[arg-type,var-annotated]
+    scope = forms.CharField(label=_("Scope"), max_length=300)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    scanned_at = forms.DateTimeField(label=_("Scanned at (if the report does not say)"), required=False,
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    is_retest = forms.BooleanField(label=_("Re-test of the same scope (confirms fixes)"), required=False)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class StatusForm(StyledForm):
+    status = forms.ChoiceField(label=_("Status"), choices=Vulnerability.Status.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -1,0 +1,82 @@
+"""Reads of information security, always scoped: scans, vulnerabilities (one filter definition), findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from finassure.accounts import selectors as access
+from finassure.platform.errors import NotFound
+from finassure.security.models import Finding, Scan, Severity, Vulnerability
+
+VIEW = "security.view_vulnerability"
+IMPORT = "security.import_scan"
+MANAGE = "security.manage_vulnerability"
+
+
+def scan_list(*, actor: Any) -> QuerySet[Scan]:
+    scope = access.scope_for(actor, VIEW)
+    return Scan.objects.filter(scope.q("org_unit")).select_related("org_unit", "imported_by").order_by(
+        "-scanned_at", "-id")
+
+
+def scan_get(*, actor: Any, pk: int) -> Scan:
+    scan = scan_list(actor=actor).filter(pk=pk).first()
+    if scan is None:
+        raise NotFound("No such scan.")
+    return scan
+
+
+def findings_of(*, scan: Scan) -> QuerySet[Finding]:
+    return scan.findings.select_related("vulnerability").order_by("vulnerability__asset", "id")
+
+
+@dataclass(frozen=True)
+class VulnerabilityFilter:
+    """The one filter definition of the vulnerability list (page, Excel export and API)."""
+
+    q: str = ""
+    severity: str = ""
+    status: str = ""
+    overdue: bool = False
+
+    @classmethod
+    def from_params(cls, params: Any) -> VulnerabilityFilter:
+        severity = params.get("severity", "") or ""
+        status = params.get("status", "") or ""
+        return cls(q=(params.get("q", "") or "").strip(),
+                   severity=severity if severity in Severity.values else "",
+                   status=status if status in Vulnerability.Status.values else "",
+                   overdue=str(params.get("overdue", "")).lower() in {"1", "true", "on", "yes"})
+
+
+def vulnerability_list(*, actor: Any, filters: VulnerabilityFilter | None = None,
+                       today: dt.date | None = None) -> QuerySet[Vulnerability]:
+    filters = filters or VulnerabilityFilter()
+    scope = access.scope_for(actor, VIEW)
+    qs = Vulnerability.objects.filter(scope.q("org_unit")).select_related("org_unit")
+    if filters.q:
+        qs = qs.filter(Q(asset__icontains=filters.q) | Q(identifier__icontains=filters.q)
+                       | Q(title__icontains=filters.q) | Q(cves__icontains=filters.q))
+    if filters.severity:
+        qs = qs.filter(severity=filters.severity)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.overdue:
+        qs = overdue(qs, today=today or timezone.localdate())
+    return qs.order_by("status", "due_on", "-cvss", "id")
+
+
+def overdue(qs: QuerySet[Vulnerability], *, today: dt.date) -> QuerySet[Vulnerability]:
+    return qs.filter(status=Vulnerability.Status.OPEN, due_on__lt=today)
+
+
+def vulnerability_get(*, actor: Any, pk: int) -> Vulnerability:
+    vulnerability = vulnerability_list(actor=actor).filter(pk=pk).first()
+    if vulnerability is None:
+        raise NotFound("No such vulnerability.")
+    return vulnerability

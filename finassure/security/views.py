@@ -1,0 +1,106 @@
+"""Pages of information security: scans and their import, the vulnerability register with status changes."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from finassure.accounts import selectors as access
+from finassure.platform.errors import ApplicationError
+from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+from finassure.security import selectors, services
+from finassure.security.forms import ScanImportForm, StatusForm
+from finassure.security.models import Severity, Vulnerability
+from finassure.security.selectors import IMPORT, MANAGE, VIEW, VulnerabilityFilter
+
+
+@staff_view(VIEW)
+def scan_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "security/scan_list.html", {
+        "page": paginate(request, selectors.scan_list(actor=request.user)),
+        "can_import": access.has_perm(request.user, IMPORT),
+    })
+
+
+@staff_view(IMPORT)
+def scan_import(request: HttpRequest) -> HttpResponse:
+    units = access.org_unit_list(actor=request.user, perm=IMPORT)
+    form = ScanImportForm(request.POST or None, request.FILES or None, units=units,
+                          initial={"org_unit": getattr(request.user, "org_unit_id", None)})
+    errors: list[dict[str, str]] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > services.MAX_REPORT_BYTES:
+            form.add_error("file", _("The file is too large."))
+        else:
+            try:
+                scan = services.scan_import(actor=request.user, org_unit=form.cleaned_data["org_unit"],
+                                            file_name=upload.name, data=upload.read(),
+                                            scope=form.cleaned_data["scope"], name=form.cleaned_data["name"],
+                                            scanned_at=form.cleaned_data["scanned_at"],
+                                            is_retest=form.cleaned_data["is_retest"])
+            except ApplicationError as exc:
+                errors = exc.extra.get("errors", [])
+                if errors:
+                    form.add_error(None, exc.message)
+                else:
+                    apply_error(form, exc)
+            else:
+                return redirect("security:scan_detail", pk=scan.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "security/scan_import.html", {"form": form, "errors": errors}, status=status)
+
+
+@staff_view(VIEW)
+def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scan = selectors.scan_get(actor=request.user, pk=pk)
+    return render(request, "security/scan_detail.html", {
+        "scan": scan, "page": paginate(request, selectors.findings_of(scan=scan)),
+    })
+
+
+@staff_view(VIEW)
+def vulnerability_list(request: HttpRequest) -> HttpResponse:
+    filters = VulnerabilityFilter.from_params(request.GET)
+    return render(request, "security/vulnerability_list.html", {
+        "page": paginate(request, selectors.vulnerability_list(actor=request.user, filters=filters)),
+        "filters": filters, "severities": Severity.choices, "statuses": Vulnerability.Status.choices,
+        "query": request.GET.urlencode(), "today": timezone.localdate(),
+        "can_manage": access.has_perm(request.user, MANAGE), "status_form": StatusForm(),
+    })
+
+
+@staff_view(VIEW)
+def vulnerability_export(request: HttpRequest) -> HttpResponse:
+    filters = VulnerabilityFilter.from_params(request.GET)
+    rows = ([v.asset, v.identifier, v.title, v.get_severity_display(), v.cvss, v.cves, v.get_status_display(),
+             v.first_seen_at, v.last_seen_at, v.due_on, v.fixed_at, str(v.org_unit)]
+            for v in selectors.vulnerability_list(actor=request.user, filters=filters).iterator())
+    headers = [_("Asset"), _("Identifier"), _("Title"), _("Severity"), "CVSS", "CVE", _("Status"), _("First found"),
+               _("Last found"), _("Fix by"), _("Fixed at"), _("Org unit")]
+    return xlsx_response("vulnerabilities.xlsx", headers, rows)
+
+
+@require_POST
+@staff_view(MANAGE)
+def vulnerability_status(request: HttpRequest, pk: int) -> HttpResponse:
+    vulnerability = selectors.vulnerability_get(actor=request.user, pk=pk)
+    form = StatusForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            vulnerability = services.vulnerability_set_status(actor=request.user, vulnerability=vulnerability,
+                                                              **form.cleaned_data)
+            saved = True
+        except ApplicationError as exc:
+            apply_error(form, exc)
+    if request.headers.get("HX-Request"):  # the row swaps in place, with the errors when refused
+        return render(request, "security/_vulnerability_row.html", {
+            "v": vulnerability, "can_manage": True, "status_form": form, "today": timezone.localdate()})
+    if saved:
+        return redirect("security:vulnerability_list")
+    messages = "; ".join(str(m) for msgs in form.errors.values() for m in msgs)
+    return render(request, "platform/error.html", {"message": messages, "status": 400}, status=400)

@@ -1,0 +1,40 @@
+"""Persona-matrix routes of information security: scans, import, vulnerabilities, status changes."""
+
+from __future__ import annotations
+
+from tests.matrix import LOGIN, Route, perm
+from tests.security.helpers import make_vulnerability
+
+VIEW, IMPORT, MANAGE = "security.view_vulnerability", "security.import_scan", "security.manage_vulnerability"
+
+
+def _vulnerability(c: object) -> None:
+    c.objects["vulnerability"] = make_vulnerability(c.org.haidian)  # type: ignore[attr-defined]
+
+
+ROUTES = [
+    Route("security:scan_list", "GET", lambda c: "/security/scans/", perm(VIEW), LOGIN),
+    Route("security:scan_import", "GET", lambda c: "/security/scans/import/", perm(IMPORT), LOGIN),
+    Route("security:scan_detail", "GET", lambda c: f"/security/scans/{c.objects['vulnerability'].first_scan_id}/",
+          perm(VIEW, scoped=True), LOGIN, build=_vulnerability),
+    Route("security:vulnerability_list", "GET", lambda c: "/security/vulnerabilities/", perm(VIEW), LOGIN),
+    Route("security:vulnerability_export", "GET", lambda c: "/security/vulnerabilities/export.xlsx", perm(VIEW),
+          LOGIN),
+    Route("security:vulnerability_status", "POST",
+          lambda c: f"/security/vulnerabilities/{c.objects['vulnerability'].pk}/status/",
+          perm(MANAGE, 302, scoped=True), LOGIN, build=_vulnerability, data=lambda c: {"status": "fixed"}),
+    Route("api:list_scans", "GET", lambda c: "/api/v1/scans", perm(VIEW), 401, api=True),
+    Route("api:get_scan", "GET", lambda c: f"/api/v1/scans/{c.objects['vulnerability'].first_scan_id}",
+          perm(VIEW, scoped=True), 401, api=True, build=_vulnerability),
+    Route("api:list_vulnerabilities", "GET", lambda c: "/api/v1/vulnerabilities", perm(VIEW), 401, api=True),
+    Route("api:set_vulnerability_status", "POST",
+          lambda c: f"/api/v1/vulnerabilities/{c.objects['vulnerability'].pk}/status",
+          perm(MANAGE, 200, scoped=True), 401, api=True, build=_vulnerability, data=lambda c: {"status": "fixed"}),
+]
+
+GENERIC_CSV = "asset,identifier,title,severity,cvss,cve\n10.1.2.3,CVE-2024-3094,xz 后门,critical,10.0,CVE-2024-3094\n"
+
+ROUTES.append(
+    Route("api:import_scan", "POST", lambda c: "/api/v1/scans", perm(IMPORT, 201, scoped=True), 401, api=True,
+          data=lambda c: {"org_unit_id": c.org.haidian.pk, "scope": "海淀支行网段", "file_name": "scan.csv",
+                          "content_base64": __import__("base64").b64encode(GENERIC_CSV.encode()).decode()}))
