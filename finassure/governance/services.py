@@ -480,6 +480,7 @@ def finding_create(*, actor: Any, engagement: Engagement, title: str, severity: 
     from finassure.framework import services as framework_services
 
     access.require(actor, MANAGE_AUDIT, engagement.org_unit)
+    engagement = Engagement.objects.select_for_update().select_related("org_unit").get(pk=engagement.pk)
     if engagement.status == Engagement.Status.PLANNED:
         raise Conflict(_("Findings are recorded once fieldwork has started."))
     if severity not in Finding.Severity.values:

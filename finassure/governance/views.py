@@ -38,6 +38,7 @@ from finassure.governance.permissions import (
     VIEW_POLICY,
 )
 from finassure.platform.errors import ApplicationError, NotFound
+from finassure.platform.forms import StyledForm
 from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
 
 
@@ -46,6 +47,13 @@ def _int(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
+
+
+def _blank_form() -> StyledForm:
+    """A validated empty form to carry a service's refusal onto the error page."""
+    form = StyledForm({})
+    form.is_valid()
+    return form
 
 
 def _lines(request: HttpRequest) -> Any:
@@ -243,8 +251,7 @@ def version_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
-        if form is None:
-            form = ReviewForm()
+        form = form if form is not None and form.is_bound else _blank_form()
         apply_error(form, exc)
     if form is not None and form.errors:
         return render(request, "governance/form_errors.html", {"form": form, "back": version.get_absolute_url()},
@@ -484,7 +491,7 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view(MANAGE_AUDIT)
 def engagement_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     engagement = selectors.engagement_get(actor=request.user, pk=pk, perm=MANAGE_AUDIT)
-    form = ReportForm(request.POST) if action == "report" else ReportForm()
+    form = ReportForm(request.POST) if action == "report" else _blank_form()
     try:
         if action == "fieldwork":
             services.engagement_start_fieldwork(actor=request.user, engagement=engagement)

@@ -1,0 +1,52 @@
+"""The governance demo: coverage just under 100 % with its gaps, a duty conflict, four quarters of audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from finassure.accounts import selectors as access
+from finassure.accounts.demo import seed_organisation
+from finassure.framework import registry
+from finassure.framework.periods import Period
+from finassure.governance import selectors
+from finassure.governance.demo import seed_governance
+from finassure.governance.models import Engagement, Finding, Policy, PolicyVersion
+from finassure.platform import context
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed() -> dict[str, Any]:
+    ctx: dict[str, Any] = {}
+    with context.acting(context.RequestContext(channel="cli")):
+        seed_organisation(ctx)
+        seed_governance(ctx)
+    return ctx
+
+
+def test_the_demo_shows_coverage_gaps_a_duty_conflict_and_quarterly_audits() -> None:
+    ctx = _seed()
+    quality, units = ctx["users"]["quality"], ctx["units"]
+    overall, per_unit = selectors.coverage_by_unit(actor=quality)
+    assert overall.percent is not None and 85 <= overall.percent < 100
+    assert {p.code for p in overall.gaps} == {"suitability", "claims", "it-operations"}
+    assert {u.code: c.percent for u, c in per_unit}["securities"] < 100
+    assert [c.user.username for c in selectors.duty_conflicts(actor=quality)] == ["employee"]
+    assert PolicyVersion.objects.filter(status="superseded").exists()
+    assert Engagement.objects.filter(status="reported").count() == 4 and Finding.objects.count() >= 4
+    quarter = Period.containing(timezone.localdate(), "quarter")
+    held = registry.measure("governance.internal_audit_held", units=access.units_under(units["head-office"]),
+                            period=quarter)
+    assert held is not None and held.value == 1
+
+
+def test_running_the_demo_again_changes_nothing() -> None:
+    _seed()
+    counts = (Policy.objects.count(), PolicyVersion.objects.count(), Engagement.objects.count(),
+              Finding.objects.count())
+    _seed()
+    assert (Policy.objects.count(), PolicyVersion.objects.count(), Engagement.objects.count(),
+            Finding.objects.count()) == counts
