@@ -19,4 +19,5 @@ class ServiceConfig(AppConfig):
         section = _("Customer service")
         nav.register(nav.NavItem(section, _("Complaints"), "service:complaint_list", perms.VIEW, 300))
         nav.register(nav.NavItem(section, _("Register a complaint"), "service:complaint_create", perms.CREATE, 301))
+        nav.register(nav.NavItem(section, _("Import complaints"), "service:complaint_import", perms.IMPORT, 303))
         nav.register(nav.NavItem(section, _("Complaint categories"), "service:category_list", perms.CONFIGURE, 305))

@@ -180,3 +180,20 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "decide": DecideForm, "notify": NotifyForm, "withdraw": WithdrawForm, "recheck": RecheckForm,
     "root-cause": RootCauseForm, "remediate": RemediationForm, "compensate": CompensationForm,
 }
+
+
+class ImportForm(StyledForm):
+    file = forms.FileField(label=_("Excel (.xlsx) or CSV file"),
+                           help_text=_("Columns: external_id, received_at, org_unit (code), product_line, category, "
+                                       "channel, subject, text, complainant_name, complainant_phone, "
+                                       "complainant_id_number, group_size, cause, severity. Chinese headers work too."))
+
+    def clean_file(self) -> Any:
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.FINASSURE_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is too large."))
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an Excel (.xlsx) or CSV (.csv) file."))
+        return upload

@@ -332,3 +332,29 @@ class Compensation(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("service:complaint_detail", args=[self.complaint_id])
 
+
+
+class ComplaintImport(TimeStampedModel):
+    """One bulk import of a complaint register: counts that reconcile, row errors, and the rejected rows.
+
+    The rejected rows hold complainants' data as the file had it, so they are stored encrypted.
+    """
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file"), max_length=200)
+    total = models.PositiveIntegerField(_("rows read"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)  # [[line, field, reason], ...]
+    header = models.JSONField(default=list, blank=True)
+    rejected_rows = EncryptedTextField(mask="generic", blank=True)  # JSON list of {"line", "values"}
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("complaint import")
+        constraints = [models.CheckConstraint(condition=models.Q(total=models.F("imported") + models.F("rejected")),
+                                              name="service_import_counts_reconcile")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name

@@ -185,3 +185,23 @@ def portal_units() -> QuerySet[Any]:
     from finassure.accounts.models import OrgUnit
 
     return OrgUnit.objects.filter(is_active=True).exclude(kind=OrgUnit.Kind.DEPARTMENT).order_by("path")
+
+
+def import_list(*, actor: Any) -> QuerySet[Any]:
+    """The actor's own imports (the rejected rows hold complainants' data: only their uploader sees them)."""
+    from finassure.service.models import ComplaintImport
+
+    return ComplaintImport.objects.filter(created_by_id=getattr(actor, "pk", None)).order_by("-created_at")
+
+
+def import_get(*, actor: Any, pk: int) -> Any:
+    item = import_list(actor=actor).filter(pk=pk).first()
+    if item is None:
+        raise NotFound("No such import.")
+    return item
+
+
+def import_rejected_rows(*, item: Any) -> list[dict[str, Any]]:
+    import json
+
+    return json.loads(item.rejected_rows) if item.rejected_rows else []

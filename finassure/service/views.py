@@ -245,6 +245,44 @@ def category_list(request: HttpRequest) -> HttpResponse:
                   {"form": form, "categories": selectors.category_list()}, status=400 if form.errors else 200)
 
 
+@staff_view(perms.IMPORT)
+def complaint_import(request: HttpRequest) -> HttpResponse:
+    """Upload a complaint register; the answer is the row-level report."""
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = services.complaint_import(actor=request.user, file_name=upload.name, content=upload.read())
+        except ApplicationError as exc:
+            apply_error(form, exc)
+    return render(request, "service/complaint_import.html", {
+        "form": form, "report": report, "imports": selectors.import_list(actor=request.user)[:10],
+    }, status=400 if form.errors else 200)
+
+
+@staff_view(perms.IMPORT)
+def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rejected rows as they were uploaded, with their errors, to correct and upload again."""
+    item = selectors.import_get(actor=request.user, pk=pk)
+    entries = selectors.import_rejected_rows(item=item)
+    from finassure.service.importing import COLUMNS
+
+    columns = [name for name in COLUMNS if any(name in e["values"] for e in entries)]
+    reasons: dict[int, list[str]] = {}
+    for line, field, reason in item.errors:
+        reasons.setdefault(int(line), []).append(f"{field}: {reason}")
+
+    def rows() -> Any:
+        for entry in entries:
+            yield [*[entry["values"].get(name, "") for name in columns], entry["line"],
+                   "; ".join(reasons.get(int(entry["line"]), []))]
+
+    response = xlsx_response(f"rejected-{item.pk}.xlsx", [*columns, "line", "errors"], rows())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # --- customer portal (no login) -------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from finassure.accounts.roles import Perm
 from finassure.service import perms
-from tests.matrix import LOGIN, Route, everyone, perm
+from tests.matrix import LOGIN, Route, everyone, perm, with_perm_else
 
 
 def _complaint(ctx: Any) -> None:
@@ -71,6 +71,15 @@ def _survey(ctx: Any) -> None:
     ctx.objects["survey"] = services.survey_create(kind="service", org_unit=ctx.org.haidian, touch_point="柜面")
 
 
+def _import(ctx: Any) -> None:
+    from finassure.service.models import ComplaintImport
+
+    owner = ctx.persona or ctx.target
+    ctx.objects["import"] = ComplaintImport.objects.create(
+        created_by=owner, org_unit=owner.org_unit, file_name="登记簿.xlsx", total=1, imported=0, rejected=1,
+        errors=[[2, "received_at", "Not a date"]], rejected_rows='[{"line": 2, "values": {"external_id": "X1"}}]')
+
+
 def _portal_data(ctx: Any) -> dict[str, Any]:
     return {"kind": "complaint", "org_unit": ctx.org.haidian.pk, "product_line": "credit_card",
             "subject": "信用卡年费", "text": "未告知年费即扣款", "complainant_name": "李四",
@@ -97,6 +106,9 @@ ROUTES = [
           lambda c: f"/service/compensations/{c.objects['compensation'].pk}/approve/",
           perm(perms.APPROVE, 302, scoped=True), LOGIN,
           build=_compensation),
+    Route("service:complaint_import", "GET", lambda c: "/service/imports/", perm(perms.IMPORT), LOGIN),
+    Route("service:import_rejected", "GET", lambda c: f"/service/imports/{c.objects['import'].pk}/rejected.xlsx",
+          with_perm_else(perms.IMPORT, 200, 403), LOGIN, build=_import),
     Route("service:category_list", "GET", lambda c: "/service/categories/", perm(perms.CONFIGURE), LOGIN),
     # API
     Route("api:list_complaints", "GET", lambda c: "/api/v1/service/complaints", perm(perms.VIEW), 401, api=True,
