@@ -22,10 +22,11 @@ def make_vulnerability(unit: Any, *, severity: str = "high", **fields: Any) -> V
     user = User.objects.filter(org_unit__institution=unit.institution).first()
     if user is None:
         user = User.objects.create_user(username=f"imp-{unit.pk}-{Scan.objects.count()}", org_unit=unit)
-    now = timezone.now()
+    now = fields.setdefault("first_seen_at", timezone.now())
+    fields.setdefault("last_seen_at", now)
     scan = Scan.objects.create(org_unit=unit, name="季度扫描", scope="核心系统", tool="generic", scanned_at=now,
                                file_name="x.csv", sha256=f"{Scan.objects.count():064d}", imported_by=user)
     fields.setdefault("identifier", f"CVE-2024-{Vulnerability.objects.count() + 1000}")
     return Vulnerability.objects.create(org_unit=unit, asset=fields.pop("asset", "10.0.0.1"), title="OpenSSL 漏洞",
-                                        severity=severity, first_seen_at=now, last_seen_at=now, first_scan=scan,
+                                        severity=severity, first_scan=scan,
                                         last_scan=scan, **fields)
