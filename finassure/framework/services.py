@@ -454,7 +454,7 @@ def snapshot_compute(*, indicator: Indicator, unit: OrgUnit, period: Period, tar
     )
     opened = False
     if status == evaluation.RED:
-        opened = _open_breach_action(snapshot) is not None
+        opened = breach_action_open(snapshot=snapshot) is not None
     return snapshot, opened
 
 
@@ -467,8 +467,11 @@ def _breach_owner(indicator: Indicator, unit: OrgUnit) -> Any:
     return None
 
 
-def _open_breach_action(snapshot: Snapshot) -> CorrectiveAction | None:
-    """One open action per (indicator, org unit): a breach while one is open adds nothing."""
+def breach_action_open(*, snapshot: Snapshot) -> CorrectiveAction | None:
+    """Open the corrective action of a red snapshot for the measure's owner.
+
+    One open action per (indicator, org unit): a breach while one is open adds nothing.
+    """
     indicator, unit = snapshot.indicator, snapshot.org_unit
     if CorrectiveAction.objects.filter(indicator=indicator, org_unit=unit,
                                        status__in=CorrectiveAction.OPEN_STATUSES).exists():
