@@ -20,4 +20,5 @@ class ServiceConfig(AppConfig):
         nav.register(nav.NavItem(section, _("Complaints"), "service:complaint_list", perms.VIEW, 300))
         nav.register(nav.NavItem(section, _("Register a complaint"), "service:complaint_create", perms.CREATE, 301))
         nav.register(nav.NavItem(section, _("Import complaints"), "service:complaint_import", perms.IMPORT, 303))
+        nav.register(nav.NavItem(section, _("FAQ knowledge base"), "service:faq_list", perms.CONFIGURE, 306))
         nav.register(nav.NavItem(section, _("Complaint categories"), "service:category_list", perms.CONFIGURE, 305))

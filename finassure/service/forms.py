@@ -64,8 +64,15 @@ class PortalComplaintForm(StyledForm):
                               widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        from django.urls import reverse
+
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        # Suggest FAQ answers while the customer types (HTMX; no inline script).
+        self.fields["text"].widget.attrs.update({
+            "hx-get": reverse("service:portal_faq"), "hx-trigger": "keyup changed delay:600ms",
+            "hx-target": "#faq-suggestions", "hx-swap": "innerHTML",
+        })
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
@@ -197,3 +204,12 @@ class ImportForm(StyledForm):
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("Upload an Excel (.xlsx) or CSV (.csv) file."))
         return upload
+
+
+class FaqForm(StyledForm):
+    product_line = forms.ChoiceField(label=_("Product line"), choices=ProductLine.choices)
+    question = forms.CharField(label=_("Question"), max_length=300)
+    answer = forms.CharField(label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    question_en = forms.CharField(label=_("Question (English)"), max_length=300, required=False)
+    answer_en = forms.CharField(label=_("Answer (English)"), max_length=5000, required=False, widget=_TEXTAREA)
+    is_published = forms.BooleanField(label=_("Published"), required=False, initial=True)

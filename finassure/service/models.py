@@ -358,3 +358,36 @@ class ComplaintImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
+
+
+class FaqArticle(TimeStampedModel):
+    """A self-service knowledge-base article (三.3), per product line, in both languages, rated by readers."""
+
+    product_line = models.CharField(_("product line"), max_length=32, choices=ProductLine.choices,
+                                    default=ProductLine.OTHER)
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"), max_length=5000)
+    question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    answer_en = models.TextField(_("answer (English)"), max_length=5000, blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+    helpful = models.PositiveIntegerField(_("helpful"), default=0)
+    not_helpful = models.PositiveIntegerField(_("not helpful"), default=0)
+
+    class Meta:
+        ordering = ["product_line", "question"]
+        verbose_name = _("FAQ article")
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.question_en:
+            return self.question_en
+        return self.question
+
+    @property
+    def localized_answer(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.answer_en:
+            return self.answer_en
+        return self.answer

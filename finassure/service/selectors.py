@@ -205,3 +205,36 @@ def import_rejected_rows(*, item: Any) -> list[dict[str, Any]]:
     import json
 
     return json.loads(item.rejected_rows) if item.rejected_rows else []
+
+
+# --- FAQ knowledge base ---------------------------------------------------------------------------
+
+_faq_index: dict[str, Any] = {}
+
+
+def faq_list(*, published_only: bool = False) -> QuerySet[Any]:
+    from finassure.service.models import FaqArticle
+
+    qs = FaqArticle.objects.all()
+    return qs.filter(is_published=True) if published_only else qs
+
+
+def faq_search(*, query: str, limit: int = 3) -> list[Any]:
+    """Published articles that best answer `query` (jieba tokens, BM25), best first."""
+    from django.db.models import Count, Max
+
+    from finassure.service import textsearch
+
+    tokens = textsearch.tokenize(query[:2000])
+    if not tokens:
+        return []
+    published = faq_list(published_only=True)
+    stamp = published.aggregate(n=Count("id"), last=Max("updated_at"))
+    key = f"{stamp['n']}:{stamp['last']}"
+    if _faq_index.get("key") != key:
+        articles = list(published.order_by("pk"))
+        docs = [textsearch.tokenize(f"{a.question} {a.question} {a.answer} {a.question_en} {a.answer_en}")
+                for a in articles]
+        _faq_index.update(key=key, articles=articles, bm25=textsearch.BM25(docs))
+    articles, bm25 = _faq_index["articles"], _faq_index["bm25"]
+    return [articles[i] for i, _ in bm25.top(tokens, limit=limit)] if articles else []

@@ -659,3 +659,38 @@ def _import_values(row: Any, actor: Any, units: dict[str, OrgUnit], categories: 
             "complainant_name": raw.get("complainant_name", ""), "complainant_phone": raw.get("complainant_phone", ""),
             "complainant_id_number": raw.get("complainant_id_number", ""), "group_size": group_size or 1,
             "cause": cause, "severity": severity, "received_at": received_at, "external_id": external_id}
+
+
+# --- FAQ knowledge base ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def faq_save(*, actor: Any, question: str, answer: str, product_line: str = ProductLine.OTHER,
+             question_en: str = "", answer_en: str = "", is_published: bool = True, article: Any = None) -> Any:
+    from finassure.service.models import FaqArticle
+
+    access.require(actor, perms.CONFIGURE)
+    errors = {k: [_("Required.")] for k, v in {"question": question, "answer": answer}.items() if not (v or "").strip()}
+    if product_line not in ProductLine.values:
+        errors["product_line"] = [_("Unknown product line.")]
+    if errors:
+        raise ValidationFailed(_("The article has invalid or missing values."), fields=errors)
+    target = article or FaqArticle()
+    before = audit.snapshot(target) if article else {}
+    target.question, target.answer = question.strip(), answer.strip()
+    target.question_en, target.answer_en = (question_en or "").strip(), (answer_en or "").strip()
+    target.product_line, target.is_published = product_line, is_published
+    target.save()
+    audit.record(action="faq.update" if article else "faq.create", actor=actor, obj=target,
+                 changes=audit.diff(before, audit.snapshot(target)))
+    return target
+
+
+def faq_vote(*, article: Any, helpful: bool) -> None:
+    """A portal reader's rating of an article (anonymous, throttled by the view)."""
+    from django.db.models import F
+
+    from finassure.service.models import FaqArticle
+
+    column = "helpful" if helpful else "not_helpful"
+    FaqArticle.objects.filter(pk=article.pk).update(**{column: F(column) + 1})

@@ -18,6 +18,8 @@ PORTAL_SUBMIT_PER_IP = (10, 3600)
 PORTAL_SUBMIT_PER_PHONE = (3, 3600)
 PORTAL_LOOKUP_PER_IP = (20, 600)
 PORTAL_LOOKUP_PER_TRACKING = (5, 600)
+PORTAL_FAQ_PER_IP = (120, 600)
+PORTAL_VOTE_PER_IP = (1, 86400)  # one rating per article and address a day
 
 
 def _key(scope: str, identity: str, window: int) -> str:

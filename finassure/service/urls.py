@@ -16,8 +16,11 @@ urlpatterns = [
     path("service/compensations/<int:pk>/<slug:action>/", views.compensation_action, name="compensation_action"),
     path("service/imports/", views.complaint_import, name="complaint_import"),
     path("service/imports/<int:pk>/rejected.xlsx", views.import_rejected, name="import_rejected"),
+    path("service/faq/", views.faq_list, name="faq_list"),
     path("service/categories/", views.category_list, name="category_list"),
     path("portal/", views.portal_home, name="portal_home"),
+    path("portal/faq/", views.portal_faq, name="portal_faq"),
+    path("portal/faq/<int:pk>/vote/", views.portal_faq_vote, name="portal_faq_vote"),
     path("portal/status/", views.portal_status, name="portal_status"),
     path("portal/survey/<str:token>/", views.portal_survey, name="portal_survey"),
 ]

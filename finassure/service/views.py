@@ -283,6 +283,20 @@ def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@staff_view(perms.CONFIGURE)
+def faq_list(request: HttpRequest) -> HttpResponse:
+    form = forms.FaqForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.faq_save(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("service:faq_list")
+    return render(request, "service/faq_list.html", {"form": form, "articles": selectors.faq_list()},
+                  status=400 if form.errors else 200)
+
+
 # --- customer portal (no login) -------------------------------------------------------------------
 
 
@@ -360,3 +374,23 @@ def portal_survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "service/portal_survey.html", {"form": form, "survey": survey}, status=400)
     return render(request, "service/portal_survey.html",
                   {"form": form, "survey": survey, "done": survey.responded_at is not None})
+
+
+def portal_faq(request: HttpRequest) -> HttpResponse:
+    """FAQ answers for what the customer is typing (an HTMX fragment), or for a search."""
+    query = (request.GET.get("text") or request.GET.get("q") or "").strip()[:2000]
+    if query and not throttle.allow("portal-faq-ip", client_ip(request), throttle.PORTAL_FAQ_PER_IP):
+        return _throttled(request)
+    articles = selectors.faq_search(query=query) if query else []
+    template = "service/_faq_suggestions.html" if request.htmx else "service/portal_faq.html"  # type: ignore[attr-defined]
+    return render(request, template, {"articles": articles, "q": query})
+
+
+@require_POST
+def portal_faq_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    article = selectors.faq_list(published_only=True).filter(pk=pk).first()
+    if article is None:
+        raise NotFound(_("No such article."))
+    if throttle.allow(f"portal-faq-vote-{pk}", client_ip(request), throttle.PORTAL_VOTE_PER_IP):
+        services.faq_vote(article=article, helpful=request.POST.get("helpful") == "yes")
+    return render(request, "service/_faq_voted.html")

@@ -80,6 +80,14 @@ def _import(ctx: Any) -> None:
         errors=[[2, "received_at", "Not a date"]], rejected_rows='[{"line": 2, "values": {"external_id": "X1"}}]')
 
 
+def _faq(ctx: Any) -> None:
+    from finassure.service.models import FaqArticle
+
+    cache.clear()
+    ctx.objects["faq"] = FaqArticle.objects.create(product_line="credit_card", question="信用卡年费怎么收取？",
+                                                   answer="首年免年费，当年刷卡满6次免次年年费。")
+
+
 def _portal_data(ctx: Any) -> dict[str, Any]:
     return {"kind": "complaint", "org_unit": ctx.org.haidian.pk, "product_line": "credit_card",
             "subject": "信用卡年费", "text": "未告知年费即扣款", "complainant_name": "李四",
@@ -109,6 +117,7 @@ ROUTES = [
     Route("service:complaint_import", "GET", lambda c: "/service/imports/", perm(perms.IMPORT), LOGIN),
     Route("service:import_rejected", "GET", lambda c: f"/service/imports/{c.objects['import'].pk}/rejected.xlsx",
           with_perm_else(perms.IMPORT, 200, 403), LOGIN, build=_import),
+    Route("service:faq_list", "GET", lambda c: "/service/faq/", perm(perms.CONFIGURE), LOGIN),
     Route("service:category_list", "GET", lambda c: "/service/categories/", perm(perms.CONFIGURE), LOGIN),
     # API
     Route("api:list_complaints", "GET", lambda c: "/api/v1/service/complaints", perm(perms.VIEW), 401, api=True,
@@ -141,6 +150,9 @@ ROUTES = [
           build=_complaint),
     Route("service:portal_status", "POST", lambda c: "/portal/status/", everyone(200), 200, build=_complaint,
           data=lambda c: {"tracking_number": c.objects["complaint"].tracking_number, "phone_last4": "5678"}),
+    Route("service:portal_faq", "GET", lambda c: "/portal/faq/?q=信用卡年费", everyone(200), 200, build=_faq),
+    Route("service:portal_faq_vote", "POST", lambda c: f"/portal/faq/{c.objects['faq'].pk}/vote/", everyone(200), 200,
+          build=_faq, data=lambda c: {"helpful": "yes"}),
     Route("service:portal_survey", "GET", lambda c: f"/portal/survey/{c.objects['survey'].token}/", everyone(200),
           200, build=_survey),
 ]
