@@ -1,4 +1,8 @@
-"""Deadlines of risk monitoring in working days: alert review (configurable) and AML report filing (5 days)."""
+"""Deadlines of risk monitoring in working days on the Chinese business calendar (finassure.platform.calendar).
+
+Alert review: configurable (FINASSURE_ALERT_REVIEW_WORKING_DAYS, default 5). Large-value reports: within
+5 working days of the transaction (PBOC Order 2016 No. 3); suspicious reports: the same internal target.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,15 @@ import datetime as dt
 
 from django.conf import settings
 
-REPORT_WORKING_DAYS = 5  # PBOC Order 2016 No. 3: large-value reports within 5 working days
+from finassure.platform.calendar import add_working_days
+
+REPORT_WORKING_DAYS = 5
+
+__all__ = ["REPORT_WORKING_DAYS", "add_working_days", "report_due", "review_due", "review_working_days"]
 
 
 def review_working_days() -> int:
     return int(getattr(settings, "FINASSURE_ALERT_REVIEW_WORKING_DAYS", 5))
-
-
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """Monday–Friday until the platform's business calendar lands (then it delegates to it)."""
-    day = start
-    added = 0
-    while added < days:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            added += 1
-    return day
 
 
 def review_due(created: dt.date) -> dt.date:

@@ -243,6 +243,7 @@ class Alert(TimeStampedModel):
     lv_report = models.ForeignKey(LargeValueReport, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="alerts", verbose_name=_("large-value report"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("closed by"))
     close_reason = models.TextField(_("closing reason"), blank=True)

@@ -65,10 +65,11 @@ def alert_bulk_close(*, actor: Any, alert_ids: Iterable[int], reason: str) -> in
     for alert in alerts:
         before = audit.snapshot(alert, ALERT_AUDIT_FIELDS)
         alert.status, alert.resolution, alert.close_reason = Alert.Status.CLOSED, Case.Disposition.FALSE_POSITIVE, reason
-        alert.closed_by, alert.reviewed_at = actor, now
+        alert.closed_by, alert.reviewed_at, alert.closed_at = actor, now, now
         audit.record(action="alert.closed", actor=actor, obj=alert,
                      changes=audit.diff(before, audit.snapshot(alert, ALERT_AUDIT_FIELDS)))
-    Alert.objects.bulk_update(alerts, ["status", "resolution", "close_reason", "closed_by", "reviewed_at", "updated_at"])
+    Alert.objects.bulk_update(alerts, ["status", "resolution", "close_reason", "closed_by", "reviewed_at", "closed_at",
+                                      "updated_at"])
     return len(alerts)
 
 
@@ -127,7 +128,8 @@ def case_dispose(*, actor: Any, case: Case, disposition: str, reason: str) -> Ca
     case.disposed_by, case.disposed_at = actor, now
     case.save()
     case.alerts.filter(status=Alert.Status.IN_CASE).update(
-        status=Alert.Status.CLOSED, resolution=disposition, close_reason=reason, closed_by=actor, updated_at=now)
+        status=Alert.Status.CLOSED, resolution=disposition, close_reason=reason, closed_by=actor, closed_at=now,
+        updated_at=now)
     audit.record(action="case.disposed", actor=actor, obj=case,
                  changes=audit.diff(before, audit.snapshot(case, CASE_AUDIT_FIELDS)))
     return case

@@ -1,0 +1,77 @@
+"""Real-time scoring API: the engine's decision, the first answer for a repeated id, 422 for bad transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from finassure.monitoring.models import ScoreResult
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/transactions/score"
+
+
+def _txn(**overrides: Any) -> dict[str, Any]:
+    txn = {"txn_id": "RT-0001", "ts": "2026-03-02T10:00:00+08:00", "account_id": "A-rt", "customer_id": "C-rt",
+           "customer_type": "individual", "direction": "in", "amount": 60000, "currency": "CNY", "channel": "cash"}
+    return {**txn, **overrides}
+
+
+@pytest.fixture
+def api(analyst: Any, login_client: Any) -> Any:
+    return login_client(analyst)
+
+
+def _post(api: Any, body: dict[str, Any]) -> Any:
+    return api.post(URL, body, content_type="application/json")
+
+
+def test_a_large_cash_deposit_is_scored_with_its_rule_hit(api: Any) -> None:
+    body = _post(api, _txn()).json()
+    assert body["txn_id"] == "RT-0001" and body["repeated"] is False
+    assert "pboc_lv_cash" in {h["rule_id"] for h in body["hits"]}
+    assert body["decision"] in {"review", "block"}
+
+
+def test_a_repeated_transaction_id_gets_its_first_result(api: Any) -> None:
+    first = _post(api, _txn()).json()
+    again = _post(api, _txn(amount=10)).json()
+    assert again["repeated"] is True
+    assert {k: v for k, v in again.items() if k != "repeated"} == {k: v for k, v in first.items() if k != "repeated"}
+    assert ScoreResult.objects.count() == 1
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"amount": -5}, "amount"),
+    ({"amount": 0}, "amount"),
+    ({"amount": 1e15}, "amount"),
+    ({"currency": "yuan"}, "currency"),
+    ({"direction": "sideways"}, "direction"),
+    ({"ts": "2026-03-02T10:00:00"}, "ts"),
+    ({"ts": "1970-01-01T00:00:00Z"}, "ts"),
+    ({"txn_id": ""}, "txn_id"),
+])
+def test_absurd_values_are_refused_with_422(api: Any, change: dict[str, Any], field: str) -> None:
+    response = _post(api, _txn(**change))
+    assert response.status_code == 422
+    assert field in response.json()["error"]["fields"]
+    assert ScoreResult.objects.count() == 0
+
+
+def test_missing_fields_are_refused_with_422(api: Any) -> None:
+    body = _txn()
+    del body["customer_id"]
+    response = _post(api, body)
+    assert response.status_code == 422 and "customer_id" in response.json()["error"]["fields"]
+
+
+def test_an_unknown_currency_is_refused_with_422(api: Any) -> None:
+    response = _post(api, _txn(currency="XYZ"))
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"
+    assert ScoreResult.objects.count() == 0
+
+
+def test_scoring_needs_the_scoring_permission(make_user: Any, login_client: Any) -> None:
+    response = _post(login_client(make_user("executive")), _txn())
+    assert response.status_code == 403
