@@ -2,6 +2,7 @@
 
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,8 +12,15 @@ from ninja.pagination import paginate
 from finassure.accounts import selectors as access
 from finassure.accounts.models import BusinessLine, User
 from finassure.governance import selectors, services
-from finassure.governance.models import Finding, Policy
-from finassure.governance.permissions import MANAGE_AUDIT, MANAGE_POLICY, VIEW_AUDIT, VIEW_POLICY
+from finassure.governance.models import Finding, Policy, Risk
+from finassure.governance.permissions import (
+    MANAGE_AUDIT,
+    MANAGE_POLICY,
+    MANAGE_RISK,
+    VIEW_AUDIT,
+    VIEW_POLICY,
+    VIEW_RISK,
+)
 from finassure.platform.api import PageNumber
 from finassure.platform.errors import NotFound, ValidationFailed
 
@@ -330,3 +338,95 @@ def governance_create_finding(request: HttpRequest, engagement_id: int, payload:
         criteria=payload.criteria, condition=payload.condition, cause=payload.cause, effect=payload.effect,
         recommendation=payload.recommendation, owner=owner, due=payload.due)
     return Status(201, finding)
+
+
+# --- risk register ------------------------------------------------------------------------------
+
+
+class RiskOut(Schema):
+    id: int
+    title: str
+    category: Risk.Category
+    org_unit_id: int
+    inherent_likelihood: int
+    inherent_impact: int
+    residual_likelihood: int
+    residual_impact: int
+    residual_score: int
+    treatment: Risk.Treatment
+    owner_id: int
+    review_due: dt.date | None
+    accepted_by_id: int | None
+    accepted_at: dt.datetime | None
+
+
+class RiskIn(Schema):
+    org_unit_id: int
+    title: str = Field(..., min_length=1, max_length=300)
+    category: Risk.Category
+    description: str = ""
+    inherent_likelihood: int = Field(..., ge=1, le=5)
+    inherent_impact: int = Field(..., ge=1, le=5)
+    residual_likelihood: int = Field(..., ge=1, le=5)
+    residual_impact: int = Field(..., ge=1, le=5)
+    treatment: Risk.Treatment
+    owner_id: int
+    review_due: dt.date | None = None
+
+
+class KriValueIn(Schema):
+    measured_on: dt.date
+    value: Decimal
+
+
+class KriValueOut(Schema):
+    id: int
+    kri_id: int
+    measured_on: dt.date
+    value: Decimal
+    status: str
+
+
+class HeatMapOut(Schema):
+    residual: list[list[int]]
+    inherent: list[list[int]]
+
+
+@router.get("/governance/risks", response=list[RiskOut])
+@paginate(PageNumber)
+def governance_list_risks(request: HttpRequest, q: str = "", category: str = "", level: str = "") -> Any:
+    access.require(request.user, VIEW_RISK)
+    return selectors.risk_list(actor=request.user, search=q, category=category, level=level)
+
+
+@router.get("/governance/risks/heat-map", response=HeatMapOut)
+def governance_risk_heat_map(request: HttpRequest) -> Any:
+    access.require(request.user, VIEW_RISK)
+    return {"residual": selectors.heat_map(actor=request.user),
+            "inherent": selectors.heat_map(actor=request.user, residual=False)}
+
+
+@router.get("/governance/risks/{risk_id}", response=RiskOut)
+def governance_get_risk(request: HttpRequest, risk_id: int) -> Any:
+    access.require(request.user, VIEW_RISK)
+    return selectors.risk_get(actor=request.user, pk=risk_id)
+
+
+@router.post("/governance/risks", response={201: RiskOut})
+def governance_create_risk(request: HttpRequest, payload: RiskIn) -> Any:
+    access.require(request.user, MANAGE_RISK)
+    unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=MANAGE_RISK)
+    owner = User.objects.filter(pk=payload.owner_id, org_unit__institution_id=unit.institution_id).first()
+    if owner is None:
+        raise ValidationFailed("No such user.", fields={"owner_id": ["No such user."]})
+    values = payload.dict(exclude={"org_unit_id", "owner_id"})
+    values.update(category=payload.category.value, treatment=payload.treatment.value)
+    return Status(201, services.risk_create(actor=request.user, org_unit=unit, owner=owner, **values))
+
+
+@router.post("/governance/kris/{kri_id}/values", response={201: KriValueOut})
+def governance_record_kri_value(request: HttpRequest, kri_id: int, payload: KriValueIn) -> Any:
+    access.require(request.user, MANAGE_RISK)
+    kri = selectors.kri_get(actor=request.user, pk=kri_id, perm=MANAGE_RISK)
+    return Status(201, services.kri_record_value(actor=request.user, kri=kri, measured_on=payload.measured_on,
+                                                 value=payload.value))

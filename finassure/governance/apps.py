@@ -23,5 +23,7 @@ class GovernanceConfig(AppConfig):
             (_("Regulations"), "governance:regulation_list", permissions.VIEW_POLICY, 304),
             (_("Internal audit"), "governance:engagement_list", permissions.VIEW_AUDIT, 305),
             (_("My policy attestations"), "governance:my_attestations", permissions.VIEW_POLICY, 306),
+            (_("Risk register"), "governance:risk_list", permissions.VIEW_RISK, 307),
+            (_("Controls"), "governance:control_list", permissions.VIEW_RISK, 308),
         ]:
             nav.register(nav.NavItem(section, label, url_name, perm, order))

@@ -5,6 +5,7 @@ quarters of internal audit with findings."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -13,12 +14,14 @@ from finassure.governance import services
 from finassure.governance.models import (
     Attestation,
     AuditPlan,
+    Control,
     Engagement,
     IncompatibleDuty,
     Policy,
     Position,
     Process,
     Regulation,
+    Risk,
 )
 from finassure.platform import demo
 
@@ -155,6 +158,7 @@ def seed_governance(ctx: dict[str, Any]) -> None:
             if not article.policies.filter(code=policy_code).exists():
                 services.article_map(actor=quality, article=article, policy=Policy.objects.get(code=policy_code))
     _seed_audits(units, users, auditor, today)
+    _seed_risks(units, users, today)
 
 
 def _approve_and_publish(policy: Policy, author: Any, approver: Any, on: dt.date) -> None:
@@ -184,3 +188,52 @@ def _seed_audits(units: dict[str, Any], users: dict[str, Any], auditor: Any, tod
         services.engagement_report(actor=auditor, engagement=engagement,
                                    reported_on=min(starts_on + dt.timedelta(days=20), today),
                                    conclusion="内部控制总体有效，发现问题已下发整改。")
+
+
+# (unit, title, category, inherent L×I, residual L×I, owner, control code, KRI (name, unit, warning, limit, values))
+RISKS = [
+    ("beijing", "柜面大额现金差错风险", "operational", (4, 4), (2, 3), "quality", "dual-check",
+     ("柜面差错笔数", "笔/月", "3", "5", ["2", "4", "6"])),
+    ("shanghai", "审贷不分离导致的信用风险", "credit", (4, 5), (4, 4), "risk", "loan-segregation",
+     ("逾期90天以上贷款占比", "%", "1.5", "2", ["1.2", "1.4", "1.6"])),
+    ("compliance", "可疑交易漏报风险", "aml", (3, 5), (2, 4), "aml", "str-review",
+     ("可疑交易预警积压件数", "件", "50", "100", ["30", "45", "60"])),
+    ("consumer-protection", "投诉处理超时引发声誉风险", "consumer", (4, 3), (2, 2), "cpo", None,
+     ("超过48小时未办结投诉数", "件", "5", "10", ["3", "4"])),
+    ("it", "核心系统中断风险", "it", (3, 5), (2, 5), "secofficer", None,
+     ("核心系统可用率", "%", "99.95", "99.9", ["99.99", "99.97"])),
+    ("head-office", "流动性覆盖率不足风险", "liquidity", (2, 5), (1, 5), "risk", None, None),
+]
+CONTROLS = [
+    ("beijing", "dual-check", "大额现金双人复核", "daily", "agent"),
+    ("shanghai", "loan-segregation", "贷款调查与审批岗位分离", "continuous", "employee"),
+    ("compliance", "str-review", "可疑交易人工复核", "daily", "aml"),
+]
+
+
+def _seed_risks(units: dict[str, Any], users: dict[str, Any], today: dt.date) -> None:
+    manager = users["risk"]
+    controls = {}
+    for unit_code, code, name, frequency, owner in CONTROLS:
+        existing = Control.objects.filter(org_unit=units[unit_code], code=code).first()
+        controls[code] = existing or services.control_create(actor=manager, org_unit=units[unit_code], code=code,
+                                                             name=name, owner=users[owner], frequency=frequency)
+    for unit_code, title, category, inherent, residual, owner, control, kri in RISKS:
+        if Risk.objects.filter(org_unit=units[unit_code], title=title).exists():
+            continue
+        risk = services.risk_create(
+            actor=manager, org_unit=units[unit_code], title=title, category=category, description="",
+            inherent_likelihood=inherent[0], inherent_impact=inherent[1], residual_likelihood=residual[0],
+            residual_impact=residual[1], treatment="mitigate", owner=users[owner],
+            review_due=today + dt.timedelta(days=180), controls=[controls[control]] if control else [])
+        if residual[0] * residual[1] < 16:  # the high credit risk awaits its owner's decision
+            services.risk_accept(actor=users[owner], risk=risk, note="已知悉，剩余风险在可接受范围内。")
+        if kri is None:
+            continue
+        name, unit, warning, limit, values = kri
+        higher_is_worse = Decimal(limit) >= Decimal(warning)
+        indicator = services.kri_create(actor=manager, risk=risk, name=name, unit=unit, warning=Decimal(warning),
+                                        limit=Decimal(limit), higher_is_worse=higher_is_worse)
+        for months_ago, value in zip(range(len(values), 0, -1), values, strict=True):
+            services.kri_record_value(actor=manager, kri=indicator, value=Decimal(value),
+                                      measured_on=today - dt.timedelta(days=30 * (months_ago - 1)))

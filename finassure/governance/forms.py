@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import BusinessLine, OrgUnit, User
-from finassure.governance.models import Finding, Policy, PolicyReview, Position, Process
+from finassure.governance.models import Control, Finding, Policy, PolicyReview, Position, Process, Risk
 from finassure.platform.forms import StyledForm
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -167,3 +167,66 @@ class PolicyReviewForm(StyledForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=PolicyReview.Outcome.choices)
     next_review = forms.DateField(label=_("Next review"), widget=DATE)
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+SCALE = [(n, str(n)) for n in range(1, 6)]
+
+
+class RiskForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Org unit"))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    category = forms.ChoiceField(label=_("Category"), choices=Risk.Category.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    inherent_likelihood = forms.TypedChoiceField(label=_("Inherent likelihood"), choices=SCALE, coerce=int)
+    inherent_impact = forms.TypedChoiceField(label=_("Inherent impact"), choices=SCALE, coerce=int)
+    residual_likelihood = forms.TypedChoiceField(label=_("Residual likelihood"), choices=SCALE, coerce=int)
+    residual_impact = forms.TypedChoiceField(label=_("Residual impact"), choices=SCALE, coerce=int)
+    treatment = forms.ChoiceField(label=_("Treatment"), choices=Risk.Treatment.choices)
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("Risk owner"))
+    controls = forms.ModelMultipleChoiceField(Control.objects.none(), label=_("Controls"), required=False)
+    policies = forms.ModelMultipleChoiceField(Policy.objects.none(), label=_("Policies"), required=False)
+    review_due = forms.DateField(label=_("Next review"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], owners: QuerySet[User], controls: QuerySet[Control],
+                 policies: QuerySet[Policy], editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.fields["controls"].queryset = controls  # type: ignore[attr-defined]
+        self.fields["policies"].queryset = policies  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["org_unit"]
+
+
+class ControlForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Org unit"))
+    code = forms.SlugField(label=_("Code"), max_length=60)
+    name = forms.CharField(label=_("Name"), max_length=300)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"))
+    frequency = forms.ChoiceField(label=_("Frequency"), choices=Control.Frequency.choices)
+    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes"), required=False)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], owners: QuerySet[User], processes: QuerySet[Process],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.fields["processes"].queryset = processes  # type: ignore[attr-defined]
+
+
+class KriForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=300)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=40, required=False)
+    higher_is_worse = forms.BooleanField(label=_("Higher is worse"), required=False, initial=True)
+    warning = forms.DecimalField(label=_("Warning threshold"), max_digits=14, decimal_places=4)
+    limit = forms.DecimalField(label=_("Limit"), max_digits=14, decimal_places=4)
+
+
+class KriValueForm(StyledForm):
+    measured_on = forms.DateField(label=_("Measured on"), widget=DATE)
+    value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=4)
+
+
+class RiskAcceptForm(StyledForm):
+    note = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}))

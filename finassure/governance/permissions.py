@@ -9,6 +9,8 @@ MANAGE_POLICY = "governance.manage_policy"  # draft, edit, publish, retire; proc
 APPROVE_POLICY = "governance.approve_policy"  # review and approve drafts (never one's own)
 VIEW_AUDIT = "governance.view_audit"
 MANAGE_AUDIT = "governance.manage_audit"  # plans, engagements, findings: internal auditors only
+VIEW_RISK = "governance.view_risk"
+MANAGE_RISK = "governance.manage_risk"  # risk register, controls, KRIs and their values
 
 
 def register() -> None:
@@ -19,5 +21,10 @@ def register() -> None:
     for role in (Role.INTERNAL_AUDITOR, Role.QUALITY_MANAGER, Role.RISK_MANAGER, Role.EXECUTIVE,
                  Role.EXTERNAL_ASSESSOR, Role.AUDIT_ADMIN):
         grant(role, VIEW_AUDIT)
+    for role in (Role.RISK_MANAGER, Role.QUALITY_MANAGER, Role.INTERNAL_AUDITOR, Role.SECURITY_OFFICER,
+                 Role.AML_ANALYST, Role.CONSUMER_PROTECTION_OFFICER, Role.EXECUTIVE, Role.EXTERNAL_ASSESSOR,
+                 Role.AUDIT_ADMIN):
+        grant(role, VIEW_RISK)
+    grant(Role.RISK_MANAGER, MANAGE_RISK)
     # Auditors read everything in scope but edit none of the records they audit (no policy rights).
     grant(Role.INTERNAL_AUDITOR, MANAGE_AUDIT)

@@ -15,19 +15,24 @@ from django.utils import timezone
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
 from finassure.governance.models import (
+    RISK_SCALE,
     Article,
     Attestation,
     AuditPlan,
+    Control,
     Engagement,
     Finding,
     IncompatibleDuty,
+    KeyRiskIndicator,
+    KriValue,
     Policy,
     PolicyVersion,
     Position,
     Process,
     Regulation,
+    Risk,
 )
-from finassure.governance.permissions import MANAGE_AUDIT, MANAGE_POLICY, VIEW_AUDIT, VIEW_POLICY
+from finassure.governance.permissions import MANAGE_AUDIT, MANAGE_POLICY, VIEW_AUDIT, VIEW_POLICY, VIEW_RISK
 from finassure.platform.errors import NotFound
 
 # --- processes ----------------------------------------------------------------------------------
@@ -360,3 +365,68 @@ def attestation_counts_by_version(*, versions: list[PolicyVersion]) -> dict[int,
     for row in rows:
         counts[row["version"]] = (row["n"], row["done"])
     return counts
+
+
+# --- risk register ------------------------------------------------------------------------------
+
+LEVEL_SCORES = {"low": (1, 4), "medium": (5, 9), "high": (10, 16), "extreme": (20, 25)}
+
+
+def risk_list(*, actor: Any, search: str = "", category: str = "", level: str = "",
+              perm: str = VIEW_RISK) -> QuerySet[Risk]:
+    """Risks in scope; `level` filters on the residual rating."""
+    scope = access.scope_for(actor, perm)
+    qs = (Risk.objects.filter(scope.q("org_unit")).select_related("org_unit", "owner")
+          .annotate(residual_score_db=F("residual_likelihood") * F("residual_impact"),
+                    kri_breaches=Count("kris__values", filter=Q(kris__values__status="breach"), distinct=True)))
+    if search:
+        qs = qs.filter(title__icontains=search)
+    if category:
+        qs = qs.filter(category=category)
+    if level in LEVEL_SCORES:
+        low, high = LEVEL_SCORES[level]
+        qs = qs.filter(residual_score_db__gte=low, residual_score_db__lte=high)
+    return qs.order_by("-residual_score_db", "title")
+
+
+def risk_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> Risk:
+    risk = (risk_list(actor=actor, perm=perm).filter(pk=pk)
+            .prefetch_related("controls", "policies").select_related("accepted_by").first())
+    if risk is None:
+        raise NotFound("No such risk.")
+    return risk
+
+
+def heat_map(*, actor: Any, residual: bool = True) -> list[list[int]]:
+    """Counts of risks in scope per [likelihood-1][impact-1] cell of the 5 × 5 matrix."""
+    scope = access.scope_for(actor, VIEW_RISK)
+    prefix = "residual" if residual else "inherent"
+    cells = [[0] * RISK_SCALE for _ in range(RISK_SCALE)]
+    rows = (Risk.objects.filter(scope.q("org_unit")).values(f"{prefix}_likelihood", f"{prefix}_impact")
+            .annotate(n=Count("pk")).order_by())
+    for row in rows:
+        cells[row[f"{prefix}_likelihood"] - 1][row[f"{prefix}_impact"] - 1] = row["n"]
+    return cells
+
+
+def kris_of(*, risk: Risk) -> list[KeyRiskIndicator]:
+    """The risk's KRIs, each with its latest values (`recent`, newest first)."""
+    return list(KeyRiskIndicator.objects.filter(risk=risk).order_by("name").prefetch_related(
+        Prefetch("values", queryset=KriValue.objects.order_by("-measured_on"), to_attr="recent")))
+
+
+def kri_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> KeyRiskIndicator:
+    scope = access.scope_for(actor, perm)
+    kri = KeyRiskIndicator.objects.filter(scope.q("org_unit"), pk=pk).select_related("risk", "org_unit").first()
+    if kri is None:
+        raise NotFound("No such key risk indicator.")
+    return kri
+
+
+def control_list(*, actor: Any, search: str = "", perm: str = VIEW_RISK) -> QuerySet[Control]:
+    scope = access.scope_for(actor, perm)
+    qs = (Control.objects.filter(scope.q("org_unit")).select_related("org_unit", "owner")
+          .annotate(risk_count=Count("risks", distinct=True)))
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    return qs.order_by("code")

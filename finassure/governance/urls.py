@@ -35,4 +35,13 @@ urlpatterns = [
     path("audits/<int:pk>/", views.engagement_detail, name="engagement_detail"),
     path("audits/<int:pk>/findings/", views.finding_create, name="finding_create"),
     path("audits/<int:pk>/<slug:action>/", views.engagement_action, name="engagement_action"),
+    path("risks/", views.risk_list, name="risk_list"),
+    path("risks/new/", views.risk_create, name="risk_create"),
+    path("risks/<int:pk>/", views.risk_detail, name="risk_detail"),
+    path("risks/<int:pk>/edit/", views.risk_edit, name="risk_edit"),
+    path("risks/<int:pk>/accept/", views.risk_accept, name="risk_accept"),
+    path("risks/<int:pk>/kris/", views.kri_create, name="kri_create"),
+    path("kris/<int:pk>/values/", views.kri_value, name="kri_value"),
+    path("controls/", views.control_list, name="control_list"),
+    path("controls/new/", views.control_create, name="control_create"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -13,10 +14,12 @@ from finassure.governance.models import (
     Attestation,
     AuditPlan,
     Engagement,
+    KeyRiskIndicator,
     Policy,
     PolicyVersion,
     Position,
     Process,
+    Risk,
 )
 
 _seq = itertools.count(1)
@@ -84,3 +87,17 @@ def make_engagement(unit: OrgUnit, *, lead: User | None = None, status: str = "p
     return Engagement.objects.create(plan=plan, org_unit=unit, title=f"内部审计{next(_seq)}",
                                      lead=lead or make_author(unit), status=status, starts_on=starts_on,
                                      reported_on=reported_on)
+
+
+def make_risk(unit: OrgUnit, *, owner: User | None = None, inherent: tuple[int, int] = (4, 4),
+              residual: tuple[int, int] = (2, 3), category: str = "operational") -> Risk:
+    return Risk.objects.create(org_unit=unit, title=f"风险{next(_seq)}", category=category,
+                               inherent_likelihood=inherent[0], inherent_impact=inherent[1],
+                               residual_likelihood=residual[0], residual_impact=residual[1], treatment="mitigate",
+                               owner=owner or make_author(unit))
+
+
+def make_kri(risk: Risk, warning: str = "5", limit: str = "8", higher_is_worse: bool = True) -> KeyRiskIndicator:
+    return KeyRiskIndicator.objects.create(risk=risk, org_unit=risk.org_unit, name=f"指标{next(_seq)}",
+                                           warning=Decimal(warning), limit=Decimal(limit),
+                                           higher_is_worse=higher_is_worse)

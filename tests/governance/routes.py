@@ -15,8 +15,10 @@ from finassure.governance.permissions import (
     APPROVE_POLICY,
     MANAGE_AUDIT,
     MANAGE_POLICY,
+    MANAGE_RISK,
     VIEW_AUDIT,
     VIEW_POLICY,
+    VIEW_RISK,
 )
 from tests.governance import factories as f
 from tests.matrix import INSIDE, LOGIN, Ctx, Route, perm
@@ -89,6 +91,11 @@ def _engagement(status: str = "planned") -> Callable[[Ctx], None]:
     return build
 
 
+def _risk(ctx: Ctx) -> None:
+    ctx.objects["risk"] = f.make_risk(ctx.org.haidian, owner=ctx.persona or ctx.target)
+    ctx.objects["kri"] = f.make_kri(ctx.objects["risk"])
+
+
 def _line(ctx: Ctx) -> None:
     ctx.objects["line"] = f.line(ctx.org.haidian)
 
@@ -154,6 +161,23 @@ ROUTES = [
           perm(MANAGE_AUDIT, 302, scoped=True), LOGIN, build=_engagement("fieldwork"),
           data=lambda c: {"title": "柜面双人复核缺失", "severity": "high", "condition": "抽查20笔，3笔无复核记录",
                           "recommendation": "落实双人复核", "owner": c.target.pk, "due": later(60)}),
+    # risk register
+    Route("governance:risk_list", "GET", lambda c: f"{G}/risks/", perm(VIEW_RISK), LOGIN),
+    Route("governance:risk_create", "GET", lambda c: f"{G}/risks/new/", perm(MANAGE_RISK), LOGIN),
+    Route("governance:risk_detail", "GET", lambda c: f"{G}/risks/{c.objects['risk'].pk}/",
+          perm(VIEW_RISK, scoped=True), LOGIN, build=_risk),
+    Route("governance:risk_edit", "GET", lambda c: f"{G}/risks/{c.objects['risk'].pk}/edit/",
+          perm(MANAGE_RISK, scoped=True), LOGIN, build=_risk),
+    Route("governance:risk_accept", "POST", lambda c: f"{G}/risks/{c.objects['risk'].pk}/accept/",
+          perm(VIEW_RISK, 302, scoped=True), LOGIN, build=_risk, data=lambda c: {"note": "接受剩余风险"}),
+    Route("governance:kri_create", "POST", lambda c: f"{G}/risks/{c.objects['risk'].pk}/kris/",
+          perm(MANAGE_RISK, 302, scoped=True), LOGIN, build=_risk,
+          data=lambda c: {"name": "柜面差错率", "unit": "‰", "higher_is_worse": "on", "warning": "2", "limit": "3"}),
+    Route("governance:kri_value", "POST", lambda c: f"{G}/kris/{c.objects['kri'].pk}/values/",
+          perm(MANAGE_RISK, 302, scoped=True), LOGIN, build=_risk,
+          data=lambda c: {"measured_on": today(), "value": "9"}),
+    Route("governance:control_list", "GET", lambda c: f"{G}/controls/", perm(VIEW_RISK), LOGIN),
+    Route("governance:control_create", "GET", lambda c: f"{G}/controls/new/", perm(MANAGE_RISK), LOGIN),
     # API
     Route("api:governance_list_processes", "GET", lambda c: f"{A}/processes", perm(VIEW_POLICY), 401, api=True),
     Route("api:governance_create_process", "POST", lambda c: f"{A}/processes", perm(MANAGE_POLICY, 201, scoped=True),
@@ -194,4 +218,26 @@ ROUTES = [
           perm(MANAGE_AUDIT, 201, scoped=True), 401, build=_engagement("fieldwork"), api=True,
           data=lambda c: {"title": "柜面双人复核缺失", "severity": "high", "condition": "3笔无复核记录",
                           "recommendation": "落实双人复核", "owner_id": c.target.pk, "due": later(60)}),
+    Route("api:governance_list_risks", "GET", lambda c: f"{A}/risks", perm(VIEW_RISK), 401, api=True),
+    Route("api:governance_risk_heat_map", "GET", lambda c: f"{A}/risks/heat-map", perm(VIEW_RISK), 401, api=True),
+    Route("api:governance_get_risk", "GET", lambda c: f"{A}/risks/{c.objects['risk'].pk}",
+          perm(VIEW_RISK, scoped=True), 401, build=_risk, api=True),
+    Route("api:governance_create_risk", "POST", lambda c: f"{A}/risks", perm(MANAGE_RISK, 201, scoped=True), 401,
+          api=True, data=lambda c: {"org_unit_id": c.org.haidian.pk, "title": "柜面操作风险", "category": "operational",
+                                    "inherent_likelihood": 4, "inherent_impact": 4, "residual_likelihood": 2,
+                                    "residual_impact": 3, "treatment": "mitigate", "owner_id": c.persona.pk}),
+    Route("api:governance_record_kri_value", "POST", lambda c: f"{A}/kris/{c.objects['kri'].pk}/values",
+          perm(MANAGE_RISK, 201, scoped=True), 401, build=_risk, api=True,
+          data=lambda c: {"measured_on": today(), "value": "9"}),
+    Route("api:governance_list_risks", "GET", lambda c: f"{A}/risks", perm(VIEW_RISK), 401, api=True),
+    Route("api:governance_risk_heat_map", "GET", lambda c: f"{A}/risks/heat-map", perm(VIEW_RISK), 401, api=True),
+    Route("api:governance_get_risk", "GET", lambda c: f"{A}/risks/{c.objects['risk'].pk}",
+          perm(VIEW_RISK, scoped=True), 401, build=_risk, api=True),
+    Route("api:governance_create_risk", "POST", lambda c: f"{A}/risks", perm(MANAGE_RISK, 201, scoped=True), 401,
+          api=True, data=lambda c: {"org_unit_id": c.org.haidian.pk, "title": "柜面操作风险", "category": "operational",
+                                    "inherent_likelihood": 4, "inherent_impact": 4, "residual_likelihood": 2,
+                                    "residual_impact": 3, "treatment": "mitigate", "owner_id": c.persona.pk}),
+    Route("api:governance_record_kri_value", "POST", lambda c: f"{A}/kris/{c.objects['kri'].pk}/values",
+          perm(MANAGE_RISK, 201, scoped=True), 401, build=_risk, api=True,
+          data=lambda c: {"measured_on": today(), "value": "9"}),
 ]

@@ -13,7 +13,7 @@ from finassure.framework import registry
 from finassure.framework.periods import Period
 from finassure.governance import selectors
 from finassure.governance.demo import seed_governance
-from finassure.governance.models import Engagement, Finding, Policy, PolicyVersion
+from finassure.governance.models import Engagement, Finding, KriValue, Policy, PolicyVersion
 from finassure.platform import context
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,8 @@ def test_the_demo_shows_coverage_gaps_a_duty_conflict_and_quarterly_audits() -> 
     held = registry.measure("governance.internal_audit_held", units=access.units_under(units["head-office"]),
                             period=quarter)
     assert held is not None and held.value == 1
+    assert sum(map(sum, selectors.heat_map(actor=ctx["users"]["risk"]))) >= 5
+    assert KriValue.objects.filter(status="breach").exists()
 
 
 def test_running_the_demo_again_changes_nothing() -> None:
