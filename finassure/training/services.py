@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -392,26 +392,39 @@ def attempt_start(*, actor: Any, exam: Exam, now: dt.datetime | None = None) -> 
     """
     now = now or timezone.now()
     employee = _own_employee(actor)
-    assignment = (Assignment.objects.select_for_update().filter(employee=employee, exam=exam)
-                  .exclude(status=Assignment.Status.CANCELLED).order_by("-due_date").first())
-    if assignment is None:
-        raise NotFound(_("This exam is not assigned to you."))
+    assignment = _open_sitting(employee, exam)
     open_attempt = employee.attempts.filter(exam=exam, status=Attempt.Status.IN_PROGRESS).first()
     if open_attempt is not None:
         if now <= open_attempt.deadline + GRACE:
             return open_attempt
         _expire(open_attempt, now)
+    attempt = _new_attempt(employee, exam, assignment, now)
+    audit.record(action="attempt.start", actor=actor, obj=attempt, detail={"seed": attempt.seed})
+    return attempt
+
+
+def _open_sitting(employee: Employee, exam: Exam) -> Assignment:
+    """The employee's assignment of `exam`, if another attempt is allowed (retake policy)."""
+    assignment = (Assignment.objects.select_for_update().filter(employee=employee, exam=exam)
+                  .exclude(status=Assignment.Status.CANCELLED).order_by("-due_date").first())
+    if assignment is None:
+        raise NotFound(_("This exam is not assigned to you."))
     done = employee.attempts.filter(exam=exam).exclude(status=Attempt.Status.IN_PROGRESS)
     if exam.kind == Exam.Kind.EXAM and done.filter(passed=True).exists():
         raise Conflict(_("You have already passed this exam."))
     if done.count() >= exam.max_attempts:
         raise Conflict(_("You have used all %(n)s attempts at this exam.") % {"n": exam.max_attempts})
+    return assignment
+
+
+def _new_attempt(employee: Employee, exam: Exam, assignment: Assignment, now: dt.datetime,
+                 seed: int | None = None) -> Attempt:
     questions = list(exam.bank.questions.filter(is_active=True, topic__in=list(exam.quotas)).values_list(
         "pk", "topic", "kind", "options"))
     pool: dict[str, list[int]] = {}
     for pk, topic, _kind, _options in questions:
         pool.setdefault(topic, []).append(pk)
-    seed = secrets.randbits(62)
+    seed = secrets.randbits(62) if seed is None else seed
     try:
         paper = grading.draw(seed=seed, quotas=exam.quotas, pool=pool,
                              option_counts={pk: len(options) for pk, _t, _k, options in questions},
@@ -429,7 +442,6 @@ def attempt_start(*, actor: Any, exam: Exam, now: dt.datetime | None = None) -> 
     AttemptQuestion.objects.bulk_create([
         AttemptQuestion(attempt=attempt, question_id=d.question_id, position=i + 1, topic=d.topic,
                         option_order=d.option_order) for i, d in enumerate(paper)])
-    audit.record(action="attempt.start", actor=actor, obj=attempt, detail={"seed": seed, "questions": len(paper)})
     return attempt
 
 
@@ -453,6 +465,13 @@ def attempt_submit(*, actor: Any, attempt: Attempt, answers: Mapping[int, Sequen
     attempt = Attempt.objects.select_for_update().select_related("exam", "employee").get(pk=attempt.pk)
     if attempt.employee.user_id != getattr(actor, "pk", None):
         raise NotFound(_("No such attempt."))
+    _grade(attempt, answers, now)
+    audit.record(action="attempt.submit", actor=actor, obj=attempt,
+                 detail={"score": str(attempt.score), "passed": attempt.passed, "status": attempt.status})
+    return attempt
+
+
+def _grade(attempt: Attempt, answers: Mapping[int, Sequence[int]], now: dt.datetime) -> None:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise Conflict(_("This attempt has already been submitted."))
     items = {i.question_id: i for i in attempt.items.select_related("question")}
@@ -465,7 +484,7 @@ def attempt_submit(*, actor: Any, attempt: Attempt, answers: Mapping[int, Sequen
             raise _invalid("answers", _("An answer names an option that does not exist."))
     if now > attempt.deadline + GRACE:
         _expire(attempt, now)
-        return attempt
+        return
     results = []
     for qid, item in items.items():
         chosen = sorted({int(i) for i in answers.get(qid, [])})
@@ -483,7 +502,25 @@ def attempt_submit(*, actor: Any, attempt: Attempt, answers: Mapping[int, Sequen
     if done and attempt.assignment_id:
         Assignment.objects.filter(pk=attempt.assignment_id, status=Assignment.Status.ASSIGNED).update(
             status=Assignment.Status.COMPLETED, completed_at=now, updated_at=now)
-    audit.record(action="attempt.submit", actor=actor, obj=attempt,
+
+
+@transaction.atomic
+def attempt_record(*, actor: Any, employee: Employee, exam: Exam, answer: Callable[[Question], Sequence[int]],
+                   started_at: dt.datetime, submitted_at: dt.datetime, seed: int | None = None) -> Attempt:
+    """Record a sitting held offline (a paper exam in a branch): the same draw, retake policy and grading.
+
+    `answer(question)` gives the options the employee chose for each drawn question; `seed` reproduces a
+    paper (a fresh random one when None).
+    """
+    _require(actor, p.MANAGE, employee.org_unit)
+    if submitted_at < started_at:
+        raise _invalid("submitted_at", _("The sitting cannot end before it starts."))
+    if employee.attempts.filter(exam=exam, status=Attempt.Status.IN_PROGRESS).exists():
+        raise Conflict(_("An attempt at this exam is already open."))
+    attempt = _new_attempt(employee, exam, _open_sitting(employee, exam), started_at, seed)
+    answers = {i.question_id: list(answer(i.question)) for i in attempt.items.select_related("question")}
+    _grade(attempt, answers, submitted_at)
+    audit.record(action="attempt.record", actor=actor, obj=attempt,
                  detail={"score": str(attempt.score), "passed": attempt.passed})
     return attempt
 
