@@ -182,7 +182,13 @@ class CategoryForm(StyledForm):
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
+class ClassifyForm(StyledForm):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=ComplaintCategory.objects.filter(is_active=True))
+    product_line = forms.ChoiceField(label=_("Product line"), choices=ProductLine.choices)
+
+
 ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "classify": ClassifyForm,
     "assign": AssignForm, "note": NoteForm, "pause": PauseForm, "resume": ResumeForm, "extend": ExtendForm,
     "decide": DecideForm, "notify": NotifyForm, "withdraw": WithdrawForm, "recheck": RecheckForm,
     "root-cause": RootCauseForm, "remediate": RemediationForm, "compensate": CompensationForm,

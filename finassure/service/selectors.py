@@ -238,3 +238,34 @@ def faq_search(*, query: str, limit: int = 3) -> list[Any]:
         _faq_index.update(key=key, articles=articles, bm25=textsearch.BM25(docs))
     articles, bm25 = _faq_index["articles"], _faq_index["bm25"]
     return [articles[i] for i, _ in bm25.top(tokens, limit=limit)] if articles else []
+
+
+# --- classification -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassificationHint:
+    category: ComplaintCategory | None
+    category_confidence: float
+    product_line: str
+    product_line_label: str
+    product_line_confidence: float
+
+
+def classification_suggest(*, text: str) -> ClassificationHint:
+    """What the classifier suggests for a complaint text (a person confirms)."""
+    from finassure.service import classifier
+    from finassure.service.models import ProductLine
+
+    hint = classifier.current().suggest(text)
+    category = ComplaintCategory.objects.filter(code=hint.category, is_active=True).first()
+    label = dict(ProductLine.choices).get(hint.product_line, hint.product_line)
+    return ClassificationHint(category, hint.category_confidence, hint.product_line, str(label),
+                              hint.product_line_confidence)
+
+
+def classifier_status() -> Any:
+    """The model in use: when trained, on how many examples, its cross-validated accuracy."""
+    from finassure.service import classifier
+
+    return classifier.current()

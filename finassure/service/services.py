@@ -694,3 +694,78 @@ def faq_vote(*, article: Any, helpful: bool) -> None:
 
     column = "helpful" if helpful else "not_helpful"
     FaqArticle.objects.filter(pk=article.pk).update(**{column: F(column) + 1})
+
+
+# --- classification -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_classify(*, actor: Any, complaint: Complaint, category: ComplaintCategory,
+                       product_line: str) -> Complaint:
+    """A person confirms (or corrects) the category and product line; the classifier only suggests."""
+    access.require(actor, perms.HANDLE, complaint.org_unit)
+    if product_line not in ProductLine.values:
+        raise _invalid("product_line", _("Unknown product line."))
+    if not category.is_active:
+        raise _invalid("category", _("This category is no longer in use."))
+    before = audit.snapshot(complaint)
+    complaint.category, complaint.product_line = category, product_line
+    if complaint.status == Status.REGISTERED:
+        complaint.sla_hours = category.sla_hours
+    _event(complaint, EventKind.NOTE, actor=actor, at=None, note=_("Classified: %(category)s / %(product)s") % {
+        "category": category, "product": complaint.get_product_line_display()},
+        data={"category": category.code, "product_line": product_line})
+    return _save(complaint, before, actor, "complaint.classify")
+
+
+def classifier_retrain(*, actor: Any) -> Any:
+    """Retrain on the seed corpus plus the institution's confirmed complaints; cross-validated accuracy kept."""
+    from finassure.service import classifier
+
+    if actor is not None:
+        access.require(actor, perms.CONFIGURE)
+    seed = classifier.seed_examples()
+    confirmed = [
+        classifier.Example(f"{c['subject']} {c['text']}", c["category__code"], c["product_line"])
+        for c in Complaint.objects.filter(category__isnull=False, kind=Complaint.Kind.COMPLAINT,
+                                          status__in=[Status.DECIDED, Status.CLOSED])
+        .values("subject", "text", "category__code", "product_line").order_by("-id")[:50_000]
+    ]
+    model = classifier.train(seed + confirmed, seed_count=len(seed))
+    classifier.save(model)
+    audit.record(action="classifier.retrain", actor=actor, actor_repr="" if actor else "system",
+                 detail={"examples": model.examples, "confirmed": len(confirmed), "accuracy": model.accuracy})
+    return model
+
+
+# --- key rotation -------------------------------------------------------------------------------
+
+
+def complaints_rotate_keys(*, batch: int = 500) -> int:
+    """Re-encrypt complainants' data under the active key and recompute the blind indexes.
+
+    Reading decrypts with whichever key a value was written with; saving encrypts with the active one.
+    """
+    from finassure.service.models import ComplaintImport
+
+    fields = ["complainant_name", "complainant_id_number", "complainant_phone", "complainant_address",
+              "account_number", "phone_index", "id_number_index"]
+    count = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = list(Complaint.objects.filter(pk__gt=last).order_by("pk")[:batch])
+            if not rows:
+                break
+            for c in rows:
+                phone, id_number = c.complainant_phone or "", c.complainant_id_number or ""
+                c.phone_index = crypto.blind_index(phone, context=PHONE_CONTEXT) if phone else ""
+                c.id_number_index = crypto.blind_index(id_number, context=ID_NUMBER_CONTEXT) if id_number else ""
+            Complaint.objects.bulk_update(rows, fields)
+            count += len(rows)
+            last = rows[-1].pk
+    for item in ComplaintImport.objects.exclude(rejected_rows=""):
+        item.save(update_fields=["rejected_rows"])
+        count += 1
+    audit.record(action="complaint.rotate_keys", actor=None, actor_repr="system", detail={"records": count})
+    return count

@@ -18,6 +18,7 @@ urlpatterns = [
     path("service/imports/<int:pk>/rejected.xlsx", views.import_rejected, name="import_rejected"),
     path("service/faq/", views.faq_list, name="faq_list"),
     path("service/categories/", views.category_list, name="category_list"),
+    path("service/classifier/retrain/", views.classifier_retrain, name="classifier_retrain"),
     path("portal/", views.portal_home, name="portal_home"),
     path("portal/faq/", views.portal_faq, name="portal_faq"),
     path("portal/faq/<int:pk>/vote/", views.portal_faq_vote, name="portal_faq_vote"),

@@ -112,6 +112,11 @@ def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] |
     sla, regulatory = complaint.clocks()
     unit = complaint.org_unit
     can_handle = access.has_perm(request.user, perms.HANDLE, unit)
+    hint = selectors.classification_suggest(text=f"{complaint.subject} {complaint.text}") if can_handle else None
+    made = _action_forms(request, complaint, bound)
+    if hint is not None and (bound is None or bound[0] != "classify"):
+        made["classify"] = forms.ClassifyForm(prefix="classify", initial={
+            "category": hint.category or complaint.category, "product_line": hint.product_line})
     return render(request, "service/complaint_detail.html", {
         "complaint": complaint, "sla": sla, "regulatory": regulatory,
         "events": selectors.complaint_events(complaint=complaint),
@@ -121,7 +126,7 @@ def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] |
         "actions": selectors.corrective_actions_of(complaint=complaint),
         "can_handle": can_handle, "can_approve": access.has_perm(request.user, perms.APPROVE, unit),
         "can_reveal": access.has_perm(request.user, Perm.PII_UNMASK, unit),
-        "forms": _action_forms(request, complaint, bound),
+        "forms": made, "hint": hint,
     }, status=status)
 
 
@@ -166,6 +171,8 @@ def _perform(action: str, actor: Any, complaint: Complaint, data: dict[str, Any]
         return services.complaint_accept(actor=actor, complaint=complaint)
     if action == "close":
         return services.complaint_close(actor=actor, complaint=complaint)
+    if action == "classify":
+        return services.complaint_classify(actor=actor, complaint=complaint, **data)
     if action == "assign":
         return services.complaint_assign(actor=actor, complaint=complaint, handler=data["handler"])
     if action == "note":
@@ -242,7 +249,16 @@ def category_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("service:category_list")
     return render(request, "service/category_list.html",
-                  {"form": form, "categories": selectors.category_list()}, status=400 if form.errors else 200)
+                  {"form": form, "categories": selectors.category_list(), "model": selectors.classifier_status()},
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+@staff_view(perms.CONFIGURE)
+def classifier_retrain(request: HttpRequest) -> HttpResponse:
+    model = services.classifier_retrain(actor=request.user)
+    messages.success(request, _("The classifier was retrained on %(n)s examples.") % {"n": model.examples})
+    return redirect("service:category_list")
 
 
 @staff_view(perms.IMPORT)

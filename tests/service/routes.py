@@ -117,6 +117,8 @@ ROUTES = [
     Route("service:complaint_import", "GET", lambda c: "/service/imports/", perm(perms.IMPORT), LOGIN),
     Route("service:import_rejected", "GET", lambda c: f"/service/imports/{c.objects['import'].pk}/rejected.xlsx",
           with_perm_else(perms.IMPORT, 200, 403), LOGIN, build=_import),
+    Route("service:classifier_retrain", "POST", lambda c: "/service/classifier/retrain/", perm(perms.CONFIGURE, 302),
+          LOGIN),
     Route("service:faq_list", "GET", lambda c: "/service/faq/", perm(perms.CONFIGURE), LOGIN),
     Route("service:category_list", "GET", lambda c: "/service/categories/", perm(perms.CONFIGURE), LOGIN),
     # API
