@@ -14,8 +14,11 @@ class IncidentsConfig(AppConfig):
         from finassure.platform import nav
 
         view, report, manage = "incidents.view_incident", "incidents.report_incident", "incidents.manage_incident"
+        manage_plan, approve_plan = "incidents.manage_plan", "incidents.approve_plan"
         for role in (Role.SECURITY_OFFICER, Role.SECURITY_ADMIN, Role.RISK_MANAGER, Role.QUALITY_MANAGER):
-            grant(role, view, report, manage)
+            grant(role, view, report, manage, manage_plan)
+        for role in (Role.RISK_MANAGER, Role.QUALITY_MANAGER, Role.SECURITY_ADMIN):
+            grant(role, approve_plan)
         for role in (Role.INTERNAL_AUDITOR, Role.CONSUMER_PROTECTION_OFFICER, Role.SYSTEM_ADMIN, *READ_ONLY_ROLES):
             grant(role, view)
         # Anyone in the institution may report an incident (the read-only roles only read).
@@ -25,3 +28,6 @@ class IncidentsConfig(AppConfig):
         nav.register(nav.NavItem(_("Incidents and emergencies"), _("Incidents"), "incidents:list", view, 500))
         nav.register(nav.NavItem(_("Incidents and emergencies"), _("Report an incident"), "incidents:report",
                                  report, 501))
+        nav.register(nav.NavItem(_("Incidents and emergencies"), _("Emergency plans"), "incidents:plan_list", view,
+                                 510))
+        nav.register(nav.NavItem(_("Incidents and emergencies"), _("Drills"), "incidents:drill_list", view, 520))

@@ -97,3 +97,66 @@ class ActionForm(StyledForm):
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+
+
+def parse_steps(text: str) -> list[dict[str, str]]:
+    """One step per line, optionally "role: step" (a full-width colon works too)."""
+    steps = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        role, sep, title = line.replace("：", ":").partition(":")
+        steps.append({"role": role.strip(), "title": title.strip()} if sep and title.strip()
+                     else {"role": "", "title": line})
+    return steps
+
+
+STEPS_HELP = _("One step per line; start with the role and a colon, e.g. 'Duty manager: convene the response team'.")
+
+
+class PlanForm(StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=None)  # type: ignore[arg-type,var-annotated]
+    scenario = forms.CharField(label=_("Scenario"), widget=forms.Textarea(attrs={"rows": 3}))
+    trigger_grades = forms.MultipleChoiceField(label=_("Trigger grades (none = all)"), choices=Grade.choices,
+                                               required=False)
+    incident_types = forms.ModelMultipleChoiceField(label=_("Linked incident types"), queryset=None,  # type: ignore[arg-type,var-annotated]
+                                                    required=False)
+    systems = forms.CharField(label=_("Systems"), max_length=500, required=False)
+    contacts = forms.CharField(label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    review_due_on = forms.DateField(label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"}))
+    steps = forms.CharField(label=_("Steps"), widget=forms.Textarea(attrs={"rows": 6}), help_text=STEPS_HELP)
+
+    def __init__(self, *args: Any, units: Any, types: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["incident_types"].queryset = types  # type: ignore[attr-defined]
+
+    def clean_steps(self) -> list[dict[str, str]]:
+        return parse_steps(self.cleaned_data["steps"])
+
+
+class PlanVersionForm(StyledForm):
+    steps = forms.CharField(label=_("Steps"), widget=forms.Textarea(attrs={"rows": 6}), help_text=STEPS_HELP)
+    change_note = forms.CharField(label=_("What changed"), max_length=300)
+
+    def clean_steps(self) -> list[dict[str, str]]:
+        return parse_steps(self.cleaned_data["steps"])
+
+
+class DrillForm(StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=None)  # type: ignore[arg-type,var-annotated]
+    plan_version = forms.ModelChoiceField(label=_("Plan version"), queryset=None)  # type: ignore[arg-type,var-annotated]
+    scheduled_for = forms.DateTimeField(label=_("Scheduled for"), widget=DATETIME_WIDGET)
+
+    def __init__(self, *args: Any, units: Any, versions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["plan_version"].queryset = versions  # type: ignore[attr-defined]
+
+
+class DrillCompleteForm(StyledForm):
+    evaluation = forms.CharField(label=_("Evaluation"), widget=forms.Textarea(attrs={"rows": 4}))
+    score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100, required=False)

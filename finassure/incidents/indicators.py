@@ -10,7 +10,7 @@ from django.utils import timezone
 from finassure.accounts.models import OrgUnit
 from finassure.framework.periods import Period
 from finassure.framework.registry import Measurement, computation
-from finassure.incidents.models import MAJOR_GRADES, Incident
+from finassure.incidents.models import MAJOR_GRADES, Drill, Incident
 
 RESPONSE_LIMIT = dt.timedelta(hours=2)
 
@@ -79,3 +79,16 @@ def major_handling_efficiency_gain(*, units: QuerySet[OrgUnit], period: Period) 
     gain = 100 * (baseline - current) / baseline
     return Measurement(value=gain, numerator=current, denominator=baseline, records=records,
                        note=f"mean {current:.1f} h against {baseline:.1f} h in {period.previous().label()}")
+
+
+@computation("incidents.emergency_drill_held")
+def emergency_drill_held(*, units: QuerySet[OrgUnit], period: Period) -> Measurement:
+    """1 if an emergency drill of the units, or of an ancestor covering them, was completed in the period."""
+    start, end = period.bounds()
+    root = units.order_by("depth", "path").first()
+    ancestors = [int(p) for p in root.path.strip("/").split("/") if p] if root is not None else []
+    drills = Drill.objects.filter(Q(org_unit__in=units) | Q(org_unit_id__in=ancestors), state=Drill.State.COMPLETED,
+                                  ended_at__gte=start, ended_at__lt=end)
+    held = drills.exists()
+    return Measurement(value=1 if held else 0, numerator=1 if held else 0, denominator=1, records=drills,
+                       note="" if held else "no emergency drill completed in the period")

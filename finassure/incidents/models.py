@@ -295,3 +295,148 @@ class PostIncidentReview(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:review", args=[self.incident_id])
+
+
+class EmergencyPlan(TimeStampedModel):
+    """An emergency plan (应急预案): scenario, trigger grades, linked incident types and systems, contacts.
+
+    Its steps live in versions; the version in force is the latest approved one. Opening an incident of a
+    linked type (at a trigger grade) attaches that version's checklist to the incident.
+    """
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    title = models.CharField(_("title"), max_length=200)
+    scenario = models.TextField(_("scenario"))
+    trigger_grades = models.JSONField(_("trigger grades"), default=list, blank=True,
+                                      help_text=_("Empty means every grade."))
+    incident_types = models.ManyToManyField(IncidentType, blank=True, related_name="plans",
+                                            verbose_name=_("linked incident types"))
+    systems = models.CharField(_("systems"), max_length=500, blank=True)
+    contacts = models.TextField(_("contacts"), blank=True)
+    review_due_on = models.DateField(_("next review"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("emergency plan")
+        verbose_name_plural = _("emergency plans")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:plan_detail", args=[self.pk])
+
+
+class PlanVersion(TimeStampedModel):
+    """One version of a plan's step checklist; approved by someone other than its author before it is used."""
+
+    plan = models.ForeignKey(EmergencyPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    steps = models.JSONField(_("steps"), default=list, help_text=_("[{\"title\": …, \"role\": …}]"))
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("author"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="uniq_plan_version_number"),
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("author")),
+                                   name="plan_version_not_self_approved"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.title} v{self.number}"
+
+
+class IncidentPlanStep(models.Model):
+    """A step of a plan's checklist offered on an incident, with when and by whom it was completed."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="plan_steps")
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="+")
+    index = models.PositiveSmallIntegerField()
+    title = models.CharField(_("step"), max_length=300)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    completed_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["plan_version", "index"]
+        constraints = [models.UniqueConstraint(fields=["incident", "plan_version", "index"],
+                                               name="uniq_incident_plan_step")]
+
+    def __str__(self) -> str:
+        return f"{self.index + 1}. {self.title}"
+
+
+class Drill(TimeStampedModel):
+    """An emergency drill (应急演练) run against a plan version: scheduled, run with timed steps, evaluated.
+
+    Findings become the framework's corrective actions with the drill as their source.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="drills",
+                                     verbose_name=_("plan version"))
+    title = models.CharField(_("title"), max_length=200)
+    scheduled_for = models.DateTimeField(_("scheduled for"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.SCHEDULED)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                          verbose_name=_("participants"))
+    evaluation = models.TextField(_("evaluation"), blank=True)
+    score = models.PositiveSmallIntegerField(_("score (0–100)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        verbose_name = _("drill")
+        verbose_name_plural = _("drills")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__lte=100), name="drill_score_range"),
+            models.CheckConstraint(condition=~Q(state="completed") | Q(ended_at__isnull=False),
+                                   name="drill_completed_has_end"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:drill_detail", args=[self.pk])
+
+
+class DrillStep(models.Model):
+    """A step of a drill, timed from the drill's start."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    title = models.CharField(_("step"), max_length=300)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    completed_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["drill", "index"]
+        constraints = [models.UniqueConstraint(fields=["drill", "index"], name="uniq_drill_step")]
+
+    def __str__(self) -> str:
+        return f"{self.index + 1}. {self.title}"
+
+    @property
+    def minutes_from_start(self) -> int | None:
+        if self.completed_at is None or self.drill.started_at is None:
+            return None
+        return int((self.completed_at - self.drill.started_at).total_seconds() // 60)

@@ -13,11 +13,16 @@ from finassure.accounts import selectors as access
 from finassure.accounts.models import Institution, OrgUnit, User
 from finassure.incidents.models import (
     MAJOR_GRADES,
+    Drill,
+    DrillStep,
+    EmergencyPlan,
     Grade,
     Incident,
     IncidentAlert,
     IncidentEvent,
+    IncidentPlanStep,
     IncidentType,
+    PlanVersion,
     PostIncidentReview,
     ReportingRule,
     Status,
@@ -28,6 +33,8 @@ from finassure.platform.errors import NotFound
 VIEW = "incidents.view_incident"
 REPORT = "incidents.report_incident"
 MANAGE = "incidents.manage_incident"
+MANAGE_PLAN = "incidents.manage_plan"
+APPROVE_PLAN = "incidents.approve_plan"
 
 
 # --- deadlines ----------------------------------------------------------------------------------
@@ -203,3 +210,81 @@ def people_for(*, incident: Incident) -> QuerySet[User]:
     """Who may hold a role on an incident or own its actions: active users of the institution."""
     return User.objects.filter(org_unit__institution_id=incident.org_unit.institution_id, is_active=True).order_by(
         "username")
+
+
+# --- emergency plans and drills -----------------------------------------------------------------
+
+
+def plan_list(*, actor: Any) -> QuerySet[EmergencyPlan]:
+    scope = access.scope_for(actor, VIEW)
+    return EmergencyPlan.objects.filter(scope.q("org_unit")).select_related("org_unit").prefetch_related(
+        "incident_types").order_by("title")
+
+
+def plan_get(*, actor: Any, pk: int) -> EmergencyPlan:
+    plan = plan_list(actor=actor).filter(pk=pk).first()
+    if plan is None:
+        raise NotFound("No such emergency plan.")
+    return plan
+
+
+def plan_versions(*, plan: EmergencyPlan) -> QuerySet[PlanVersion]:
+    return plan.versions.select_related("author", "approved_by").order_by("-number")
+
+
+def version_in_force(*, plan: EmergencyPlan) -> PlanVersion | None:
+    return plan.versions.filter(approved_at__isnull=False).order_by("-number").first()
+
+
+def plan_versions_for(*, incident: Incident) -> list[PlanVersion]:
+    """The version in force of each active plan of the incident's unit (or an ancestor's) for its type and grade."""
+    ancestors = [int(p) for p in incident.org_unit.path.strip("/").split("/") if p]
+    plans = EmergencyPlan.objects.filter(is_active=True, org_unit_id__in=ancestors,
+                                         incident_types=incident.incident_type).distinct()
+    versions = []
+    for plan in plans:
+        if plan.trigger_grades and incident.grade not in plan.trigger_grades:
+            continue
+        version = version_in_force(plan=plan)
+        if version is not None:
+            versions.append(version)
+    return versions
+
+
+def incident_plan_steps(*, incident: Incident) -> QuerySet[IncidentPlanStep]:
+    return incident.plan_steps.select_related("plan_version__plan", "completed_by").order_by(
+        "plan_version", "index")
+
+
+def drill_list(*, actor: Any) -> QuerySet[Drill]:
+    scope = access.scope_for(actor, VIEW)
+    return Drill.objects.filter(scope.q("org_unit")).select_related("org_unit", "plan_version__plan").order_by(
+        "-scheduled_for", "-id")
+
+
+def drill_get(*, actor: Any, pk: int) -> Drill:
+    drill = drill_list(actor=actor).filter(pk=pk).first()
+    if drill is None:
+        raise NotFound("No such drill.")
+    return drill
+
+
+def drill_steps(*, drill: Drill) -> QuerySet[DrillStep]:
+    return drill.steps.select_related("drill").order_by("index")
+
+
+def drill_actions(*, drill: Drill) -> Any:
+    from finassure.framework import selectors as framework_selectors
+
+    return framework_selectors.corrective_actions_for(source=drill)
+
+
+def approved_versions(*, actor: Any, perm: str = MANAGE_PLAN) -> QuerySet[PlanVersion]:
+    scope = access.scope_for(actor, perm)
+    return PlanVersion.objects.filter(scope.q("plan__org_unit"), approved_at__isnull=False,
+                                      plan__is_active=True).select_related("plan").order_by("plan__title", "-number")
+
+
+def people_in(*, unit: OrgUnit) -> QuerySet[User]:
+    """Active users of the unit's institution (owners of drill findings)."""
+    return User.objects.filter(org_unit__institution_id=unit.institution_id, is_active=True).order_by("username")

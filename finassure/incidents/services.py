@@ -18,18 +18,23 @@ from finassure.incidents import selectors
 from finassure.incidents.models import (
     LIFECYCLE,
     STATUS_FIELD,
+    Drill,
+    DrillStep,
+    EmergencyPlan,
     Grade,
     Incident,
     IncidentAlert,
     IncidentEvent,
+    IncidentPlanStep,
     IncidentType,
+    PlanVersion,
     PostIncidentReview,
     Status,
 )
-from finassure.incidents.selectors import MANAGE, REPORT
+from finassure.incidents.selectors import APPROVE_PLAN, MANAGE, MANAGE_PLAN, REPORT
 from finassure.incidents.timers import BREACHED, WARNING, ack_timer, report_timer
 from finassure.platform import audit
-from finassure.platform.errors import Conflict, ValidationFailed
+from finassure.platform.errors import Conflict, PermissionDenied, ValidationFailed
 
 # A time entered more than this long before "now" is a backdated entry and needs a reason.
 BACKDATE_TOLERANCE = dt.timedelta(minutes=15)
@@ -116,6 +121,7 @@ def incident_report(*, actor: Any, org_unit: OrgUnit, incident_type: IncidentTyp
     incident.save(update_fields=["reference"])
     _event(incident, kind=IncidentEvent.Kind.STATUS, actor=actor, at=now, to_status=Status.REPORTED,
            text=description[:2000])
+    _attach_plans(incident)
     _alert(incident, kind=IncidentAlert.Kind.REPORTED, timer="",
            message=_("New incident %(ref)s (%(grade)s): %(title)s")
            % {"ref": incident.reference, "grade": incident.get_grade_display(), "title": incident.title},
@@ -197,6 +203,7 @@ def incident_regrade(*, actor: Any, incident: Incident, grade: str, reason: str,
     incident.save()
     _event(incident, kind=IncidentEvent.Kind.GRADE, actor=actor, at=now or timezone.now(),
            text=f"{old} → {incident.get_grade_display()}: {reason.strip()}")
+    _attach_plans(incident)
     audit.record(action="incident.regrade", actor=actor, obj=incident, org_unit_id=incident.org_unit_id,
                  changes=audit.diff(before, audit.snapshot(incident)), detail={"reason": reason.strip()})
     return incident
@@ -413,3 +420,187 @@ def incident_close(*, actor: Any, incident: Incident, now: dt.datetime | None = 
     audit.record(action="incident.close", actor=actor, obj=incident, org_unit_id=incident.org_unit_id,
                  changes=audit.diff(before, audit.snapshot(incident)))
     return incident
+
+
+# --- emergency plans ----------------------------------------------------------------------------
+
+
+def _clean_steps(steps: list[dict[str, str]]) -> list[dict[str, str]]:
+    cleaned = [{"title": str(s.get("title", "")).strip()[:300], "role": str(s.get("role", "")).strip()[:100]}
+               for s in steps]
+    cleaned = [s for s in cleaned if s["title"]]
+    if not cleaned:
+        raise _invalid("steps", _("A plan needs at least one step."))
+    return cleaned
+
+
+@transaction.atomic
+def plan_create(*, actor: Any, org_unit: OrgUnit, title: str, scenario: str, steps: list[dict[str, str]],
+                review_due_on: dt.date, trigger_grades: Iterable[str] = (),
+                incident_types: Iterable[IncidentType] = (), systems: str = "", contacts: str = "") -> EmergencyPlan:
+    """A new emergency plan with its first version (to be approved before it is used)."""
+    access.require(actor, MANAGE_PLAN, org_unit)
+    if not title.strip() or not scenario.strip():
+        raise _invalid("title", _("Give the plan a title and a scenario."))
+    grades = [g for g in trigger_grades if g]
+    if any(g not in Grade.values for g in grades):
+        raise _invalid("trigger_grades", _("Choose grades from the list."))
+    cleaned = _clean_steps(steps)
+    plan = EmergencyPlan.objects.create(org_unit=org_unit, title=title.strip(), scenario=scenario.strip(),
+                                        trigger_grades=grades, systems=systems, contacts=contacts,
+                                        review_due_on=review_due_on)
+    plan.incident_types.set(list(incident_types))
+    version = PlanVersion.objects.create(plan=plan, number=1, steps=cleaned, author=actor,
+                                         change_note=_("first version"))
+    audit.record(action="emergency_plan.create", actor=actor, obj=plan, org_unit_id=org_unit.pk,
+                 changes=audit.snapshot(plan), detail={"version": version.pk})
+    return plan
+
+
+@transaction.atomic
+def plan_version_create(*, actor: Any, plan: EmergencyPlan, steps: list[dict[str, str]],
+                        change_note: str) -> PlanVersion:
+    access.require(actor, MANAGE_PLAN, plan.org_unit)
+    if not change_note.strip():
+        raise _invalid("change_note", _("Say what changed."))
+    number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = PlanVersion.objects.create(plan=plan, number=number, steps=_clean_steps(steps), author=actor,
+                                         change_note=change_note.strip()[:300])
+    audit.record(action="plan_version.create", actor=actor, obj=version, org_unit_id=plan.org_unit_id,
+                 changes=audit.snapshot(version))
+    return version
+
+
+@transaction.atomic
+def plan_version_approve(*, actor: Any, version: PlanVersion, now: dt.datetime | None = None) -> PlanVersion:
+    """Approve a version (never one's own); from then on it is the version in force."""
+    access.require(actor, APPROVE_PLAN, version.plan.org_unit)
+    if version.approved_at is not None:
+        raise Conflict(_("This version is already approved."))
+    if version.author_id == actor.pk:
+        raise PermissionDenied(_("The author of a plan version cannot approve it (separation of duties)."),
+                               extra={"permission": APPROVE_PLAN})
+    before = audit.snapshot(version)
+    version.approved_by = actor
+    version.approved_at = now or timezone.now()
+    version.save()
+    audit.record(action="plan_version.approve", actor=actor, obj=version, org_unit_id=version.plan.org_unit_id,
+                 changes=audit.diff(before, audit.snapshot(version)))
+    return version
+
+
+def _attach_plans(incident: Incident) -> None:
+    """Offer the checklist of every plan in force for the incident's type and grade (once per version)."""
+    for version in selectors.plan_versions_for(incident=incident):
+        if incident.plan_steps.filter(plan_version=version).exists():
+            continue
+        IncidentPlanStep.objects.bulk_create([
+            IncidentPlanStep(incident=incident, plan_version=version, index=i, title=step["title"],
+                             role=step.get("role", "")) for i, step in enumerate(version.steps)])
+        _event(incident, kind=IncidentEvent.Kind.NOTE, actor=None, at=timezone.now(),
+               text=_("Emergency plan offered: %(plan)s") % {"plan": str(version)})
+
+
+@transaction.atomic
+def incident_plan_step_complete(*, actor: Any, incident: Incident, step: IncidentPlanStep,
+                                now: dt.datetime | None = None) -> IncidentPlanStep:
+    access.require(actor, MANAGE, incident.org_unit)
+    if step.incident_id != incident.pk:
+        raise _invalid("step", _("This step belongs to another incident."))
+    if step.completed_at is not None:
+        raise Conflict(_("This step is already done."))
+    now = now or timezone.now()
+    step.completed_at, step.completed_by = now, actor
+    step.save()
+    _event(incident, kind=IncidentEvent.Kind.NOTE, actor=actor, at=now,
+           text=_("Plan step done: %(step)s") % {"step": str(step)})
+    audit.record(action="incident.plan_step", actor=actor, obj=incident, org_unit_id=incident.org_unit_id,
+                 detail={"step": step.pk, "title": step.title})
+    return step
+
+
+# --- drills -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def drill_schedule(*, actor: Any, org_unit: OrgUnit, plan_version: PlanVersion, title: str,
+                   scheduled_for: dt.datetime, participants: Iterable[User] = ()) -> Drill:
+    """Schedule a drill against an approved plan version; its steps are the version's."""
+    access.require(actor, MANAGE_PLAN, org_unit)
+    if plan_version.approved_at is None:
+        raise _invalid("plan_version", _("Drill against an approved plan version."))
+    if not title.strip():
+        raise _invalid("title", _("Give the drill a title."))
+    drill = Drill.objects.create(org_unit=org_unit, plan_version=plan_version, title=title.strip(),
+                                 scheduled_for=scheduled_for)
+    drill.participants.set(list(participants))
+    DrillStep.objects.bulk_create([DrillStep(drill=drill, index=i, title=s["title"], role=s.get("role", ""))
+                                   for i, s in enumerate(plan_version.steps)])
+    audit.record(action="drill.schedule", actor=actor, obj=drill, org_unit_id=org_unit.pk,
+                 changes=audit.snapshot(drill))
+    return drill
+
+
+def _drill_locked(drill: Drill) -> Drill:
+    return Drill.objects.select_for_update().select_related("org_unit").get(pk=drill.pk)
+
+
+@transaction.atomic
+def drill_start(*, actor: Any, drill: Drill, now: dt.datetime | None = None) -> Drill:
+    access.require(actor, MANAGE_PLAN, drill.org_unit)
+    drill = _drill_locked(drill)
+    if drill.state != Drill.State.SCHEDULED:
+        raise Conflict(_("Only a scheduled drill can start."))
+    drill.state, drill.started_at = Drill.State.RUNNING, now or timezone.now()
+    drill.save()
+    audit.record(action="drill.start", actor=actor, obj=drill, org_unit_id=drill.org_unit_id)
+    return drill
+
+
+@transaction.atomic
+def drill_step_complete(*, actor: Any, drill: Drill, step: DrillStep, now: dt.datetime | None = None) -> DrillStep:
+    access.require(actor, MANAGE_PLAN, drill.org_unit)
+    if drill.state != Drill.State.RUNNING:
+        raise Conflict(_("Steps are timed while the drill runs."))
+    if step.drill_id != drill.pk:
+        raise _invalid("step", _("This step belongs to another drill."))
+    if step.completed_at is not None:
+        raise Conflict(_("This step is already done."))
+    step.completed_at = now or timezone.now()
+    step.save()
+    audit.record(action="drill.step", actor=actor, obj=drill, org_unit_id=drill.org_unit_id,
+                 detail={"step": step.pk, "title": step.title})
+    return step
+
+
+@transaction.atomic
+def drill_complete(*, actor: Any, drill: Drill, evaluation: str, score: int | None = None,
+                   now: dt.datetime | None = None) -> Drill:
+    """End a running drill with its evaluation (and a score out of 100)."""
+    access.require(actor, MANAGE_PLAN, drill.org_unit)
+    drill = _drill_locked(drill)
+    if drill.state != Drill.State.RUNNING:
+        raise Conflict(_("Only a running drill can be completed."))
+    if not evaluation.strip():
+        raise _invalid("evaluation", _("Write the evaluation of the drill."))
+    if score is not None and not 0 <= score <= 100:
+        raise _invalid("score", _("The score is between 0 and 100."))
+    before = audit.snapshot(drill)
+    drill.state, drill.ended_at = Drill.State.COMPLETED, now or timezone.now()
+    drill.evaluation, drill.score = evaluation.strip(), score
+    drill.save()
+    audit.record(action="drill.complete", actor=actor, obj=drill, org_unit_id=drill.org_unit_id,
+                 changes=audit.diff(before, audit.snapshot(drill)))
+    return drill
+
+
+@transaction.atomic
+def drill_finding_open(*, actor: Any, drill: Drill, title: str, description: str, owner: User, due: dt.date) -> Any:
+    """A drill finding becomes a corrective action (the framework's shared model) with the drill as source."""
+    from finassure.framework import services as framework_services
+
+    access.require(actor, MANAGE_PLAN, drill.org_unit)
+    if owner.org_unit is None or owner.org_unit.institution_id != drill.org_unit.institution_id:
+        raise _invalid("owner", _("The owner must be a user of the institution."))
+    return framework_services.corrective_action_open(actor=actor, source=drill, title=title, description=description,
+                                                     owner=owner, due=due, org_unit=drill.org_unit)

@@ -14,8 +14,12 @@ from finassure.accounts import selectors as access
 from finassure.incidents import export, selectors, services
 from finassure.incidents.forms import (
     ActionForm,
+    DrillCompleteForm,
+    DrillForm,
     IncidentReportForm,
     NoteForm,
+    PlanForm,
+    PlanVersionForm,
     RegradeForm,
     RegulatorReportForm,
     ReviewForm,
@@ -23,9 +27,9 @@ from finassure.incidents.forms import (
     TransitionForm,
 )
 from finassure.incidents.models import GRADING_CRITERIA, Grade, Incident, PostIncidentReview, Status
-from finassure.incidents.selectors import MANAGE, REPORT, VIEW, IncidentFilter
+from finassure.incidents.selectors import APPROVE_PLAN, MANAGE, MANAGE_PLAN, REPORT, VIEW, IncidentFilter
 from finassure.incidents.timers import ack_timer, report_timer
-from finassure.platform.errors import ApplicationError
+from finassure.platform.errors import ApplicationError, ValidationFailed
 from finassure.platform.forms import StyledForm
 from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
 
@@ -116,6 +120,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **forms: StyledFor
             "commander": incident.commander_id, "scribe": incident.scribe_id, "liaison": incident.liaison_id,
             "participants": [p.pk for p in incident.participants.all()]}),
         "criteria": incident.grading_criteria,
+        "plan_steps": selectors.incident_plan_steps(incident=incident),
     }
 
 
@@ -135,8 +140,14 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One in-page action on an incident (HTMX posts swap the main panel; plain posts redirect)."""
     incident = selectors.incident_get(actor=request.user, pk=pk)
     actor = request.user
-    if action in {"review-start", "close"}:
+    if action in {"review-start", "close", "plan-step"}:
         try:
+            if action == "plan-step":
+                step = selectors.incident_plan_steps(incident=incident).filter(pk=request.POST.get("step") or 0).first()
+                if step is None:
+                    raise ValidationFailed(_("Choose a step of this incident's plan."))
+                services.incident_plan_step_complete(actor=actor, incident=incident, step=step)
+                return redirect("incidents:detail", pk=pk)
             if action == "review-start":
                 services.review_start(actor=actor, incident=incident)
                 return redirect("incidents:review", pk=pk)
@@ -262,3 +273,149 @@ def review_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response["Content-Type"] = "application/msword; charset=utf-8"
     response["Content-Disposition"] = f'attachment; filename="{review.incident.reference}-review.doc"'
     return response
+
+
+# --- emergency plans ----------------------------------------------------------------------------
+
+
+@staff_view(VIEW)
+def plan_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "incidents/plan_list.html", {
+        "page": paginate(request, selectors.plan_list(actor=request.user)),
+        "can_manage": access.has_perm(request.user, MANAGE_PLAN),
+    })
+
+
+@staff_view(MANAGE_PLAN)
+def plan_create(request: HttpRequest) -> HttpResponse:
+    form = PlanForm(request.POST or None, units=access.org_unit_list(actor=request.user, perm=MANAGE_PLAN),
+                    types=selectors.incident_types())
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("incidents:plan_detail", pk=plan.pk)
+    return render(request, "incidents/plan_form.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _plan_context(request: HttpRequest, plan: Any, version_form: PlanVersionForm | None = None) -> dict[str, Any]:
+    in_force = selectors.version_in_force(plan=plan)
+    steps_text = "\n".join(f"{s['role']}: {s['title']}" if s.get("role") else s["title"]
+                            for s in (in_force.steps if in_force else []))
+    return {
+        "plan": plan, "versions": selectors.plan_versions(plan=plan), "in_force": in_force,
+        "version_form": version_form or PlanVersionForm(initial={"steps": steps_text}),
+        "can_manage": access.has_perm(request.user, MANAGE_PLAN, plan.org_unit),
+        "can_approve": access.has_perm(request.user, APPROVE_PLAN, plan.org_unit),
+    }
+
+
+@staff_view(VIEW)
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_get(actor=request.user, pk=pk)
+    return render(request, "incidents/plan_detail.html", _plan_context(request, plan))
+
+
+@require_POST
+@staff_view(MANAGE_PLAN)
+def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    plan = selectors.plan_get(actor=request.user, pk=pk)
+    version_form = None
+    try:
+        if action == "approve":
+            version = selectors.plan_versions(plan=plan).filter(pk=request.POST.get("version") or 0).first()
+            if version is None:
+                raise ValidationFailed(_("Choose a version of this plan."))
+            services.plan_version_approve(actor=request.user, version=version)
+            return redirect("incidents:plan_detail", pk=pk)
+        if action == "version":
+            version_form = PlanVersionForm(request.POST)
+            if version_form.is_valid():
+                services.plan_version_create(actor=request.user, plan=plan, **version_form.cleaned_data)
+                return redirect("incidents:plan_detail", pk=pk)
+            return render(request, "incidents/plan_detail.html", _plan_context(request, plan, version_form),
+                          status=400)
+    except ApplicationError as exc:
+        if version_form is not None:
+            apply_error(version_form, exc)
+        context = _plan_context(request, plan, version_form)
+        context["action_error"] = exc.message
+        return render(request, "incidents/plan_detail.html", context, status=exc.status)
+    return render(request, "platform/error.html", {"message": _("Unknown action."), "status": 404}, status=404)
+
+
+# --- drills -------------------------------------------------------------------------------------
+
+
+@staff_view(VIEW)
+def drill_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "incidents/drill_list.html", {
+        "page": paginate(request, selectors.drill_list(actor=request.user)),
+        "can_manage": access.has_perm(request.user, MANAGE_PLAN),
+    })
+
+
+@staff_view(MANAGE_PLAN)
+def drill_create(request: HttpRequest) -> HttpResponse:
+    form = DrillForm(request.POST or None, units=access.org_unit_list(actor=request.user, perm=MANAGE_PLAN),
+                     versions=selectors.approved_versions(actor=request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            drill = services.drill_schedule(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("incidents:drill_detail", pk=drill.pk)
+    return render(request, "incidents/drill_form.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _drill_context(request: HttpRequest, drill: Any, **forms: Any) -> dict[str, Any]:
+    return {
+        "drill": drill, "steps": selectors.drill_steps(drill=drill), "actions": selectors.drill_actions(drill=drill),
+        "complete_form": forms.get("complete") or DrillCompleteForm(),
+        "finding_form": forms.get("finding") or ActionForm(people=selectors.people_in(unit=drill.org_unit)),
+        "can_manage": access.has_perm(request.user, MANAGE_PLAN, drill.org_unit),
+    }
+
+
+@staff_view(VIEW)
+def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    drill = selectors.drill_get(actor=request.user, pk=pk)
+    return render(request, "incidents/drill_detail.html", _drill_context(request, drill))
+
+
+@require_POST
+@staff_view(MANAGE_PLAN)
+def drill_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    drill = selectors.drill_get(actor=request.user, pk=pk)
+    forms: dict[str, Any] = {}
+    try:
+        if action == "start":
+            services.drill_start(actor=request.user, drill=drill)
+        elif action == "step":
+            step = selectors.drill_steps(drill=drill).filter(pk=request.POST.get("step") or 0).first()
+            if step is None:
+                raise ValidationFailed(_("Choose a step of this drill."))
+            services.drill_step_complete(actor=request.user, drill=drill, step=step)
+        elif action == "complete":
+            form = forms["complete"] = DrillCompleteForm(request.POST)
+            if not form.is_valid():
+                raise ValidationFailed(_("Check the evaluation."))
+            services.drill_complete(actor=request.user, drill=drill, **form.cleaned_data)
+        elif action == "finding":
+            finding = forms["finding"] = ActionForm(request.POST, people=selectors.people_in(unit=drill.org_unit))
+            if not finding.is_valid():
+                raise ValidationFailed(_("Check the finding."))
+            services.drill_finding_open(actor=request.user, drill=drill, **finding.cleaned_data)
+        else:
+            return render(request, "platform/error.html", {"message": _("Unknown action."), "status": 404},
+                          status=404)
+    except ApplicationError as exc:
+        context = _drill_context(request, drill, **forms)
+        context["action_error"] = exc.message
+        return render(request, "incidents/drill_detail.html", context, status=_error_status(request, exc))
+    return redirect("incidents:drill_detail", pk=pk)

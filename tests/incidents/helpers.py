@@ -53,3 +53,35 @@ def make_review(unit: Any, **fields: Any) -> PostIncidentReview:
     incident.save()
     return PostIncidentReview.objects.create(incident=incident, org_unit=unit, author=incident.reporter,
                                              due_on=timezone.localdate() + dt.timedelta(days=7), **fields)
+
+
+def make_plan(unit: Any, *, codes: tuple[str, ...] = ("outage",), grades: list[str] | None = None,
+              approved: bool = True) -> Any:
+    from finassure.accounts.models import User
+    from finassure.incidents.models import EmergencyPlan, PlanVersion
+
+    people = list(User.objects.filter(org_unit__institution=unit.institution)[:2])
+    while len(people) < 2:
+        people.append(User.objects.create_user(username=f"plan-{unit.pk}-{len(people)}-{PlanVersion.objects.count()}",
+                                               org_unit=unit))
+    plan = EmergencyPlan.objects.create(org_unit=unit, title="网银系统中断应急预案", scenario="网上银行全部或部分功能不可用",
+                                        trigger_grades=grades or [], review_due_on=timezone.localdate(),
+                                        contacts="运维值班 010-12345678")
+    plan.incident_types.set([incident_type(c) for c in codes])
+    PlanVersion.objects.create(
+        plan=plan, number=1, author=people[0], change_note="首版",
+        steps=[{"role": "值班经理", "title": "启动应急小组"}, {"role": "运维", "title": "切换至备用链路"},
+               {"role": "客服", "title": "发布客户公告"}],
+        approved_by=people[1] if approved else None, approved_at=timezone.now() if approved else None)
+    return plan
+
+
+def make_drill(unit: Any) -> Any:
+    from finassure.incidents.models import Drill, DrillStep
+
+    version = make_plan(unit).versions.get()
+    drill = Drill.objects.create(org_unit=unit, plan_version=version, title="2026 年网银中断演练",
+                                 scheduled_for=timezone.now())
+    DrillStep.objects.bulk_create([DrillStep(drill=drill, index=i, title=s["title"], role=s["role"])
+                                   for i, s in enumerate(version.steps)])
+    return drill

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.incidents.helpers import make_incident, make_review
+from tests.incidents.helpers import make_drill, make_incident, make_plan, make_review
 from tests.matrix import LOGIN, Route, perm
 
 VIEW, REPORT, MANAGE = "incidents.view_incident", "incidents.report_incident", "incidents.manage_incident"
+MANAGE_PLAN = "incidents.manage_plan"
 
 
 def _incident(c: object) -> None:
@@ -16,7 +17,28 @@ def _review(c: object) -> None:
     c.objects["review"] = make_review(c.org.haidian)  # type: ignore[attr-defined]
 
 
+def _plan(c: object) -> None:
+    c.objects["plan"] = make_plan(c.org.haidian)  # type: ignore[attr-defined]
+
+
+def _drill(c: object) -> None:
+    c.objects["drill"] = make_drill(c.org.haidian)  # type: ignore[attr-defined]
+
+
 ROUTES = [
+    Route("incidents:plan_list", "GET", lambda c: "/incidents/plans/", perm(VIEW), LOGIN),
+    Route("incidents:plan_create", "GET", lambda c: "/incidents/plans/new/", perm(MANAGE_PLAN), LOGIN),
+    Route("incidents:plan_detail", "GET", lambda c: f"/incidents/plans/{c.objects['plan'].pk}/",
+          perm(VIEW, scoped=True), LOGIN, build=_plan),
+    Route("incidents:plan_action", "POST", lambda c: f"/incidents/plans/{c.objects['plan'].pk}/version/",
+          perm(MANAGE_PLAN, 302, scoped=True), LOGIN, build=_plan,
+          data=lambda c: {"steps": "值班经理: 启动应急小组\n运维: 切换链路", "change_note": "增加链路切换"}),
+    Route("incidents:drill_list", "GET", lambda c: "/incidents/drills/", perm(VIEW), LOGIN),
+    Route("incidents:drill_create", "GET", lambda c: "/incidents/drills/new/", perm(MANAGE_PLAN), LOGIN),
+    Route("incidents:drill_detail", "GET", lambda c: f"/incidents/drills/{c.objects['drill'].pk}/",
+          perm(VIEW, scoped=True), LOGIN, build=_drill),
+    Route("incidents:drill_action", "POST", lambda c: f"/incidents/drills/{c.objects['drill'].pk}/start/",
+          perm(MANAGE_PLAN, 302, scoped=True), LOGIN, build=_drill),
     Route("incidents:list", "GET", lambda c: "/incidents/", perm(VIEW), LOGIN),
     Route("incidents:export", "GET", lambda c: "/incidents/export.xlsx", perm(VIEW), LOGIN),
     Route("incidents:report", "GET", lambda c: "/incidents/report/", perm(REPORT), LOGIN),
