@@ -252,6 +252,10 @@ class ScorecardRow:
     exams_passed: int
     best_score: float | None
     awareness_score: float | None
+    attestations_due: int | None = None  # governance: policy attestations assigned in the period
+    attestations_confirmed: int | None = None
+    actions_open: int | None = None  # framework: corrective actions owned, still open
+    actions_overdue: int | None = None
 
     @property
     def completion_rate(self) -> float | None:
@@ -275,14 +279,48 @@ def scorecards(*, employees: Any, start: dt.date, end: dt.date) -> list[Scorecar
     e_rows = {r["employee_id"]: r for r in finished.filter(exam__kind=Exam.Kind.EXAM).values("employee_id").annotate(
         taken=Count("id"), passed=Count("id", filter=Q(passed=True)), best=Max("score"))}
     awareness = latest_awareness_scores(finished.filter(exam__kind=Exam.Kind.AWARENESS))
+    user_ids = [e.user_id for e in employees if e.user_id]
+    attestations = _attestations(user_ids, lo, hi)
+    actions = _corrective_actions(user_ids, today)
     rows = []
     for e in employees:
         a = a_rows.get(e.pk, {})
         x = e_rows.get(e.pk, {})
-        rows.append(ScorecardRow(e, a.get("assigned", 0), a.get("completed", 0), a.get("overdue", 0),
-                                 x.get("taken", 0), x.get("passed", 0),
-                                 float(x["best"]) if x.get("best") is not None else None, awareness.get(e.pk)))
+        row = ScorecardRow(e, a.get("assigned", 0), a.get("completed", 0), a.get("overdue", 0),
+                           x.get("taken", 0), x.get("passed", 0),
+                           float(x["best"]) if x.get("best") is not None else None, awareness.get(e.pk))
+        if e.user_id and attestations is not None:
+            row.attestations_due, row.attestations_confirmed = attestations.get(e.user_id, (0, 0))
+        if e.user_id and actions is not None:
+            row.actions_open, row.actions_overdue = actions.get(e.user_id, (0, 0))
+        rows.append(row)
     return rows
+
+
+def _attestations(user_ids: list[int], lo: dt.datetime, hi: dt.datetime) -> dict[int, tuple[int, int]] | None:
+    """Policy attestations (governance) per user, when governance is installed: (assigned, confirmed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("finassure.governance"):
+        return None
+    from finassure.governance.models import Attestation
+
+    rows = Attestation.objects.filter(user_id__in=user_ids, created_at__gte=lo, created_at__lt=hi).values(
+        "user_id").annotate(n=Count("id"), done=Count("id", filter=Q(confirmed_at__isnull=False))).order_by()
+    return {r["user_id"]: (r["n"], r["done"]) for r in rows}
+
+
+def _corrective_actions(user_ids: list[int], today: dt.date) -> dict[int, tuple[int, int]] | None:
+    """Corrective actions (framework) owned per user, when the framework is installed: (open, overdue)."""
+    from django.apps import apps
+
+    if not apps.is_installed("finassure.framework"):
+        return None
+    from finassure.framework.models import CorrectiveAction
+
+    rows = CorrectiveAction.objects.filter(owner_id__in=user_ids, status__in=CorrectiveAction.OPEN_STATUSES).values(
+        "owner_id").annotate(n=Count("id"), late=Count("id", filter=Q(due__lt=today))).order_by()
+    return {r["owner_id"]: (r["n"], r["late"]) for r in rows}
 
 
 def latest_awareness_scores(attempts: QuerySet[Attempt]) -> dict[int, float]:

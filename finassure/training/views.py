@@ -410,7 +410,9 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 SCORECARD_HEADERS = ("Employee number", "Name", "Org unit", "Position", "Assigned", "Completed", "Overdue",
-                     "Completion (%)", "Exams taken", "Exams passed", "Best exam score", "Risk-awareness score")
+                     "Completion (%)", "Exams taken", "Exams passed", "Best exam score", "Risk-awareness score",
+                     "Policy attestations due", "Policy attestations confirmed", "Corrective actions open",
+                     "Corrective actions overdue")
 
 
 def _year_range(request: HttpRequest) -> tuple[int, dt.date, dt.date]:
@@ -430,7 +432,8 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
         return xlsx_response(f"scorecards-{year}.xlsx", [_(h) for h in SCORECARD_HEADERS], (
             (r.employee.employee_no, r.employee.name, r.employee.org_unit.code, r.employee.position, r.assigned,
              r.completed, r.overdue, r.completion_rate, r.exams_taken, r.exams_passed, r.best_score,
-             r.awareness_score) for r in rows))
+             r.awareness_score, r.attestations_due, r.attestations_confirmed, r.actions_open, r.actions_overdue)
+            for r in rows))
     page = paginate(request, employees)
     return render(request, "training/scorecard_list.html", {
         "page": page, "rows": selectors.scorecards(employees=page.object_list, start=start, end=end), "year": year, "filters": filters, "units": _units(request, p.VIEW)})

@@ -153,9 +153,16 @@ def test_scorecards_sum_up_trainings_exams_and_awareness_per_employee(org: Any, 
     assign(employee, exam=awareness, due=later)
     sitting = services.attempt_start(actor=user, exam=awareness)
     services.attempt_submit(actor=user, attempt=sitting, answers=right_answers(sitting))
+    from finassure.framework import services as framework_services
+
+    for due in (earlier, later):
+        framework_services.corrective_action_open(actor=None, source=None, title="整改：补训", owner=user, due=due,
+                                                  org_unit=org.haidian)
     (row,) = selectors.scorecards(employees=[employee], start=today - dt.timedelta(days=30),
                                   end=today + dt.timedelta(days=30))
     assert (row.assigned, row.completed, row.overdue) == (4, 3, 1)
+    assert (row.actions_open, row.actions_overdue) == (2, 1)
+    assert (row.attestations_due, row.attestations_confirmed) == (0, 0)
     assert (row.exams_taken, row.exams_passed, row.best_score, row.awareness_score) == (2, 1, 100.0, 100.0)
 
 
