@@ -230,3 +230,7 @@ class KriValueForm(StyledForm):
 
 class RiskAcceptForm(StyledForm):
     note = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ImportForm(StyledForm):
+    file = forms.FileField(label=_("Excel file (.xlsx)"), help_text=_("Export the list, edit it, import it back."))

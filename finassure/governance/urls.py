@@ -10,6 +10,7 @@ urlpatterns = [
     path("processes/", views.process_list, name="process_list"),
     path("processes/new/", views.process_create, name="process_create"),
     path("processes/defaults/", views.process_seed, name="process_seed"),
+    path("processes/import/", views.process_import, name="process_import"),
     path("policies/", views.policy_list, name="policy_list"),
     path("policies/new/", views.policy_create, name="policy_create"),
     path("policies/<int:pk>/", views.policy_detail, name="policy_detail"),

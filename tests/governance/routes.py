@@ -110,6 +110,7 @@ ROUTES = [
     Route("governance:process_seed", "POST", lambda c: f"{G}/processes/defaults/", form_in_scope(MANAGE_POLICY, 302),
           LOGIN, build=_line,
           data=lambda c: {"org_unit": c.org.haidian.pk, "business_line": c.objects["line"].pk}),
+    Route("governance:process_import", "POST", lambda c: f"{G}/processes/import/", perm(MANAGE_POLICY, 400), LOGIN),
     # policies and versions
     Route("governance:policy_list", "GET", lambda c: f"{G}/policies/", perm(VIEW_POLICY), LOGIN),
     Route("governance:policy_create", "GET", lambda c: f"{G}/policies/new/", perm(MANAGE_POLICY), LOGIN),
