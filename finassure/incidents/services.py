@@ -88,6 +88,12 @@ def _alert(incident: Incident, *, kind: str, timer: str, message: str, recipient
     return alert
 
 
+def _locked(incident: Incident) -> Incident:
+    """The incident re-read under a row lock, so a stale instance never writes old values back."""
+    return Incident.objects.select_for_update().select_related("org_unit__institution", "incident_type").get(
+        pk=incident.pk)
+
+
 def _on_duty(incident: Incident) -> list[User]:
     return list(access.users_with_role(role=incident.incident_type.on_duty_role, unit=incident.org_unit))
 
@@ -139,8 +145,7 @@ def incident_transition(*, actor: Any, incident: Incident, to_status: str, at: d
     Under review and closed are reached through the review (`review_start`, `incident_close`).
     """
     access.require(actor, MANAGE, incident.org_unit)
-    incident = Incident.objects.select_for_update().select_related("org_unit__institution", "incident_type").get(
-        pk=incident.pk)
+    incident = _locked(incident)
     now = now or timezone.now()
     if to_status not in {Status.ACKNOWLEDGED, Status.CONTAINED, Status.RESOLVED}:
         raise _invalid("status", _("This step is taken through the post-incident review."))
@@ -194,13 +199,14 @@ def incident_regrade(*, actor: Any, incident: Incident, grade: str, reason: str,
         raise _invalid("reason", _("Give a reason for the new grade."))
     if incident.status == Status.CLOSED:
         raise Conflict(_("The incident is closed."))
+    incident = _locked(incident)
     if grade == incident.grade:
         return incident
     before = audit.snapshot(incident)
     old = incident.get_grade_display()
     incident.grade = grade
     _recompute_deadlines(incident)
-    incident.save()
+    incident.save(update_fields=["grade", "ack_due_at", "report_due_at", "report_basis", "updated_at"])
     _event(incident, kind=IncidentEvent.Kind.GRADE, actor=actor, at=now or timezone.now(),
            text=f"{old} → {incident.get_grade_display()}: {reason.strip()}")
     _attach_plans(incident)
@@ -219,9 +225,10 @@ def incident_roles_set(*, actor: Any, incident: Incident, commander: User | None
     institution_id = incident.org_unit.institution_id
     if any(p.org_unit is None or p.org_unit.institution_id != institution_id or not p.is_active for p in people):
         raise _invalid("commander", _("Every role must be held by an active user of the institution."))
+    incident = _locked(incident)
     before = audit.snapshot(incident)
     incident.commander, incident.scribe, incident.liaison = commander, scribe, liaison
-    incident.save()
+    incident.save(update_fields=["commander", "scribe", "liaison", "updated_at"])
     incident.participants.set(list(participants))
     names = ", ".join(f"{label}: {p.display_name or p.username}" for label, p in (
         (_("commander"), commander), (_("scribe"), scribe), (_("liaison"), liaison)) if p is not None)
@@ -237,13 +244,14 @@ def incident_regulator_report(*, actor: Any, incident: Incident, at: dt.datetime
                               note: str = "", now: dt.datetime | None = None) -> Incident:
     """Record the first report to the regulator (stops the reporting timer)."""
     access.require(actor, MANAGE, incident.org_unit)
+    incident = _locked(incident)
     if incident.regulator_reported_at is not None:
         raise Conflict(_("The first report to the regulator is already recorded."))
     now = now or timezone.now()
     when, backdate_reason = _check_time(field="at", at=at, not_before=incident.reported_at, reason=reason, now=now)
     before = audit.snapshot(incident)
     incident.regulator_reported_at = when
-    incident.save()
+    incident.save(update_fields=["regulator_reported_at", "updated_at"])
     _event(incident, kind=IncidentEvent.Kind.REGULATOR, actor=actor, at=when, text=note,
            backdate_reason=backdate_reason)
     audit.record(action="incident.regulator_report", actor=actor, obj=incident, org_unit_id=incident.org_unit_id,

@@ -252,3 +252,21 @@ def test_the_overdue_filter_finds_missed_deadlines(org: Any) -> None:
     viewer = create_user(org, role=Role.RISK_MANAGER, unit="head")
     found = selectors.incident_list(actor=viewer, filters=selectors.IncidentFilter(timer="overdue"), now=now)
     assert list(found) == [late]
+
+
+def test_a_stale_incident_object_never_writes_old_values_back(org: Any, make_user: Any) -> None:
+    org.institution.kind = "bank"
+    org.institution.save()
+    officer = make_user(Role.SECURITY_OFFICER, unit="beijing")
+    stale = _report(officer, org, grade=Grade.MAJOR)
+    services.incident_transition(actor=officer, incident=stale, to_status=Status.ACKNOWLEDGED,
+                                 now=T0 + dt.timedelta(minutes=5))
+    services.incident_regulator_report(actor=officer, incident=stale, now=T0 + dt.timedelta(minutes=10))
+    services.incident_regrade(actor=officer, incident=stale, grade=Grade.SERIOUS, reason="复核后下调",
+                              now=T0 + dt.timedelta(minutes=15))
+    services.incident_roles_set(actor=officer, incident=stale, commander=officer, scribe=None, liaison=None)
+    fresh = Incident.objects.get(pk=stale.pk)
+    assert fresh.status == Status.ACKNOWLEDGED
+    assert fresh.acknowledged_at == T0 + dt.timedelta(minutes=5)
+    assert fresh.regulator_reported_at == T0 + dt.timedelta(minutes=10)
+    assert fresh.grade == Grade.SERIOUS
