@@ -22,3 +22,6 @@ def approver(make_user: Any) -> Any:
 @pytest.fixture
 def auditor(make_user: Any) -> Any:
     return make_user(Role.INTERNAL_AUDITOR, username="auditor", display_name="孙明审")
+
+
+from tests.browser.conftest import browser, page  # noqa: E402, F401 - the one headless Chromium for browser tests
