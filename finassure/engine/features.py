@@ -1,7 +1,16 @@
-"""Per-account features from money-flow edges: volumes, counterparties, repeats, flow-through, graph patterns."""
+"""Per-account features from money-flow edges, defined once in SQL that DuckDB (default) and Spark both run.
+
+The input is a relation ``edges(src, dst, amount, step)``: one row per transfer, ``step`` a day number.
+Every feature is typology-invariant and scale-free: counts are relative to the graph's median activity,
+amounts are compared with the sender's and receiver's own habits or ranked in the population, so a model
+trained on generated graphs carries over to graphs of another size, currency or amount range.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -13,137 +22,183 @@ FEATURE_NAMES: dict[str, str] = {
     "in_cp": "distinct senders (relative)",
     "in_out_ratio": "balance between money in and money out",
     "flow_through": "share of incoming money passed on (flow-through)",
+    "pair_max": "most transfers with a single counterparty",
+    "multi_share": "share of transfers on counterparty pairs used more than once",
+    "pair_step_max": "most transfers with one counterparty on one day",
+    "same_day_repeat_share": "share of transfers repeated with the same counterparty on the same day",
+    "out_off_habit": "share of outgoing amounts unlike the account's usual amount",
+    "in_off_habit": "share of incoming amounts unlike the sender's usual amount",
+    "rel_amt_min": "smallest transfer compared with the sender's usual amount",
+    "rel_amt_max": "largest transfer compared with the sender's usual amount",
+    "single_use_amount": "share of transfers whose amount the sender uses with one counterparty only",
     "amt_rank_mean": "typical amount compared with the whole population",
     "amt_rank_min": "smallest amount compared with the whole population",
     "low_amount_share": "share of transfers with unusually small amounts",
-    "repeat_share": "share of transfers repeating the same amount to the same counterparty",
-    "max_pair_repeat": "most transfers to a single counterparty",
-    "same_amount_relay": "incoming amounts sent on unchanged (or nearly) soon after",
-    "burst": "most transfers in a single day",
-    "active_days": "number of active days",
-    "cycle_member": "part of a time-ordered circular flow (≤ 4 hops)",
-    "sg_end": "end of a scatter-gather pattern (several intermediaries)",
-    "fan_in_peak": "most distinct senders within one week (relative)",
-    "fan_out_peak": "most distinct receivers within one week (relative)",
-    "nbr_low_amount": "neighbours' share of unusually small amounts",
-    "nbr_repeat": "neighbours' share of repeated amounts",
-    "nbr_relay": "neighbours relaying amounts unchanged",
-    "nbr_degree": "neighbours' activity (relative)",
+    "high_amount_share": "share of transfers with unusually large amounts",
+    "burst": "most transfers in a single day (relative)",
+    "active_days": "number of active days (relative)",
+    "relay": "incoming amounts passed on (±10 %) within 10 days",
+    "nbr_off_habit": "counterparties' share of unusual amounts",
+    "nbr_multi": "counterparties' share of repeated pairs",
+    "nbr_relay": "counterparties passing amounts on",
+    "nbr_odd_count": "counterparties with unusual amounts or repeated pairs (relative)",
+    "nbr_odd_share": "share of counterparties with unusual amounts or repeated pairs",
+    "nbr_degree": "counterparties' activity (relative)",
 }
 FEATURES = list(FEATURE_NAMES)
+
+# Portable SQL (DuckDB and Spark SQL): CTEs, joins, GROUP BY, median, ln, percent_rank.
+FEATURE_SQL = """
+WITH e AS (
+  SELECT CAST(src AS VARCHAR(64)) AS src, CAST(dst AS VARCHAR(64)) AS dst, CAST(amount AS DOUBLE) AS amount,
+         CAST(step AS BIGINT) AS step
+  FROM edges WHERE amount > 0 AND src IS NOT NULL AND dst IS NOT NULL AND src <> dst
+),
+pr AS (SELECT src, dst, COUNT(*) AS pn FROM e GROUP BY src, dst),
+ps AS (SELECT src, dst, step, COUNT(*) AS psn FROM e GROUP BY src, dst, step),
+sa AS (SELECT src, amount, COUNT(DISTINCT dst) AS acp FROM e GROUP BY src, amount),
+so AS (SELECT src, median(amount) AS med FROM e GROUP BY src),
+ee AS (
+  SELECT e.src, e.dst, e.amount, e.step, pr.pn, ps.psn, ln(e.amount / so.med) AS rel, sa.acp,
+         percent_rank() OVER (ORDER BY e.amount) AS arank
+  FROM e
+  JOIN pr ON pr.src = e.src AND pr.dst = e.dst
+  JOIN ps ON ps.src = e.src AND ps.dst = e.dst AND ps.step = e.step
+  JOIN so ON so.src = e.src
+  JOIN sa ON sa.src = e.src AND sa.amount = e.amount
+),
+legs AS (
+  SELECT src AS acct, dst AS cp, 1 AS o, amount, step, pn, psn, rel, acp, arank FROM ee
+  UNION ALL
+  SELECT dst AS acct, src AS cp, 0 AS o, amount, step, pn, psn, rel, acp, arank FROM ee
+),
+base AS (
+  SELECT acct,
+    SUM(o) AS out_n, SUM(1 - o) AS in_n,
+    COUNT(DISTINCT CASE WHEN o = 1 THEN cp END) AS out_cp,
+    COUNT(DISTINCT CASE WHEN o = 0 THEN cp END) AS in_cp,
+    SUM(CASE WHEN o = 1 THEN amount ELSE 0 END) AS out_amt,
+    SUM(CASE WHEN o = 0 THEN amount ELSE 0 END) AS in_amt,
+    MAX(pn) AS pair_max,
+    AVG(CASE WHEN pn > 1 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS multi_share,
+    MAX(psn) AS pair_step_max,
+    AVG(CASE WHEN psn > 1 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS same_day_repeat_share,
+    SUM(CASE WHEN o = 1 AND abs(rel) > 0.05 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) / greatest(SUM(o), 1) AS out_off_habit,
+    SUM(CASE WHEN o = 0 AND abs(rel) > 0.05 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) / greatest(SUM(1 - o), 1) AS in_off_habit,
+    MIN(rel) AS rel_amt_min, MAX(rel) AS rel_amt_max,
+    AVG(CASE WHEN acp = 1 AND pn > 1 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS single_use_amount,
+    AVG(arank) AS amt_rank_mean, MIN(arank) AS amt_rank_min,
+    AVG(CASE WHEN arank < 0.05 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS low_amount_share,
+    AVG(CASE WHEN arank > 0.95 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS high_amount_share,
+    COUNT(DISTINCT step) AS active_days
+  FROM legs GROUP BY acct
+),
+bu AS (SELECT acct, MAX(n) AS burst FROM (SELECT acct, step, COUNT(*) AS n FROM legs GROUP BY acct, step) t
+       GROUP BY acct),
+ink AS (SELECT dst AS acct, step, amount, CAST(round(ln(amount) / ln(1.1)) AS BIGINT) AS k FROM e),
+outk AS (SELECT DISTINCT src AS acct, step, amount, CAST(round(ln(amount) / ln(1.1)) AS BIGINT) AS k FROM e),
+rl AS (
+  SELECT i.acct, COUNT(DISTINCT concat(CAST(o.step AS VARCHAR(20)), ':', CAST(o.amount AS VARCHAR(40)))) AS relay
+  FROM ink i JOIN outk o ON o.acct = i.acct AND o.k BETWEEN i.k - 1 AND i.k + 1
+  WHERE o.step >= i.step AND o.step <= i.step + 10 AND abs(ln(o.amount / i.amount)) <= 0.1
+  GROUP BY i.acct
+),
+med AS (SELECT greatest(median(out_n + in_n), 1.0) AS m FROM base),
+f1 AS (
+  SELECT b.acct, b.out_n / med.m AS out_n, b.in_n / med.m AS in_n, b.out_cp / med.m AS out_cp,
+    b.in_cp / med.m AS in_cp,
+    (b.in_amt + 1) / (b.in_amt + b.out_amt + 2) AS in_out_ratio,
+    least(b.in_amt, b.out_amt) / greatest(greatest(b.in_amt, b.out_amt), 1e-9) AS flow_through,
+    b.pair_max, b.multi_share, b.pair_step_max, b.same_day_repeat_share, b.out_off_habit, b.in_off_habit,
+    b.rel_amt_min, b.rel_amt_max, b.single_use_amount, b.amt_rank_mean, b.amt_rank_min, b.low_amount_share,
+    b.high_amount_share, bu.burst / med.m AS burst, b.active_days / med.m AS active_days,
+    coalesce(rl.relay, 0) AS relay,
+    (b.out_n + b.in_n) / med.m AS degree,
+    CASE WHEN b.out_off_habit > 0.05 OR b.multi_share > 0 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END AS odd
+  FROM base b CROSS JOIN med
+  JOIN bu ON bu.acct = b.acct
+  LEFT JOIN rl ON rl.acct = b.acct
+),
+nb AS (SELECT DISTINCT acct, cp FROM legs),
+na AS (
+  SELECT nb.acct, AVG(f.out_off_habit) AS nbr_off_habit, AVG(f.multi_share) AS nbr_multi,
+    AVG(CASE WHEN f.relay > 0 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS nbr_relay, SUM(f.odd) AS nbr_odd,
+    AVG(f.odd) AS nbr_odd_share, AVG(f.degree) AS nbr_degree
+  FROM nb JOIN f1 f ON f.acct = nb.cp GROUP BY nb.acct
+)
+SELECT f1.acct, f1.out_n, f1.in_n, f1.out_cp, f1.in_cp, f1.in_out_ratio, f1.flow_through, f1.pair_max,
+  f1.multi_share, f1.pair_step_max, f1.same_day_repeat_share, f1.out_off_habit, f1.in_off_habit,
+  f1.rel_amt_min, f1.rel_amt_max, f1.single_use_amount, f1.amt_rank_mean, f1.amt_rank_min,
+  f1.low_amount_share, f1.high_amount_share, f1.burst, f1.active_days, f1.relay,
+  na.nbr_off_habit, na.nbr_multi, na.nbr_relay, na.nbr_odd / med.m AS nbr_odd_count, na.nbr_odd_share,
+  na.nbr_degree
+FROM f1 JOIN na ON na.acct = f1.acct CROSS JOIN med
+"""
+
+# Canonical legs → edges (src, dst, amount, step): every transfer once, from the payer's leg when we hold it,
+# else from the receiving leg of an outside payer; steps are local days.
+EDGES_SQL = """
+WITH l AS (SELECT account_id, counterparty_account_id AS cp, direction, amount_cny AS amount,
+                  CAST(date_diff('day', DATE '1970-01-01', CAST(local_date AS DATE)) AS BIGINT) AS step
+           FROM legs WHERE counterparty_account_id IS NOT NULL),
+own AS (SELECT DISTINCT account_id FROM l)
+SELECT account_id AS src, cp AS dst, amount, step FROM l WHERE direction = 'out'
+UNION ALL
+SELECT l.cp AS src, l.account_id AS dst, l.amount, l.step FROM l
+WHERE l.direction = 'in' AND l.cp NOT IN (SELECT account_id FROM own)
+"""
+
+
+def _frame(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.set_index("acct")
+    df.index.name = None
+    return df[FEATURES].astype(np.float64).fillna(0.0)
+
+
+def features_duckdb(con: duckdb.DuckDBPyConnection, edges: str = "edges") -> pd.DataFrame:
+    """Run :data:`FEATURE_SQL` on a relation named ``edges`` in ``con``; one row per account (index)."""
+    sql = FEATURE_SQL if edges == "edges" else FEATURE_SQL.replace("FROM edges ", f"FROM {edges} ")
+    return _frame(con.execute(sql).df())
+
+
+def features_spark(spark: Any, edges_df: Any) -> pd.DataFrame:
+    """The same SQL on Spark: ``edges_df`` is a Spark DataFrame with src, dst, amount, step."""
+    edges_df.createOrReplaceTempView("edges")
+    return _frame(spark.sql(FEATURE_SQL.replace("VARCHAR(64)", "STRING").replace("VARCHAR(20)", "STRING")
+                            .replace("VARCHAR(40)", "STRING")).toPandas())
+
+
+def account_features(e: pd.DataFrame | pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Features of an edge frame/table with columns src, dst, amount, step (DuckDB, in memory)."""
+    own = con is None
+    con = con or duckdb.connect(config={"threads": 2})
+    try:
+        con.register("edges_in", e)
+        con.execute("CREATE OR REPLACE TEMP VIEW edges AS SELECT * FROM edges_in")
+        return features_duckdb(con)
+    finally:
+        if own:
+            con.close()
+
+
+def legs_features(table: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Features straight from canonical legs (needs ``amount_cny`` and ``local_date``), all in DuckDB."""
+    own = con is None
+    con = con or duckdb.connect(config={"threads": 2})
+    try:
+        con.register("legs", table)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE edges AS {EDGES_SQL}")
+        return features_duckdb(con)
+    finally:
+        if own:
+            con.close()
 
 
 def edges_from_legs(table: pa.Table) -> pd.DataFrame:
     """Edges (src, dst, amount, step) from canonical legs; steps are local days."""
-    df = table.select(["account_id", "counterparty_account_id", "direction", "amount_cny", "local_date"]).to_pandas()
-    df = df[df["counterparty_account_id"].notna()]
-    own = set(df["account_id"].unique())
-    out = df[df["direction"] == "out"]
-    inn = df[(df["direction"] == "in") & ~df["counterparty_account_id"].isin(own)]
-    step = pd.to_datetime(pd.concat([out["local_date"], inn["local_date"]])).values.astype("datetime64[D]").astype(
-        np.int64)
-    return pd.DataFrame({
-        "src": np.concatenate([out["account_id"].to_numpy(), inn["counterparty_account_id"].to_numpy()]),
-        "dst": np.concatenate([out["counterparty_account_id"].to_numpy(), inn["account_id"].to_numpy()]),
-        "amount": np.concatenate([out["amount_cny"].to_numpy(), inn["amount_cny"].to_numpy()]),
-        "step": step})
-
-
-def _relay(e: pd.DataFrame, tol: float = 0.02, max_gap: int = 10) -> pd.Series:
-    """Per account: outgoing transfers matching an earlier incoming amount within ``tol`` and ``max_gap`` days."""
-    inn = e[["dst", "amount", "step"]].rename(columns={"dst": "acct", "step": "s_in"})
-    out = e[["src", "amount", "step"]].rename(columns={"src": "acct", "step": "s_out", "amount": "a_out"})
-    inn = inn.assign(key=np.round(np.log(inn["amount"]) / np.log1p(tol)).astype(np.int64))
-    hits = []
-    for shift in (-1, 0, 1):
-        o = out.assign(key=np.round(np.log(out["a_out"]) / np.log1p(tol)).astype(np.int64) + shift)
-        m = inn.merge(o, on=["acct", "key"])
-        m = m[(m["s_out"] >= m["s_in"]) & (m["s_out"] <= m["s_in"] + max_gap)]
-        hits.append(m[["acct", "s_out", "a_out"]])
-    h = pd.concat(hits).drop_duplicates()
-    return h.groupby("acct").size()
-
-
-def _cycles(e: pd.DataFrame, max_gap: int = 10) -> set:
-    """Accounts on time-ordered cycles of length 2–4 (first transfer per ordered pair)."""
-    p = e.groupby(["src", "dst"], as_index=False)["step"].agg(["min", "max"]).reset_index()
-    p = p[p["src"] != p["dst"]]
-    a = p.rename(columns={"src": "a", "dst": "b", "min": "t1", "max": "T1"})
-    members: set = set()
-    path = a[["a", "b", "t1"]].rename(columns={"b": "cur", "t1": "t"})
-    path["mids"] = [()] * len(path)
-    for _ in range(3):
-        nxt = p.rename(columns={"src": "cur", "dst": "nx", "min": "tn", "max": "Tn"})
-        j = path.merge(nxt, on="cur")
-        j = j[(j["Tn"] >= j["t"]) & (j["tn"] <= j["t"] + max_gap * 3)]
-        closed = j[j["nx"] == j["a"]]
-        for a0, cur, mids in zip(closed["a"], closed["cur"], closed["mids"], strict=True):
-            members.update((a0, cur, *mids))
-        j = j[(j["nx"] != j["a"]) & (j["nx"] != j["cur"])]
-        if len(j) > 2_000_000:
-            j = j.sample(2_000_000, random_state=0)
-        path = pd.DataFrame({"a": j["a"].to_numpy(), "cur": j["nx"].to_numpy(),
-                             "t": np.maximum(j["t"].to_numpy(), j["tn"].to_numpy()),
-                             "mids": [(*m, c) for m, c in zip(j["mids"], j["cur"], strict=True)]})
-    return members
-
-
-def account_features(e: pd.DataFrame) -> pd.DataFrame:
-    """One row per account (index) with :data:`FEATURES` columns; inputs are relative where they can be."""
-    e = e[e["amount"] > 0].reset_index(drop=True)
-    accts = pd.Index(pd.unique(np.concatenate([e["src"].to_numpy(), e["dst"].to_numpy()])))
-    f = pd.DataFrame(index=accts)
-    e = e.assign(rank=e["amount"].rank(pct=True))
-    low = e["amount"] < e["amount"].quantile(0.05)
-    e = e.assign(low=low.astype(float))
-    pair = e.groupby(["src", "dst", "amount"])["step"].transform("size")
-    e = e.assign(rep=(pair > 1).astype(float))
-    legs = pd.concat([e[["src", "dst", "amount", "step", "rank", "low", "rep"]].rename(
-        columns={"src": "acct", "dst": "cp"}).assign(out=1),
-        e[["dst", "src", "amount", "step", "rank", "low", "rep"]].rename(
-        columns={"dst": "acct", "src": "cp"}).assign(out=0)], ignore_index=True)
-    g = legs.groupby("acct")
-    out_l, in_l = legs[legs["out"] == 1].groupby("acct"), legs[legs["out"] == 0].groupby("acct")
-    f["out_n"] = out_l.size()
-    f["in_n"] = in_l.size()
-    f["out_cp"] = out_l["cp"].nunique()
-    f["in_cp"] = in_l["cp"].nunique()
-    f = f.fillna(0)
-    out_sum, in_sum = out_l["amount"].sum().reindex(accts, fill_value=0), in_l["amount"].sum().reindex(
-        accts, fill_value=0)
-    f["in_out_ratio"] = (in_sum + 1) / (in_sum + out_sum + 2)
-    f["flow_through"] = np.minimum(in_sum, out_sum) / np.maximum(np.maximum(in_sum, out_sum), 1e-9)
-    f["amt_rank_mean"] = g["rank"].mean()
-    f["amt_rank_min"] = g["rank"].min()
-    f["low_amount_share"] = g["low"].mean()
-    f["repeat_share"] = g["rep"].mean()
-    f["max_pair_repeat"] = legs.groupby(["acct", "cp"]).size().groupby(level=0).max()
-    f["same_amount_relay"] = _relay(e).reindex(accts, fill_value=0)
-    f["burst"] = legs.groupby(["acct", "step"]).size().groupby(level=0).max()
-    f["active_days"] = g["step"].nunique()
-    f["cycle_member"] = accts.isin(list(_cycles(e))).astype(float)
-    wk = legs.assign(w=legs["step"] // 7)
-    f["fan_in_peak"] = wk[wk["out"] == 0].groupby(["acct", "w"])["cp"].nunique().groupby(level=0).max()
-    f["fan_out_peak"] = wk[wk["out"] == 1].groupby(["acct", "w"])["cp"].nunique().groupby(level=0).max()
-    f["sg_end"] = _scatter_gather_ends(e).reindex(accts, fill_value=0)
-    f = f.fillna(0)
-    med = max(float((f["out_n"] + f["in_n"]).median()), 1.0)
-    for col in ("out_n", "in_n", "out_cp", "in_cp", "max_pair_repeat", "burst", "active_days", "fan_in_peak",
-                "fan_out_peak"):
-        f[col] = f[col] / med
-    nb = legs[["acct", "cp"]].drop_duplicates()
-    for col, src in (("nbr_low_amount", "low_amount_share"), ("nbr_repeat", "repeat_share"),
-                     ("nbr_relay", "same_amount_relay")):
-        f[col] = nb.assign(v=nb["cp"].map(f[src])).groupby("acct")["v"].mean().reindex(accts, fill_value=0)
-    f["nbr_degree"] = nb.assign(v=nb["cp"].map(f["out_n"] + f["in_n"])).groupby("acct")["v"].mean().reindex(
-        accts, fill_value=0)
-    return f[FEATURES].astype(np.float64)
-
-
-def _scatter_gather_ends(e: pd.DataFrame, window: int = 10) -> pd.Series:
-    p = e.groupby(["src", "dst"], as_index=False)["step"].min()
-    j = p.merge(p, left_on="dst", right_on="src", suffixes=("1", "2"))
-    j = j[(j["step2"] >= j["step1"]) & (j["step2"] <= j["step1"] + window) & (j["src1"] != j["dst2"])]
-    n = j.groupby(["src1", "dst2"])["dst1"].nunique()
-    n = n[n >= 3].reset_index()
-    return pd.concat([n.groupby("src1")["dst1"].max(), n.groupby("dst2")["dst1"].max()]).groupby(level=0).max()
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        con.register("legs", table)
+        return con.execute(EDGES_SQL).df()
+    finally:
+        con.close()

@@ -30,117 +30,166 @@ class Graph:
     n_accounts: int
     fraud: np.ndarray  # per-account 0/1
     account_typology: np.ndarray  # per-account typology index or -1
+    balance: np.ndarray  # per-account initial balance (AMLSim's init_balance)
 
 
-def _normal(rng: np.random.Generator, n_acc: int, n_tx: int, steps: int, lo: float, hi: float
-            ) -> tuple[np.ndarray, ...]:
-    """Background: each account pays a few fixed counterparties (AMLSim's normal models), a few hubs."""
-    k = 6
-    nbrs = rng.integers(0, n_acc, size=(n_acc, k))
-    hubs = rng.choice(n_acc, size=max(n_acc // 500, 1), replace=False)
-    hub_mask = rng.random((n_acc, k)) < 0.08
-    nbrs[hub_mask] = rng.choice(hubs, size=int(hub_mask.sum()))
-    activity = rng.gamma(2.0, 1.0, size=n_acc)
-    src = rng.choice(n_acc, size=n_tx, p=activity / activity.sum())
-    dst = nbrs[src, rng.integers(0, k, size=n_tx)]
+def _weights(rng: np.random.Generator, n: int, alpha: float) -> np.ndarray:
+    """Power-law activity weights (AMLSim builds its background from a scale-free degree sequence)."""
+    return (rng.pareto(alpha, size=n) + 1.0) * rng.uniform(0.5, 1.5, size=n)
+
+
+def _normal(rng: np.random.Generator, n_acc: int, n_tx: int, steps: int, balance: np.ndarray,
+            w_out: np.ndarray, w_in: np.ndarray, varied: bool) -> tuple[np.ndarray, ...]:
+    """Background like AMLSim's normal models: power-law degrees, one transfer per edge of the sender's usual amount.
+
+    ``varied`` graphs (newer AMLSim, other simulators) instead vary the amount per transfer and repeat some edges.
+    """
+    src = rng.choice(n_acc, size=n_tx, p=w_out / w_out.sum())
+    dst = rng.choice(n_acc, size=n_tx, p=w_in / w_in.sum())
     same = dst == src
     dst[same] = (dst[same] + 1) % n_acc
-    amount = np.round(rng.uniform(lo, hi, size=n_tx), 2)
     step = rng.integers(1, steps + 1, size=n_tx)
-    return src, dst, amount, step
+    if not varied:
+        return src, dst, balance[src].copy(), step
+    amount = np.round(balance[src] * rng.uniform(0.3, 1.7, size=n_tx), 2)
+    rep = rng.random(n_tx) < 0.25  # a quarter of the edges are regular payments (same pair, several days)
+    k = int(rep.sum())
+    src2, dst2 = src[rep], dst[rep]
+    amt2 = np.where(rng.random(k) < 0.5, amount[rep], np.round(balance[src2] * rng.uniform(0.3, 1.7, size=k), 2))
+    step2 = np.minimum(step[rep] + rng.integers(1, 31, size=k), steps)
+    keep = n_tx - k
+    return (np.concatenate([src[:keep], src2])[:n_tx], np.concatenate([dst[:keep], dst2])[:n_tx],
+            np.concatenate([amount[:keep], amt2])[:n_tx], np.concatenate([step[:keep], step2])[:n_tx])
 
 
-def _typology(rng: np.random.Generator, kind: str, members: np.ndarray, steps: int, lo: float, hi: float
-              ) -> list[tuple[int, int, float, int]]:
-    """Transfers of one laundering instance; amounts shrink a little per hop, steps move forward."""
-    amt = float(np.round(rng.uniform(lo, hi), 2))
-    start = int(rng.integers(1, max(steps - 40, 2)))
-    gap = int(rng.integers(1, 8))
-    repeats = int(rng.integers(1, 4))
-    out: list[tuple[int, int, float, int]] = []
-
-    def hop(a: int, b: int, amount: float, s: int) -> None:
-        for r in range(repeats):
-            out.append((int(a), int(b), round(amount * (1 - 0.01 * r), 2), min(s + r * gap, steps)))
-
-    m = list(members)
+def _pattern_edges(rng: np.random.Generator, kind: str, m: list[int]) -> list[tuple[int, int, int]]:
+    """(sender, receiver, hop) edges of one typology instance over its members; hop orders the transfers."""
     if kind == "fan_in":
-        for i, a in enumerate(m[1:]):
-            hop(a, m[0], amt * rng.uniform(0.8, 1.0), start + i % 3)
-    elif kind == "fan_out":
-        for i, b in enumerate(m[1:]):
-            hop(m[0], b, amt * rng.uniform(0.8, 1.0), start + i % 3)
-    elif kind == "cycle":
-        for i in range(len(m)):
-            hop(m[i], m[(i + 1) % len(m)], amt * (0.97 ** i), start + i * gap)
-    elif kind == "bipartite":
-        half = len(m) // 2
-        for a in m[:half]:
-            for b in m[half:]:
-                hop(a, b, amt * rng.uniform(0.5, 1.0), start + int(rng.integers(0, 3)))
-    elif kind == "stack":
+        return [(a, m[0], 0) for a in m[1:]]
+    if kind == "fan_out":
+        return [(m[0], b, 0) for b in m[1:]]
+    if kind == "cycle":
+        return [(m[i], m[(i + 1) % len(m)], i) for i in range(len(m))]
+    if kind == "bipartite":
+        half = max(len(m) // 2, 1)
+        return [(a, b, 0) for a in m[:half] for b in m[half:]]
+    if kind == "stack":
         third = max(len(m) // 3, 1)
         layers = [m[:third], m[third:2 * third], m[2 * third:]]
-        for li in range(2):
-            for a in layers[li]:
-                for b in layers[li + 1]:
-                    hop(a, b, amt * (0.95 ** li), start + li * gap)
-    elif kind == "random":
-        cur = m[0]
+        return [(a, b, li) for li in range(2) for a in layers[li] for b in layers[li + 1]]
+    if kind == "random":
+        out, cur = [], m[0]
         for i in range(len(m) * 2):
             nxt = m[int(rng.integers(0, len(m)))]
             if nxt != cur:
-                hop(cur, nxt, amt * (0.98 ** i), start + i)
+                out.append((cur, nxt, i))
                 cur = nxt
-    elif kind == "scatter_gather":
-        o, b, mids = m[0], m[1], m[2:]
-        for mid in mids:
-            share = amt / len(mids) * rng.uniform(0.9, 1.1)
-            hop(o, mid, share, start)
-            hop(mid, b, share * 0.97, start + gap)
-    elif kind == "gather_scatter":
-        h = m[0]
-        half = (len(m) - 1) // 2
-        for a in m[1:1 + half]:
-            hop(a, h, amt * rng.uniform(0.8, 1.0), start)
-        for b in m[1 + half:]:
-            hop(h, b, amt * rng.uniform(0.6, 0.9), start + gap)
-    return out
+        return out
+    if kind == "scatter_gather":
+        return [(m[0], mid, 0) for mid in m[2:]] + [(mid, m[1], 1) for mid in m[2:]]
+    h, half = m[0], (len(m) - 1) // 2  # gather_scatter
+    return [(a, h, 0) for a in m[1:1 + half]] + [(h, b, 1) for b in m[1 + half:]]
+
+
+@dataclass
+class _Regime:
+    """Per-graph laundering parameters, drawn from the seed so that graphs differ the way AMLSim configs do."""
+
+    amount: tuple[float, float]  # laundering amount range as a multiple of the median balance
+    repeats: tuple[int, int]  # transfers per pattern edge
+    same_step: float  # chance that the repeats of an edge fall on one step
+    execute: float  # chance that a pattern edge transacts at all (the rest leave members silent but labelled)
+    club: float  # extra ordinary edges among alert members (AMLSim picks members among connected hubs)
+    decay: float  # amount change per hop
+    size: tuple[int, int]  # members per instance
+
+
+def _regime(rng: np.random.Generator, laundering_range: tuple[float, float] | None, median: float) -> _Regime:
+    kind = rng.choice(["low", "overlap", "high", "mixed"], p=[0.35, 0.3, 0.1, 0.25])
+    amt = {"low": (0.02, 0.2), "overlap": (0.3, 1.6), "high": (1.5, 4.0), "mixed": (0.02, 2.0)}[str(kind)]
+    if laundering_range is not None:
+        amt = (laundering_range[0] / median, laundering_range[1] / median)
+    lo_rep = int(rng.integers(1, 4))
+    return _Regime(amount=amt, repeats=(lo_rep, lo_rep + int(rng.integers(0, 6))), same_step=float(rng.uniform(0, 1)),
+                   execute=float(rng.uniform(0.55, 1.0)), club=float(rng.uniform(0.0, 3.0)),
+                   decay=float(rng.uniform(0.0, 0.1)), size=(3, int(rng.integers(6, 16))))
 
 
 def graph(n_accounts: int = 5000, n_transfers: int = 30000, *, seed: int = 7, steps: int = 150,
-          fraud_share: float = 0.04, normal_range: tuple[float, float] = (100.0, 600.0),
-          laundering_range: tuple[float, float] = (10.0, 600.0), typologies: tuple[str, ...] = TYPOLOGIES
-          ) -> Graph:
-    """An AMLSim-like labelled graph: background transfers plus injected typology instances."""
+          fraud_share: float | None = None, normal_range: tuple[float, float] = (100.0, 600.0),
+          laundering_range: tuple[float, float] | None = None, typologies: tuple[str, ...] = TYPOLOGIES,
+          varied: bool | None = None) -> Graph:
+    """An AMLSim-like labelled graph: power-law background plus typology instances among well-connected accounts.
+
+    Everything not given is drawn from ``seed``: background style (AMLSim's fixed per-account amount, or
+    varied amounts), laundering amounts (below, inside or above the background range), repeats per edge,
+    timing, how many members stay silent, how densely members know each other.
+    """
     rng = np.random.default_rng(seed)
-    src, dst, amount, step = _normal(rng, n_accounts, n_transfers, steps, *normal_range)
+    balance = np.round(rng.uniform(*normal_range, size=n_accounts), 2)
+    alpha = float(rng.uniform(1.6, 2.6))
+    w_out = _weights(rng, n_accounts, alpha)
+    w_in = w_out * rng.lognormal(0, 0.5, size=n_accounts)
+    if varied is None:
+        varied = bool(rng.random() < 0.35)
+    if fraud_share is None:
+        fraud_share = float(rng.uniform(0.02, 0.07))
+    reg = _regime(rng, laundering_range, float(np.median(balance)))
+    n_bg = max(n_transfers - int(n_accounts * fraud_share * 8), n_transfers // 2)
+    src, dst, amount, step = _normal(rng, n_accounts, n_bg, steps, balance, w_out, w_in, varied)
     fraud = np.zeros(n_accounts, dtype=np.int8)
     acc_typ = np.full(n_accounts, -1, dtype=np.int16)
-    free = rng.permutation(n_accounts)
-    pos, target = 0, int(n_accounts * fraud_share)
+    target = max(int(n_accounts * fraud_share), 3)
+    pick = w_out + w_in
+    pool = rng.choice(n_accounts, size=min(n_accounts, target * 3), replace=False, p=pick / pick.sum())
     extra: list[tuple[int, int, float, int, int]] = []
-    i = 0
-    while fraud.sum() < target and pos < n_accounts - 30:
+    ordinary: list[tuple[int, int, float, int]] = []
+    pos, i, med = 0, 0, float(np.median(balance))
+    while fraud.sum() < target and pos < len(pool) - reg.size[1]:
         kind = typologies[i % len(typologies)]
         i += 1
-        size = int(rng.integers(4, 12)) if kind not in ("bipartite", "stack") else int(rng.integers(6, 10))
-        members = free[pos:pos + size]
+        size = int(rng.integers(reg.size[0], reg.size[1] + 1))
+        if kind in ("scatter_gather", "gather_scatter", "stack"):
+            size = max(size, 5)
+        members = [int(x) for x in pool[pos:pos + size]]
         pos += size
         fraud[members] = 1
         acc_typ[members] = TYPOLOGIES.index(kind)
-        extra += [(a, b, x, s, TYPOLOGIES.index(kind)) for a, b, x, s in
-                  _typology(rng, kind, members, steps, *laundering_range)]
+        base = float(rng.uniform(*reg.amount)) * med
+        start = int(rng.integers(1, max(steps - 30, 2)))
+        gap = int(rng.integers(1, 10))
+        reps = int(rng.integers(reg.repeats[0], reg.repeats[1] + 1))
+        for a, b, hop in _pattern_edges(rng, kind, members):
+            ordinary.append((a, b, float(balance[a]), int(rng.integers(1, steps + 1))))  # the edge is also ordinary
+            if rng.random() > reg.execute:
+                continue
+            amt = round(max(base * (1 - reg.decay) ** hop * rng.uniform(0.97, 1.03), 0.01), 2)
+            s0 = min(start + hop * gap, steps)
+            for _r in range(reps):
+                s = s0 if rng.random() < reg.same_step else min(s0 + int(rng.integers(0, 4)), steps)
+                extra.append((a, b, amt if rng.random() < 0.8 else round(amt * rng.uniform(0.9, 1.1), 2), s,
+                              TYPOLOGIES.index(kind)))
+    members_all = np.flatnonzero(fraud)
+    n_club = int(len(members_all) * reg.club)
+    if n_club and len(members_all) > 1:
+        ca = rng.choice(members_all, size=n_club)
+        cb = rng.choice(members_all, size=n_club)
+        ok = ca != cb
+        ordinary += [(int(x), int(y), float(balance[x]), int(s)) for x, y, s in
+                     zip(ca[ok], cb[ok], rng.integers(1, steps + 1, size=int(ok.sum())), strict=True)]
+    o = np.array(ordinary, dtype=np.float64).reshape(-1, 4)
+    if varied and len(o):
+        o[:, 2] = np.round(o[:, 2] * rng.uniform(0.3, 1.7, size=len(o)), 2)
     e = np.array(extra, dtype=np.float64).reshape(-1, 5)
-    label = np.concatenate([np.zeros(len(src), dtype=np.int8), np.ones(len(e), dtype=np.int8)])
-    typ = np.concatenate([np.full(len(src), -1, dtype=np.int16), e[:, 4].astype(np.int16)])
-    g_src = np.concatenate([src, e[:, 0].astype(np.int64)])
-    g_dst = np.concatenate([dst, e[:, 1].astype(np.int64)])
-    g_amt = np.concatenate([amount, e[:, 2]])
-    g_step = np.concatenate([step, e[:, 3].astype(np.int64)])
+    label = np.concatenate([np.zeros(len(src) + len(o), dtype=np.int8), np.ones(len(e), dtype=np.int8)])
+    typ = np.concatenate([np.full(len(src) + len(o), -1, dtype=np.int16), e[:, 4].astype(np.int16)])
+    g_src = np.concatenate([src, o[:, 0].astype(np.int64), e[:, 0].astype(np.int64)])
+    g_dst = np.concatenate([dst, o[:, 1].astype(np.int64), e[:, 1].astype(np.int64)])
+    g_amt = np.concatenate([amount, o[:, 2], e[:, 2]])
+    g_step = np.concatenate([step, o[:, 3].astype(np.int64), e[:, 3].astype(np.int64)])
     order = np.lexsort((rng.random(len(g_src)), g_step))
     return Graph(g_src[order], g_dst[order], g_amt[order], g_step[order], label[order], typ[order],
-                 n_accounts, fraud, acc_typ)
+                 n_accounts, fraud, acc_typ, balance)
 
 
 def write_amlsim(g: Graph, folder: Path) -> None:
@@ -149,7 +198,7 @@ def write_amlsim(g: Graph, folder: Path) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"nodeid": np.arange(g.n_accounts), "isFraud": g.fraud,
-                  "init_balance": np.round(np.linspace(100, 600, g.n_accounts), 2),
+                  "init_balance": g.balance,
                   "fraudStep": np.where(g.fraud == 1, 1, -1)}).to_csv(folder / "nodes.csv", index=False)
     pd.DataFrame({"sourceNodeId": g.src, "targetNodeId": g.dst, "value": g.amount,
                   "time": g.step}).to_csv(folder / "transactions.csv", index=False)

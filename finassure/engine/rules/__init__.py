@@ -21,7 +21,7 @@ IMPLEMENTATIONS: dict[str, RuleFn] = {
 }
 
 __all__ = ["ALERT_SCHEMA", "DIALECTS", "IMPLEMENTATIONS", "TABLE_NAME", "RuleError", "RuleSpec", "build",
-           "compile_sql", "load_rules", "select"]
+           "compile_sql", "compile_union", "load_rules", "select"]
 
 
 def build(rule: RuleSpec) -> ir.Table:
@@ -37,3 +37,14 @@ def compile_sql(rule: RuleSpec, dialect: str) -> str:
     if dialect == "pyspark":
         _ = ibis.pyspark  # registers the backend's options, which its compiler reads
     return ibis.to_sql(build(rule), dialect=dialect).strip() + "\n"
+
+
+def compile_union(rules: list[RuleSpec], dialect: str) -> str:
+    """One query for several rules (UNION ALL, a ``_rule_id`` column tells them apart): one round trip.
+
+    The engine batches the four large-value criteria this way; each rule's own SQL stays in the manifest.
+    """
+    if dialect == "pyspark":
+        _ = ibis.pyspark
+    parts = [build(r).mutate(_rule_id=ibis.literal(r.id)) for r in rules]
+    return ibis.to_sql(ibis.union(*parts, distinct=False), dialect=dialect).strip() + "\n"
