@@ -31,3 +31,5 @@ class IncidentsConfig(AppConfig):
         nav.register(nav.NavItem(_("Incidents and emergencies"), _("Emergency plans"), "incidents:plan_list", view,
                                  510))
         nav.register(nav.NavItem(_("Incidents and emergencies"), _("Drills"), "incidents:drill_list", view, 520))
+        nav.register(nav.NavItem(_("Incidents and emergencies"), _("Response efficiency"), "incidents:efficiency", view,
+                                 530))

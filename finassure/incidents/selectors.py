@@ -288,3 +288,49 @@ def approved_versions(*, actor: Any, perm: str = MANAGE_PLAN) -> QuerySet[PlanVe
 def people_in(*, unit: OrgUnit) -> QuerySet[User]:
     """Active users of the unit's institution (owners of drill findings)."""
     return User.objects.filter(org_unit__institution_id=unit.institution_id, is_active=True).order_by("username")
+
+
+# --- efficiency ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EfficiencyRow:
+    quarter: str
+    grade: str
+    incidents: int
+    ack_mean_minutes: float | None
+    ack_p90_minutes: float | None
+    resolve_mean_hours: float | None
+    resolve_p90_hours: float | None
+
+
+def _p90(values: list[float]) -> float | None:
+    """The 90th percentile, nearest-rank method (the smallest value with at least 90 % of values at or below it)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-9 * len(ordered) // 10))  # ceil(0.9 n)
+    return ordered[rank - 1]
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def efficiency(*, actor: Any, year: int) -> list[EfficiencyRow]:
+    """Mean and p90 time to acknowledge (minutes) and to resolve (hours) per quarter and grade of the year."""
+    incidents = _scoped(actor).filter(reported_at__year=year).only(
+        "grade", "reported_at", "acknowledged_at", "resolved_at")
+    groups: dict[tuple[str, str], list[Incident]] = {}
+    for incident in incidents:
+        local = timezone.localtime(incident.reported_at)
+        quarter = f"{local.year}Q{(local.month - 1) // 3 + 1}"
+        groups.setdefault((quarter, incident.grade), []).append(incident)
+    rows = []
+    order = {g: i for i, g in enumerate(Grade.values)}
+    for (quarter, grade), items in sorted(groups.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
+        ack = [(i.acknowledged_at - i.reported_at).total_seconds() / 60 for i in items if i.acknowledged_at]
+        resolve = [(i.resolved_at - i.reported_at).total_seconds() / 3600 for i in items if i.resolved_at]
+        rows.append(EfficiencyRow(quarter, str(Grade(grade).label), len(items), _mean(ack), _p90(ack),
+                                  _mean(resolve), _p90(resolve)))
+    return rows

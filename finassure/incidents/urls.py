@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.incident_list, name="list"),
     path("export.xlsx", views.incident_export, name="export"),
     path("report/", views.incident_report, name="report"),
+    path("efficiency/", views.efficiency, name="efficiency"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),

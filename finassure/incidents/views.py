@@ -419,3 +419,13 @@ def drill_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         context["action_error"] = exc.message
         return render(request, "incidents/drill_detail.html", context, status=_error_status(request, exc))
     return redirect("incidents:drill_detail", pk=pk)
+
+
+@staff_view(VIEW)
+def efficiency(request: HttpRequest) -> HttpResponse:
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else timezone.localdate().year
+    return render(request, "incidents/efficiency.html", {
+        "rows": selectors.efficiency(actor=request.user, year=year), "year": year,
+        "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+    })

@@ -26,6 +26,7 @@ def _drill(c: object) -> None:
 
 
 ROUTES = [
+    Route("incidents:efficiency", "GET", lambda c: "/incidents/efficiency/", perm(VIEW), LOGIN),
     Route("incidents:plan_list", "GET", lambda c: "/incidents/plans/", perm(VIEW), LOGIN),
     Route("incidents:plan_create", "GET", lambda c: "/incidents/plans/new/", perm(MANAGE_PLAN), LOGIN),
     Route("incidents:plan_detail", "GET", lambda c: f"/incidents/plans/{c.objects['plan'].pk}/",

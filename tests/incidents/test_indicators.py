@@ -89,3 +89,25 @@ def test_efficiency_without_a_baseline_is_no_data(org: Any) -> None:
     make_incident(org.haidian, grade="major", reported_at=at(2, 1), resolved_at=at(2, 1, 16))
     year = Period.containing(dt.date(2026, 1, 1), "year")
     assert measure("incidents.major_handling_efficiency_gain", org, period=year).value is None
+
+
+def test_efficiency_reports_mean_and_p90_per_quarter_and_grade(org: Any, make_user: Any, login_client: Any) -> None:
+    from finassure.accounts.roles import Role
+    from finassure.incidents import selectors
+
+    # Q2 general: acknowledged after 10, 20, ..., 100 minutes → mean 55, p90 (nearest rank 9 of 10) 90
+    for i in range(1, 11):
+        make_incident(org.haidian, reported_at=at(4, i), acknowledged_at=at(4, i) + dt.timedelta(minutes=10 * i),
+                      resolved_at=at(4, i, 10 + i))
+    make_incident(org.haidian, grade="major", reported_at=at(8, 1), resolved_at=at(8, 1, 16))
+    viewer = make_user(Role.RISK_MANAGER, unit="beijing")
+    rows = {(r.quarter, r.grade): r for r in selectors.efficiency(actor=viewer, year=2026)}
+    general = rows[("2026Q2", "General (一般)")]
+    assert general.incidents == 10
+    assert general.ack_mean_minutes == pytest.approx(55)
+    assert general.ack_p90_minutes == pytest.approx(90)
+    assert general.resolve_mean_hours == pytest.approx(5.5) and general.resolve_p90_hours == pytest.approx(9)
+    major = rows[("2026Q3", "Major (重大)")]
+    assert (major.incidents, major.ack_mean_minutes, major.resolve_mean_hours) == (1, None, 6)
+    page = login_client(viewer).get("/incidents/efficiency/?year=2026").content.decode()
+    assert "2026Q2" in page and "2026Q3" in page
