@@ -70,7 +70,7 @@ class PortalComplaintForm(StyledForm):
         self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
         # Suggest FAQ answers while the customer types (HTMX; no inline script).
         self.fields["text"].widget.attrs.update({
-            "hx-get": reverse("service:portal_faq"), "hx-trigger": "keyup changed delay:600ms",
+            "hx-get": reverse("service:portal_faq"), "hx-trigger": "input changed delay:500ms",
             "hx-target": "#faq-suggestions", "hx-swap": "innerHTML",
         })
 
