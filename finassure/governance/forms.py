@@ -9,7 +9,16 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import BusinessLine, OrgUnit, User
-from finassure.governance.models import Control, Finding, Policy, PolicyReview, Position, Process, Risk
+from finassure.governance.models import (
+    Control,
+    ControlTest,
+    Finding,
+    Policy,
+    PolicyReview,
+    Position,
+    Process,
+    Risk,
+)
 from finassure.platform.forms import StyledForm
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -234,3 +243,9 @@ class RiskAcceptForm(StyledForm):
 
 class ImportForm(StyledForm):
     file = forms.FileField(label=_("Excel file (.xlsx)"), help_text=_("Export the list, edit it, import it back."))
+
+
+class ControlTestForm(StyledForm):
+    tested_on = forms.DateField(label=_("Tested on"), widget=DATE)
+    result = forms.ChoiceField(label=_("Result"), choices=ControlTest.Result.choices)
+    evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -378,6 +378,9 @@ class Control(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("governance:control_detail", args=[self.pk])
+
 
 RISK_SCALE = 5  # the likelihood × impact matrix is 5 × 5
 
@@ -523,3 +526,31 @@ class KriValue(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("governance:risk_detail", args=[self.kri.risk_id])
+
+
+class ControlTest(TimeStampedModel):
+    """A test of a control's design and operation: result and evidence; a deficient one needs a remedy."""
+
+    class Result(models.TextChoices):
+        EFFECTIVE = "effective", _("Effective")
+        DEFICIENT = "deficient", _("Deficient")
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="tests", verbose_name=_("control"))
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    tested_on = models.DateField(_("tested on"))
+    tester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("tester"))
+    result = models.CharField(_("result"), max_length=16, choices=Result.choices)
+    evidence = models.TextField(_("evidence"))
+
+    class Meta:
+        verbose_name = _("control test")
+        verbose_name_plural = _("control tests")
+        ordering = ["-tested_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.control} {self.tested_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:control_detail", args=[self.control_id])

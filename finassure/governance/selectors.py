@@ -20,6 +20,7 @@ from finassure.governance.models import (
     Attestation,
     AuditPlan,
     Control,
+    ControlTest,
     Engagement,
     Finding,
     IncompatibleDuty,
@@ -430,3 +431,14 @@ def control_list(*, actor: Any, search: str = "", perm: str = VIEW_RISK) -> Quer
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
     return qs.order_by("code")
+
+
+def control_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> Control:
+    control = control_list(actor=actor, perm=perm).filter(pk=pk).prefetch_related("processes", "risks").first()
+    if control is None:
+        raise NotFound("No such control.")
+    return control
+
+
+def control_tests(*, control: Control) -> QuerySet[ControlTest]:
+    return control.tests.select_related("tester").order_by("-tested_on", "-pk")

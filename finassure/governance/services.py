@@ -21,6 +21,7 @@ from finassure.governance.models import (
     Attestation,
     AuditPlan,
     Control,
+    ControlTest,
     Engagement,
     Finding,
     IncompatibleDuty,
@@ -796,3 +797,32 @@ def process_import(*, actor: Any, content: bytes) -> dict[str, int]:
     if errors:  # raising rolls back the rows already written
         raise ValidationFailed(_("The file has errors; nothing was imported."), fields=errors)
     return counts
+
+
+@transaction.atomic
+def control_test_record(*, actor: Any, control: Control, tested_on: dt.date, result: str,
+                        evidence: str) -> ControlTest:
+    """Record a control test; the owner of the control is not its tester. A deficient result opens a
+    corrective action for the control's owner."""
+    from finassure.framework import services as framework_services
+
+    if not (access.has_perm(actor, MANAGE_RISK, control.org_unit) or access.has_perm(actor, MANAGE_AUDIT,
+                                                                                        control.org_unit)):
+        raise PermissionDenied(_("Only risk managers and internal auditors test controls."))
+    if control.owner_id == actor.pk:
+        raise PermissionDenied(_("The owner of a control cannot test it."))
+    if result not in ControlTest.Result.values:
+        raise _invalid("result", _("Unknown result."))
+    if tested_on > timezone.localdate():
+        raise _invalid("tested_on", _("A test cannot be dated in the future."))
+    if not evidence.strip():
+        raise _invalid("evidence", _("Describe the evidence examined."))
+    test = ControlTest.objects.create(control=control, org_unit=control.org_unit, tested_on=tested_on, tester=actor,
+                                      result=result, evidence=evidence)
+    audit.record(action="control_test.record", actor=actor, obj=test, changes=audit.snapshot(test))
+    if result == ControlTest.Result.DEFICIENT:
+        framework_services.corrective_action_open(
+            actor=actor, source=test, owner=control.owner, org_unit=control.org_unit,
+            due=timezone.localdate() + dt.timedelta(days=30),
+            title=_("Deficient control: %(control)s") % {"control": control.name}, description=evidence)
+    return test

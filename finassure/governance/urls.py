@@ -45,4 +45,6 @@ urlpatterns = [
     path("kris/<int:pk>/values/", views.kri_value, name="kri_value"),
     path("controls/", views.control_list, name="control_list"),
     path("controls/new/", views.control_create, name="control_create"),
+    path("controls/<int:pk>/", views.control_detail, name="control_detail"),
+    path("controls/<int:pk>/tests/", views.control_test, name="control_test"),
 ]

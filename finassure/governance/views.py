@@ -17,6 +17,7 @@ from finassure.governance.forms import (
     ArticleMapForm,
     AuditPlanForm,
     ControlForm,
+    ControlTestForm,
     EngagementForm,
     FindingForm,
     ImportForm,
@@ -709,3 +710,32 @@ def control_create(request: HttpRequest) -> HttpResponse:
             return redirect("governance:control_list")
     return render(request, "governance/form.html", {"form": form, "title": _("New control")},
                   status=400 if form.errors else 200)
+
+
+@staff_view(VIEW_RISK)
+def control_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    control = selectors.control_get(actor=request.user, pk=pk)
+    can_test = control.owner_id != request.user.pk and (
+        selectors.can(request.user, MANAGE_RISK, control.org_unit)
+        or selectors.can(request.user, MANAGE_AUDIT, control.org_unit))
+    return render(request, "governance/control_detail.html", {
+        "control": control, "tests": selectors.control_tests(control=control),
+        "test_form": ControlTestForm() if can_test else None})
+
+
+@require_POST
+@staff_view(VIEW_RISK)
+def control_test(request: HttpRequest, pk: int) -> HttpResponse:
+    control = selectors.control_get(actor=request.user, pk=pk)
+    form = ControlTestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.control_test_record(actor=request.user, control=control, **form.cleaned_data)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_error(form, exc)
+    if form.errors:
+        return render(request, "governance/form_errors.html", {"form": form, "back": control.get_absolute_url()},
+                      status=400)
+    return redirect("governance:control_detail", pk=control.pk)

@@ -13,6 +13,7 @@ from finassure.accounts.models import BusinessLine, OrgUnit, User
 from finassure.governance.models import (
     Attestation,
     AuditPlan,
+    Control,
     Engagement,
     KeyRiskIndicator,
     Policy,
@@ -101,3 +102,9 @@ def make_kri(risk: Risk, warning: str = "5", limit: str = "8", higher_is_worse: 
     return KeyRiskIndicator.objects.create(risk=risk, org_unit=risk.org_unit, name=f"指标{next(_seq)}",
                                            warning=Decimal(warning), limit=Decimal(limit),
                                            higher_is_worse=higher_is_worse)
+
+
+def make_control(unit: OrgUnit, owner: User | None = None) -> Control:
+    n = next(_seq)
+    return Control.objects.create(org_unit=unit, code=f"c{n}", name=f"控制{n}", owner=owner or make_author(unit),
+                                  frequency="daily")

@@ -96,6 +96,20 @@ def _risk(ctx: Ctx) -> None:
     ctx.objects["kri"] = f.make_kri(ctx.objects["risk"])
 
 
+def _control(ctx: Ctx) -> None:
+    ctx.objects["control"] = f.make_control(ctx.org.haidian)
+
+
+def _tester(role: str, place: str) -> int:
+    """Control tests: risk managers and internal auditors, inside; others see the control but may not test."""
+    perms = ROLE_PERMISSIONS[role]
+    if VIEW_RISK not in perms:
+        return 403
+    if place != INSIDE:
+        return 404
+    return 302 if perms & {MANAGE_RISK, MANAGE_AUDIT} else 403
+
+
 def _line(ctx: Ctx) -> None:
     ctx.objects["line"] = f.line(ctx.org.haidian)
 
@@ -179,6 +193,11 @@ ROUTES = [
           data=lambda c: {"measured_on": today(), "value": "9"}),
     Route("governance:control_list", "GET", lambda c: f"{G}/controls/", perm(VIEW_RISK), LOGIN),
     Route("governance:control_create", "GET", lambda c: f"{G}/controls/new/", perm(MANAGE_RISK), LOGIN),
+    Route("governance:control_detail", "GET", lambda c: f"{G}/controls/{c.objects['control'].pk}/",
+          perm(VIEW_RISK, scoped=True), LOGIN, build=_control),
+    Route("governance:control_test", "POST", lambda c: f"{G}/controls/{c.objects['control'].pk}/tests/", _tester,
+          LOGIN, build=_control,
+          data=lambda c: {"tested_on": today(), "result": "deficient", "evidence": "抽查10笔，2笔无复核签章"}),
     # API
     Route("api:governance_list_processes", "GET", lambda c: f"{A}/processes", perm(VIEW_POLICY), 401, api=True),
     Route("api:governance_create_process", "POST", lambda c: f"{A}/processes", perm(MANAGE_POLICY, 201, scoped=True),

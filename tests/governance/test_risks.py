@@ -156,3 +156,26 @@ def test_a_breach_recorded_in_the_browser_opens_an_action(org: Any, login_client
     assert response.status_code == 302
     value = kri.values.get()
     assert value.status == "breach" and framework_selectors.corrective_actions_for(source=value).exists()
+
+
+def test_a_deficient_control_test_opens_an_action_for_the_control_owner(org: Any, auditor: Any) -> None:
+    owner = f.make_author(org.beijing)
+    control = f.make_control(org.beijing, owner=owner)
+    effective = services.control_test_record(actor=auditor, control=control, tested_on=TODAY, result="effective",
+                                             evidence="抽查10笔均有复核")
+    deficient = services.control_test_record(actor=auditor, control=control, tested_on=TODAY, result="deficient",
+                                             evidence="抽查10笔，2笔无复核签章")
+    assert not framework_selectors.corrective_actions_for(source=effective).exists()
+    assert framework_selectors.corrective_actions_for(source=deficient).get().owner == owner
+
+
+def test_a_control_is_not_tested_by_its_owner_or_by_a_mere_reader(org: Any, risk_manager: Any,
+                                                                  make_user: Any) -> None:
+    control = f.make_control(org.beijing, owner=risk_manager)
+    with pytest.raises(PermissionDenied):
+        services.control_test_record(actor=risk_manager, control=control, tested_on=TODAY, result="effective",
+                                     evidence="x")
+    with pytest.raises(PermissionDenied):
+        services.control_test_record(actor=make_user(Role.QUALITY_MANAGER), control=control, tested_on=TODAY,
+                                     result="effective", evidence="x")
+    assert not control.tests.exists()
