@@ -18,6 +18,7 @@ class ServiceConfig(AppConfig):
             grant(role, *granted)
         section = _("Customer service")
         nav.register(nav.NavItem(section, _("Complaints"), "service:complaint_list", perms.VIEW, 300))
+        nav.register(nav.NavItem(section, _("Complaint statistics"), "service:complaint_statistics", perms.VIEW, 302))
         nav.register(nav.NavItem(section, _("Register a complaint"), "service:complaint_create", perms.CREATE, 301))
         nav.register(nav.NavItem(section, _("Import complaints"), "service:complaint_import", perms.IMPORT, 303))
         nav.register(nav.NavItem(section, _("FAQ knowledge base"), "service:faq_list", perms.CONFIGURE, 306))

@@ -269,3 +269,48 @@ def classifier_status() -> Any:
     from finassure.service import classifier
 
     return classifier.current()
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Counts of complaints received in [start, end) by product, category, org unit, month and root cause,
+    compensation paid per product, and the satisfaction answers: all within the actor's scope."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncMonth
+
+    from finassure.service.models import ProductLine
+
+    scope = access.scope_for(actor, perms.VIEW)
+    received = Complaint.objects.filter(scope.q("org_unit"), received_at__gte=start, received_at__lt=end,
+                                        kind=Complaint.Kind.COMPLAINT)
+    products = dict(ProductLine.choices)
+    by_product = [(products.get(r["product_line"], r["product_line"]), r["n"])
+                  for r in received.values("product_line").annotate(n=Count("id")).order_by("-n")]
+    by_category = [(r["category__name"] or "—", r["n"])
+                   for r in received.values("category__name").annotate(n=Count("id")).order_by("-n")]
+    by_unit = [(r["org_unit__name"], r["n"]) for r in received.values("org_unit__name").annotate(n=Count("id"))
+               .order_by("-n")]
+    causes = dict(Complaint.RootCause.choices)
+    by_root_cause = [(causes.get(r["root_cause"], r["root_cause"]), r["n"])
+                     for r in received.exclude(root_cause="").values("root_cause").annotate(n=Count("id"))
+                     .order_by("-n")]
+    by_month = [(timezone.localtime(r["month"]).strftime("%Y-%m") if timezone.is_aware(r["month"])
+                 else r["month"].strftime("%Y-%m"), r["n"])
+                for r in received.annotate(month=TruncMonth("received_at")).values("month")
+                .annotate(n=Count("id")).order_by("month")]
+    paid = (Compensation.objects.filter(scope.q("org_unit"), status=Compensation.Status.PAID, paid_at__gte=start,
+                                        paid_at__lt=end)
+            .values("complaint__product_line").annotate(total=Sum("amount"), n=Count("id")).order_by("-total"))
+    compensation = [(products.get(r["complaint__product_line"], ""), r["n"], r["total"]) for r in paid]
+    answers = Survey.objects.filter(scope.q("org_unit"), responded_at__gte=start, responded_at__lt=end)
+    satisfaction = {kind: (answers.filter(kind=kind, rating__gte=4).count(), answers.filter(kind=kind).count())
+                    for kind in Survey.Kind.values}
+    closed = received.filter(status=Complaint.Status.CLOSED)
+    return {
+        "total": received.count(), "major": received.filter(is_major=True).count(),
+        "closed": closed.count(), "within_48h": closed.filter(handling_hours__lte=48).count(),
+        "by_product": by_product, "by_category": by_category, "by_unit": by_unit, "by_month": by_month,
+        "by_root_cause": by_root_cause, "compensation": compensation, "satisfaction": satisfaction,
+    }

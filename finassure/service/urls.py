@@ -9,6 +9,7 @@ app_name = "service"
 urlpatterns = [
     path("service/complaints/", views.complaint_list, name="complaint_list"),
     path("service/complaints/export.xlsx", views.complaint_export, name="complaint_export"),
+    path("service/statistics/", views.complaint_statistics, name="complaint_statistics"),
     path("service/complaints/new/", views.complaint_create, name="complaint_create"),
     path("service/complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
     path("service/complaints/<int:pk>/reveal/", views.complaint_reveal, name="complaint_reveal"),

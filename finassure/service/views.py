@@ -73,6 +73,29 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response("complaints.xlsx", [_(h) for h in EXPORT_HEADERS], rows())
 
 
+@staff_view(perms.VIEW)
+def complaint_statistics(request: HttpRequest) -> HttpResponse:
+    """Complaints by product, category, org unit, month and root cause; compensation; satisfaction."""
+    import datetime as dt
+
+    from finassure.framework.periods import Period
+
+    label = (request.GET.get("period") or "").strip()
+    try:
+        period = Period.parse(label) if label else Period.containing(timezone.localdate(), "year")
+    except ValueError:
+        period = Period.containing(timezone.localdate(), "year")
+    start, end = period.bounds()
+    stats = selectors.statistics(actor=request.user, start=start, end=end)
+    today = timezone.localdate()
+    periods = [Period.containing(today, "year"), Period.containing(today - dt.timedelta(days=366), "year"),
+               Period.containing(today, "quarter"), Period.containing(today, "quarter").previous()]
+    chart = {"months": [m for m, _ in stats["by_month"]], "counts": [n for _, n in stats["by_month"]],
+             "products": [{"name": str(name), "value": n} for name, n in stats["by_product"]]}
+    return render(request, "service/statistics.html", {"stats": stats, "period": period, "periods": periods,
+                                                        "chart": chart})
+
+
 @staff_view(perms.CREATE)
 def complaint_create(request: HttpRequest) -> HttpResponse:
     services.ensure_default_categories()

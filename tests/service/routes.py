@@ -104,6 +104,8 @@ ROUTES = [
           LOGIN, build=_complaint),
     Route("service:complaint_export", "GET", lambda c: "/service/complaints/export.xlsx", perm(perms.VIEW), LOGIN,
           build=_complaint),
+    Route("service:complaint_statistics", "GET", lambda c: "/service/statistics/?period=2026", perm(perms.VIEW), LOGIN,
+          build=_complaint),
     Route("service:complaint_create", "GET", lambda c: "/service/complaints/new/", perm(perms.CREATE), LOGIN),
     Route("service:complaint_detail", "GET", _complaint_url, perm(perms.VIEW, scoped=True), LOGIN, build=_complaint),
     Route("service:complaint_reveal", "POST", lambda c: _complaint_url(c, "reveal/"),

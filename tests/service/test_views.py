@@ -266,3 +266,16 @@ def test_a_closed_complaint_offers_its_survey_once_through_the_status_lookup(cli
     survey.refresh_from_db()
     assert survey.rating == 5
     assert client.get("/portal/survey/not-a-token/").status_code == 404
+
+
+def test_statistics_count_by_product_category_and_unit_within_scope(org: Any, agent: Any, make_user: Any,
+                                                                    login_client: Any) -> None:
+    make_complaint(org.haidian, actor=agent)
+    make_complaint(org.beijing, actor=agent, product_line="credit_card")
+    shanghai = make_user(Role.SERVICE_AGENT, unit="shanghai")
+    make_complaint(org.shanghai, actor=shanghai)
+    year = timezone.localdate().year
+    response = login_client(agent).get("/service/statistics/", {"period": str(year)})
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="stat-total">2<' in body
+    assert "海淀支行" in body and "上海分行" not in body and "service-chart-data" in body
