@@ -14,16 +14,6 @@ from finassure.platform.forms import StyledForm
 DATE = {"type": "date"}
 
 
-class DashboardFilterForm(StyledForm):
-    business_line = forms.ChoiceField(label=_("Business line"), required=False)
-    unit = forms.ChoiceField(label=_("Org unit"), required=False)
-
-    def __init__(self, *args: Any, lines: Any = (), units: Any = (), **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["business_line"].choices = [("", _("All business lines"))] + [(str(b.pk), str(b)) for b in lines]  # type: ignore[attr-defined]
-        self.fields["unit"].choices = [("", "—")] + [(str(u.pk), f"{'· ' * u.depth}{u}") for u in units]  # type: ignore[attr-defined]
-
-
 class ActionFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", "—"), ("open", _("not closed"))] + list(CorrectiveAction.Status.choices))

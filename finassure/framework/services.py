@@ -57,6 +57,13 @@ def corrective_action_open(*, actor: Any, source: models.Model | None, title: st
     """
     if actor is not None and source is None:
         access.require(actor, FPerm.ACTION_MANAGE, org_unit)
+    return _action_create(actor=actor, source=source, title=title, owner=owner, due=due, org_unit=org_unit,
+                          description=description, measure=measure)
+
+
+def _action_create(*, actor: Any, source: models.Model | None, title: str, owner: Any, due: dt.date,
+                   org_unit: OrgUnit, description: str, measure: Measure | None, indicator: Indicator | None = None,
+                   notice: str = "") -> CorrectiveAction:
     title = (title or "").strip()
     if not title:
         raise _invalid("title", _("A corrective action needs a title."))
@@ -68,7 +75,7 @@ def corrective_action_open(*, actor: Any, source: models.Model | None, title: st
         raise _invalid("source", _("The source record must be saved first."))
     action = CorrectiveAction(
         org_unit=org_unit, title=title[:200], description=description, owner=owner, due=due, measure=measure,
-        raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+        indicator=indicator, raised_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     if source is not None:
         action.source_type = ContentType.objects.get_for_model(source, for_concrete_model=False)
@@ -76,10 +83,9 @@ def corrective_action_open(*, actor: Any, source: models.Model | None, title: st
         action.source_repr = str(source)[:300]
     action.save()
     audit.record(action="corrective_action.open", actor=actor, obj=action, changes=audit.snapshot(action))
-    notify.send(recipient=owner, kind=Notification.Kind.ASSIGNED,
-                title=_("Corrective action assigned to you: %(title)s (due %(due)s)") % {"title": action.title,
-                                                                                   "due": due.isoformat()},
-                url=action.get_absolute_url())
+    notify.send(recipient=owner, kind=Notification.Kind.BREACH if notice else Notification.Kind.ASSIGNED,
+                title=notice or _("Corrective action assigned to you: %(title)s (due %(due)s)")
+                % {"title": action.title, "due": due.isoformat()}, url=action.get_absolute_url())
     return action
 
 
@@ -396,16 +402,18 @@ def snapshots_run(*, actor: Any, day: dt.date | None = None, units: Iterable[Org
         scope = access.scope_for(actor, FPerm.RUN_SNAPSHOTS)
         unit_list = [u for u in unit_list if scope.covers(u)]
     indicator_list = list(indicators) if indicators is not None else list(
-        Indicator.objects.filter(is_active=True, measure__is_active=True).select_related("measure"))
+        Indicator.objects.filter(is_active=True, measure__is_active=True).select_related("measure__owner"))
     report = RunReport()
+    owners = _OwnerBook()
     for indicator in indicator_list:
-        targets = _TargetBook(indicator)
         period = Period.containing(day, indicator.period)
-        for unit in unit_list:
-            snapshot, opened = snapshot_compute(indicator=indicator, unit=unit, period=period, targets=targets)
-            report.computed += 1
+        snapshots = snapshots_compute(indicator=indicator, units=unit_list, period=period)
+        report.computed += len(snapshots)
+        for snapshot in snapshots:
             report.by_status[snapshot.status] = report.by_status.get(snapshot.status, 0) + 1
-            report.actions_opened += int(opened)
+        red = [s for s in snapshots if s.status == evaluation.RED]
+        if red:
+            report.actions_opened += _open_breaches(indicator, red, owners)
     if actor is not None:
         audit.record(action="snapshot.run", actor=actor, detail={"day": day.isoformat(), "computed": report.computed,
                                                                   "by_status": report.by_status})
@@ -432,42 +440,88 @@ class _TargetBook:
                                            unit_overrides=self.units, line_overrides=self.lines)
 
 
-@transaction.atomic
-def snapshot_compute(*, indicator: Indicator, unit: OrgUnit, period: Period, targets: Any = None
-                     ) -> tuple[Snapshot, bool]:
+def snapshots_compute(*, indicator: Indicator, units: list[OrgUnit], period: Period) -> list[Snapshot]:
+    """Measure `indicator` for each unit (its subtree) and store one snapshot per unit for `period`.
+
+    The measuring reads only; the snapshots are written together in one short transaction (an upsert on
+    indicator, unit and period), so a long run neither holds locks nor pays a commit per value.
+    """
+    targets = _TargetBook(indicator)
+    now = timezone.now()
+    fresh = []
+    for unit in units:
+        target = targets.for_unit(unit)
+        measurement = registry.measure(indicator.computation, units=access.units_under(unit), period=period)
+        if measurement is None:
+            status, value, numerator, denominator, note = evaluation.NO_SOURCE, None, None, None, ""
+        else:
+            value, numerator, denominator, note = (measurement.value, measurement.numerator,
+                                                   measurement.denominator, measurement.note)
+            status = evaluation.status_for(value, target=target.target, amber=target.amber,
+                                           direction=indicator.direction)
+        fresh.append(Snapshot(indicator=indicator, org_unit=unit, period_kind=period.kind, period_start=period.start,
+                              period_end=period.end, period_label=period.label(), value=value, numerator=numerator,
+                              denominator=denominator, target=target.target, amber=target.amber, status=status,
+                              note=str(note)[:300], computed_at=now))
+    fields = ["period_end", "period_label", "value", "numerator", "denominator", "target", "amber", "status", "note",
+              "computed_at"]
+    with transaction.atomic():
+        Snapshot.objects.bulk_create(fresh, batch_size=500, update_conflicts=True, update_fields=fields,
+                                     unique_fields=["indicator", "org_unit", "period_kind", "period_start"])
+    stored = {s.org_unit_id: s for s in Snapshot.objects.filter(
+        indicator=indicator, period_kind=period.kind, period_start=period.start,
+        org_unit__in=[u.pk for u in units]).select_related("org_unit")} if units else {}
+    for snapshot in stored.values():
+        snapshot.indicator = indicator
+    return [stored[u.pk] for u in units if u.pk in stored]
+
+
+def snapshot_compute(*, indicator: Indicator, unit: OrgUnit, period: Period) -> tuple[Snapshot, bool]:
     """Compute and store one snapshot (replacing the period's earlier one); returns it and whether an action opened."""
-    target = (targets or _TargetBook(indicator)).for_unit(unit)
-    measurement = registry.measure(indicator.computation, units=access.units_under(unit), period=period)
-    if measurement is None:
-        status, value, numerator, denominator, note = evaluation.NO_SOURCE, None, None, None, ""
-    else:
-        value, numerator, denominator, note = (measurement.value, measurement.numerator, measurement.denominator,
-                                               measurement.note)
-        status = evaluation.status_for(value, target=target.target, amber=target.amber,
-                                       direction=indicator.direction)
-    snapshot, _created = Snapshot.objects.update_or_create(
-        indicator=indicator, org_unit=unit, period_kind=period.kind, period_start=period.start,
-        defaults={"period_end": period.end, "period_label": period.label(), "value": value,
-                  "numerator": numerator, "denominator": denominator, "target": target.target,
-                  "amber": target.amber, "status": status, "note": str(note)[:300],
-                  "computed_at": timezone.now()},
-    )
-    opened = False
-    if status == evaluation.RED:
-        opened = breach_action_open(snapshot=snapshot) is not None
-    return snapshot, opened
+    snapshot = snapshots_compute(indicator=indicator, units=[unit], period=period)[0]
+    opened = 0
+    if snapshot.status == evaluation.RED:
+        opened = _open_breaches(indicator, [snapshot], _OwnerBook())
+    return snapshot, bool(opened)
 
 
-def _breach_owner(indicator: Indicator, unit: OrgUnit) -> Any:
-    measure = indicator.measure
-    if measure.owner is not None and measure.owner.is_active:
-        return measure.owner
-    if measure.responsible_role:
-        return access.users_with_role(role=measure.responsible_role, unit=unit).order_by("pk").first()
-    return None
+class _OwnerBook:
+    """Who owns a breach: the measure's owner, else the first holder of its responsible role over the unit."""
+
+    def __init__(self) -> None:
+        self._by_role: dict[tuple[str, int], Any] = {}
+
+    def owner(self, indicator: Indicator, unit: OrgUnit) -> Any:
+        measure = indicator.measure
+        if measure.owner is not None and measure.owner.is_active:
+            return measure.owner
+        if not measure.responsible_role:
+            return None
+        key = (measure.responsible_role, unit.pk)
+        if key not in self._by_role:
+            self._by_role[key] = access.users_with_role(role=measure.responsible_role, unit=unit).order_by("pk").first()
+        return self._by_role[key]
 
 
-def breach_action_open(*, snapshot: Snapshot) -> CorrectiveAction | None:
+def _open_breaches(indicator: Indicator, red: list[Snapshot], owners: _OwnerBook) -> int:
+    already = set(CorrectiveAction.objects.filter(
+        indicator=indicator, org_unit__in=[s.org_unit_id for s in red], status__in=CorrectiveAction.OPEN_STATUSES,
+    ).values_list("org_unit_id", flat=True))
+    opened, ownerless = 0, []
+    for snapshot in red:
+        if snapshot.org_unit_id in already:
+            continue
+        if breach_action_open(snapshot=snapshot, owner=owners.owner(indicator, snapshot.org_unit)) is not None:
+            opened += 1
+        else:
+            ownerless.append(snapshot.org_unit_id)
+    if ownerless:
+        log.warning("indicator %s is red at %d units but its measure has no owner", indicator.key, len(ownerless))
+    return opened
+
+
+@transaction.atomic
+def breach_action_open(*, snapshot: Snapshot, owner: Any = None) -> CorrectiveAction | None:
     """Open the corrective action of a red snapshot for the measure's owner.
 
     One open action per (indicator, org unit): a breach while one is open adds nothing.
@@ -476,25 +530,20 @@ def breach_action_open(*, snapshot: Snapshot) -> CorrectiveAction | None:
     if CorrectiveAction.objects.filter(indicator=indicator, org_unit=unit,
                                        status__in=CorrectiveAction.OPEN_STATUSES).exists():
         return None
-    owner = _breach_owner(indicator, unit)
+    owner = owner or _OwnerBook().owner(indicator, unit)
     if owner is None:
-        log.warning("indicator %s is red at unit %s but its measure has no owner", indicator.key, unit.pk)
         return None
     value = "—" if snapshot.value is None else f"{snapshot.value:.4g}"
-    action = corrective_action_open(
-        actor=None, source=snapshot, owner=owner, org_unit=unit, measure=indicator.measure,
-        due=timezone.localdate() + dt.timedelta(days=BREACH_DUE_DAYS),
-        title=_("Correct: %(indicator)s off target at %(unit)s (%(period)s)")
-        % {"indicator": indicator.display_name, "unit": unit, "period": snapshot.period_label},
+    title = (_("Correct: %(indicator)s off target at %(unit)s (%(period)s)")
+             % {"indicator": indicator.display_name, "unit": unit, "period": snapshot.period_label})
+    return _action_create(
+        actor=None, source=snapshot, owner=owner, org_unit=unit, measure=indicator.measure, indicator=indicator,
+        due=timezone.localdate() + dt.timedelta(days=BREACH_DUE_DAYS), title=title,
         description=_("Value %(value)s against target %(target)s (%(direction)s).")
         % {"value": value, "target": f"{snapshot.target:g}", "direction": indicator.get_direction_display()},
+        notice=_("Indicator off target: %(indicator)s at %(unit)s") % {"indicator": indicator.display_name,
+                                                                        "unit": unit},
     )
-    CorrectiveAction.objects.filter(pk=action.pk).update(indicator=indicator)
-    action.indicator = indicator
-    notify.send(recipient=owner, kind=Notification.Kind.BREACH,
-                title=_("Indicator off target: %(indicator)s at %(unit)s")
-                % {"indicator": indicator.display_name, "unit": unit}, url=action.get_absolute_url())
-    return action
 
 
 # --- reminders and escalation ---------------------------------------------------------------------

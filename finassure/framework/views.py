@@ -46,15 +46,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     line_id = _int(request.GET.get("business_line"))
     unit = _selected_unit(request)
-    units = selectors.units_in_scope(actor=user, business_line_id=line_id)
-    form = forms.DashboardFilterForm(request.GET or None, lines=selectors.business_lines_in_scope(actor=user),
-                                     units=units)
+    # the filter is drawn by hand: Django's Select widget renders 200 org units ten times slower
+    units = selectors.units_in_scope(actor=user, business_line_id=line_id).select_related(None).only(
+        "id", "name", "name_en", "depth", "path")
+    lines = selectors.business_lines_in_scope(actor=user)
     blocks = selectors.dashboard_rows(actor=user, unit=unit) if unit is not None else []
     trends = {str(row.indicator.pk): {"points": row.trend_points(), "direction": row.indicator.direction,
                                       "unit": row.indicator.get_unit_display()}
               for block in blocks for row in block.rows if row.trend}
     return render(request, "framework/dashboard.html", {
-        "form": form, "unit": unit, "blocks": blocks, "trends": trends,
+        "units": units, "lines": lines, "line_id": line_id, "unit": unit, "blocks": blocks, "trends": trends,
         "mine": selectors.my_responsibilities(actor=user),
         "can_run": access.has_perm(user, FPerm.RUN_SNAPSHOTS, unit) if unit is not None else False,
         "unread": selectors.notifications_for(actor=user, unread_only=True).count(),
