@@ -57,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "framework/dashboard.html", {
         "units": units, "lines": lines, "line_id": line_id, "unit": unit, "blocks": blocks, "trends": trends,
         "mine": selectors.my_responsibilities(actor=user),
+        "assignments": access.assignments_in_force(user=user),
         "can_run": access.has_perm(user, FPerm.RUN_SNAPSHOTS, unit) if unit is not None else False,
         "unread": selectors.notifications_for(actor=user, unread_only=True).count(),
     })
