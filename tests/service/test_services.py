@@ -233,3 +233,39 @@ def test_a_root_cause_raises_a_corrective_action_in_the_framework_loop(org: Any,
     assert list(framework_selectors.corrective_actions_for(source=complaint)) == [action]
     assert action.org_unit == complaint.org_unit
     assert AuditEvent.objects.filter(action="complaint.remediate", object_id=str(complaint.pk)).exists()
+
+
+def test_a_major_complaint_emails_the_consumer_protection_officers(org: Any, agent: Any, make_user: Any,
+                                                                   django_capture_on_commit_callbacks: Any,
+                                                                   mailoutbox: Any) -> None:
+    make_user(Role.CONSUMER_PROTECTION_OFFICER, unit="beijing", email="cpo@bank.example")
+    make_user(Role.CONSUMER_PROTECTION_OFFICER, unit="shanghai", email="other@bank.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = make_complaint(org.haidian, actor=agent, group_size=35)
+    assert [m.to for m in mailoutbox] == [["cpo@bank.example"]]
+    assert complaint.tracking_number in mailoutbox[0].subject and PHONE not in mailoutbox[0].body
+
+
+def test_a_withdrawn_complaint_stops_both_clocks(org: Any, agent: Any) -> None:
+    start = timezone.now() - dt.timedelta(days=3)
+    complaint = make_complaint(org.haidian, actor=agent, received_at=start)
+    services.complaint_accept(actor=agent, complaint=complaint, at=start + dt.timedelta(hours=1))
+    services.complaint_note(actor=agent, complaint=complaint, note="客户来电补充材料", request_info=True)
+    services.complaint_withdraw(actor=agent, complaint=complaint, note="客户撤回")
+    complaint.refresh_from_db()
+    sla, regulatory = complaint.clocks(timezone.now() + dt.timedelta(days=60))
+    assert complaint.status == Complaint.Status.WITHDRAWN
+    assert sla.state == clock.BREACHED and regulatory.state == clock.MET  # 3 days ≤ 15 days, > 48 hours
+    with pytest.raises(Conflict):
+        services.complaint_decide(actor=agent, complaint=complaint, facts="f", basis="b", reasons="r", remedies="m")
+
+
+def test_the_sla_breached_filter_finds_open_and_late_closed_complaints(org: Any, agent: Any) -> None:
+    start = timezone.now() - dt.timedelta(days=5)
+    late_open = make_complaint(org.haidian, actor=agent, received_at=start)
+    late_closed = handled(make_complaint(org.haidian, actor=agent, received_at=start), agent, start=start,
+                          decide_after=dt.timedelta(hours=50), close_after=dt.timedelta(hours=60))
+    on_time = handled(make_complaint(org.haidian, actor=agent, received_at=start), agent, start=start,
+                      decide_after=dt.timedelta(hours=10), close_after=dt.timedelta(hours=20))
+    found = set(selectors.complaint_list(actor=agent, filters=selectors.ComplaintFilter(clock="sla_breached")))
+    assert found == {late_open, late_closed} and on_time not in found
