@@ -307,14 +307,19 @@ def attestation_campaign_start(*, actor: Any, version: PolicyVersion) -> int:
     access.require(actor, MANAGE_POLICY, version.policy.org_unit)
     if version.status != Status.EFFECTIVE:
         raise Conflict(_("Only the version in force is read and acknowledged."))
+    return _assign_attestations(actor, version)
+
+
+def _assign_attestations(actor: Any, version: PolicyVersion) -> int:
     holders = (User.objects.filter(governance_positions__policies=version.policy, is_active=True,
                                    org_unit__isnull=False).distinct())
     already = set(version.attestations.values_list("user_id", flat=True))
     new = [Attestation(version=version, user=u, org_unit_id=cast(int, u.org_unit_id)) for u in holders
            if u.pk not in already]
     Attestation.objects.bulk_create(new)
-    audit.record(action="attestation.campaign", actor=actor, obj=version, org_unit_id=version.policy.org_unit_id,
-                 detail={"assigned": len(new)})
+    if new:
+        audit.record(action="attestation.campaign", actor=actor, obj=version,
+                     org_unit_id=version.policy.org_unit_id, detail={"assigned": len(new)})
     return len(new)
 
 
@@ -368,6 +373,9 @@ def position_set_holders(*, actor: Any, position: Position, holders: Iterable[Us
     position.holders.set(holders)
     audit.record(action="position.holders", actor=actor, obj=position,
                  changes={"holders": [before, sorted(h.pk for h in holders)]})
+    # newcomers read the policies in force that cover their position
+    for version in PolicyVersion.objects.filter(status=Status.EFFECTIVE, policy__positions=position):
+        _assign_attestations(actor, version)
     return position
 
 

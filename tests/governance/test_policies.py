@@ -280,3 +280,15 @@ def test_an_attestation_is_unique_per_person_and_version(org: Any, make_user: An
     attestation = f.make_attestation(make_user(Role.EMPLOYEE))
     with pytest.raises(IntegrityError), transaction.atomic():
         Attestation.objects.create(version=attestation.version, user=attestation.user, org_unit=org.beijing)
+
+
+def test_a_newcomer_to_a_position_is_asked_to_read_the_policies_in_force(org: Any, author: Any,
+                                                                         make_user: Any) -> None:
+    old_hand, newcomer = make_user(Role.EMPLOYEE), make_user(Role.EMPLOYEE)
+    position = f.make_position(org.beijing, holders=[old_hand])
+    policy = f.make_policy(org.beijing, positions=[position])
+    assert policy.effective_version is not None
+    Attestation.objects.create(version=policy.effective_version, user=old_hand, org_unit=org.beijing)
+    services.position_set_holders(actor=author, position=position, holders=[old_hand, newcomer])
+    assigned = Attestation.objects.filter(version=policy.effective_version).values_list("user", flat=True)
+    assert sorted(assigned) == sorted([old_hand.pk, newcomer.pk])
