@@ -21,6 +21,8 @@ from finassure.framework.permissions import FPerm
 from finassure.platform.errors import ApplicationError, NotFound, ValidationFailed
 from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
 
+INLINE_RUN_UNITS = 20  # above this many org units, an on-demand run goes to the worker
+
 
 def _int(value: Any) -> int | None:
     try:
@@ -67,14 +69,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def snapshots_run(request: HttpRequest) -> HttpResponse:
     unit_id = _int(request.POST.get("unit"))
-    units = None
-    if unit_id:
-        unit = selectors.unit_get(actor=request.user, pk=unit_id)
-        units = list(access.units_under(unit).filter(is_active=True))
-    report = services.snapshots_run(actor=request.user, units=units)
-    messages.success(request, _("%(n)s snapshots computed; %(a)s corrective actions opened.")
-                     % {"n": report.computed, "a": report.actions_opened})
-    return redirect(f"{reverse('platform:home')}?unit={unit_id or ''}")
+    unit = selectors.unit_get(actor=request.user, pk=unit_id) if unit_id else selectors.default_unit(
+        actor=request.user)
+    if unit is None:
+        raise NotFound("No org unit in scope.")
+    units = list(access.units_under(unit).filter(is_active=True))
+    if len(units) > INLINE_RUN_UNITS:
+        # a large subtree takes longer than a page should wait: the worker computes it
+        from finassure.framework import tasks
+
+        tasks.run_snapshots_for.enqueue(unit.pk, int(request.user.pk or 0))
+        messages.info(request, _("Snapshots for %(n)s org units are being computed in the background.")
+                      % {"n": len(units)})
+    else:
+        report = services.snapshots_run(actor=request.user, units=units)
+        messages.success(request, _("%(n)s snapshots computed; %(a)s corrective actions opened.")
+                         % {"n": report.computed, "a": report.actions_opened})
+    return redirect(f"{reverse('platform:home')}?unit={unit.pk}")
 
 
 # --- measures and indicators ----------------------------------------------------------------------

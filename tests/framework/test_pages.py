@@ -192,3 +192,17 @@ def test_running_snapshots_on_demand_from_the_dashboard(org: Any, make_user: Any
     response = client.post("/framework/snapshots/run/", {"unit": org.haidian.pk})
     assert response.status_code == 302
     assert list(Snapshot.objects.values_list("org_unit_id", "status")) == [(org.haidian.pk, "no_source")]
+
+
+def test_a_large_on_demand_run_goes_to_the_worker(org: Any, make_user: Any, login_client: Any,
+                                                  monkeypatch: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from finassure.framework import views
+
+    make_indicator(make_measure(), computation="nobody.registered_this")
+    monkeypatch.setattr(views, "INLINE_RUN_UNITS", 1)
+    client = login_client(make_user(Role.RISK_MANAGER, unit="beijing"))
+    assert client.post("/framework/snapshots/run/", {"unit": org.beijing.pk}).status_code == 302
+    assert not Snapshot.objects.exists()
+    assert DBTaskResult.objects.filter(task_path__endswith="run_snapshots_for").count() == 1
