@@ -20,4 +20,5 @@ class MonitoringConfig(AppConfig):
         nav.register(nav.NavItem(section, _("Alert queue"), "monitoring:alert_list", perms.VIEW, 600))
         nav.register(nav.NavItem(section, _("Cases"), "monitoring:case_list", perms.VIEW, 601))
         nav.register(nav.NavItem(section, _("AML reports"), "monitoring:report_list", perms.VIEW, 602))
-        nav.register(nav.NavItem(section, _("Engine runs"), "monitoring:run_list", perms.VIEW, 603))
+        nav.register(nav.NavItem(section, _("Rules and tuning"), "monitoring:rule_list", perms.VIEW, 603))
+        nav.register(nav.NavItem(section, _("Engine runs"), "monitoring:run_list", perms.VIEW, 604))

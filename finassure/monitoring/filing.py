@@ -1,6 +1,6 @@
 """Services of AML reporting: suspicious-report drafts, maker-checker filing, CSV and XML exports.
 
-Large-value reports are drafted by the run import (`services.lv_reports_refresh`); a suspicious report is drafted
+Large-value reports are drafted by the run import (`services.lv_reports_attach`); a suspicious report is drafted
 from a case disposed as suspicious. Either is submitted by its drafter and approved by a second person holding
 the filing role (four eyes, also a database constraint). The file formats are documented in
 docs/monitoring-reports.md; the XML follows `schemas/reports.xsd`.

@@ -214,7 +214,8 @@ class Alert(TimeStampedModel):
         CLOSED = "closed", _("Closed")
 
     alert_id = models.CharField(_("engine alert id"), max_length=64, unique=True)
-    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("run"))
+    run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts",
+                            verbose_name=_("run"), help_text=_("Empty for alerts opened by real-time scoring."))
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
     rule_id = models.CharField(_("rule"), max_length=64, db_index=True)
     rule_version = models.CharField(_("rule version"), max_length=32, blank=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from finassure.accounts import selectors as access
@@ -205,3 +205,42 @@ def report_get(*, actor: Any, kind: str, pk: int) -> LargeValueReport | Suspicio
     if report is None:
         raise NotFound("No such report, or it is outside your responsibility.")
     return report
+
+
+# --- rule tuning ---------------------------------------------------------------------------------------------------
+
+
+def rule_tuning(*, actor: Any, months: int = 6) -> dict[str, Any]:
+    """Per rule: its last-run definition, alert volume by month, and the share of reviews that proved suspicious."""
+    from django.db.models.functions import TruncMonth
+
+    scope = access.scope_for(actor, perms.VIEW)
+    alerts = Alert.objects.filter(scope.q("org_unit"))
+    totals = {r["rule_id"]: r for r in alerts.values("rule_id").annotate(
+        total=Count("id"), open=Count("id", filter=Q(status=Alert.Status.OPEN)),
+        false_positive=Count("id", filter=Q(resolution=Case.Disposition.FALSE_POSITIVE)),
+        keep_monitoring=Count("id", filter=Q(resolution=Case.Disposition.KEEP_MONITORING)),
+        suspicious=Count("id", filter=Q(resolution=Case.Disposition.SUSPICIOUS)))}
+    since = (timezone.localdate().replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    month_keys = []
+    day = since
+    while day <= timezone.localdate():
+        month_keys.append(day.strftime("%Y-%m"))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    by_month: dict[str, dict[str, int]] = {}
+    for row in alerts.filter(created_at__date__gte=since).annotate(month=TruncMonth("created_at")).values(
+            "rule_id", "month").annotate(n=Count("id")):
+        by_month.setdefault(row["rule_id"], {})[row["month"].strftime("%Y-%m")] = row["n"]
+    last = Run.objects.filter(scope.q("org_unit"), status=Run.Status.IMPORTED).order_by("-finished_at").first()
+    definitions = {r.get("id"): r for r in (last.manifest.get("rules", []) if last else [])}
+    rows = []
+    for rule_id in sorted(set(totals) | set(definitions)):
+        t = totals.get(rule_id, {"total": 0, "open": 0, "false_positive": 0, "keep_monitoring": 0, "suspicious": 0})
+        reviewed = t["false_positive"] + t["keep_monitoring"] + t["suspicious"]
+        rows.append({
+            "rule_id": rule_id, "definition": definitions.get(rule_id), **{k: t[k] for k in (
+                "total", "open", "false_positive", "keep_monitoring", "suspicious")},
+            "suspicious_share": round(100 * t["suspicious"] / reviewed, 1) if reviewed else None,
+            "months": [by_month.get(rule_id, {}).get(m, 0) for m in month_keys],
+        })
+    return {"months": month_keys, "rows": rows}

@@ -26,7 +26,15 @@ from django.utils.translation import gettext as _
 from finassure.accounts import selectors as access
 from finassure.accounts.models import Institution, OrgUnit
 from finassure.monitoring import deadlines, perms
-from finassure.monitoring.models import SEVERITY_RANK, Alert, CustomerUnit, LargeValueReport, Run, ScoreResult
+from finassure.monitoring.models import (
+    SEVERITY_RANK,
+    Alert,
+    CustomerUnit,
+    LargeValueReport,
+    ReportStatus,
+    Run,
+    ScoreResult,
+)
 from finassure.platform import audit
 from finassure.platform.errors import ApplicationError, Conflict, ValidationFailed
 
@@ -252,8 +260,9 @@ def run_import(*, run_id: int) -> Run:
     fresh = [r for r in rows if r["alert_id"] not in known]
     units = _customer_units({r["customer_id"] for r in fresh})
     due = deadlines.review_due(timezone.localdate())
-    created = Alert.objects.bulk_create([_alert(run, rec, units, due) for rec in fresh], batch_size=2000)
-    lv_reports = lv_reports_refresh(alerts=[a for a in created if a.is_large_value])
+    alerts = [_alert(run, rec, units, due) for rec in fresh]
+    lv_reports = lv_reports_attach(alerts=[a for a in alerts if a.is_large_value])
+    created = Alert.objects.bulk_create(alerts, batch_size=2000)
     run.manifest = {k: v for k, v in manifest.items() if k != "rules"} | {
         "rules": [{k: v for k, v in r.items() if k != "sql"} for r in manifest.get("rules", [])]}
     run.rule_sql = {r.get("id", "?"): (r.get("sql") or {}).get("duckdb", "") for r in manifest.get("rules", [])}
@@ -294,20 +303,23 @@ def _alert(run: Run, rec: dict[str, Any], units: dict[str, int], due: dt.date) -
     )
 
 
-def lv_reports_refresh(*, alerts: list[Alert]) -> int:
-    """Attach large-value hits to the draft report of their unit and day (created on first hit); returns how many."""
-    touched = set()
+def lv_reports_attach(*, alerts: list[Alert]) -> int:
+    """Point new large-value hits at the draft report of their unit and day (created on first hit); returns how many.
+
+    A day whose report is already submitted or filed keeps it unchanged; such late hits stay unattached
+    and visible in the queue.
+    """
+    days: dict[tuple[int, dt.date], list[Alert]] = {}
     for alert in alerts:
-        if alert.date is None:
-            continue
+        if alert.date is not None:
+            days.setdefault((alert.org_unit_id, alert.date), []).append(alert)
+    for (unit_id, day), hits in days.items():
         report, _created = LargeValueReport.objects.get_or_create(
-            org_unit_id=alert.org_unit_id, report_date=alert.date,
-            defaults={"due_date": deadlines.report_due(alert.date)})
-        if report.status == LargeValueReport._meta.get_field("status").default:
-            alert.lv_report = report
-            touched.add(report.pk)
-    Alert.objects.bulk_update([a for a in alerts if a.lv_report_id], ["lv_report"], batch_size=2000)
-    return len(touched)
+            org_unit_id=unit_id, report_date=day, defaults={"due_date": deadlines.report_due(day)})
+        if report.status == ReportStatus.DRAFT:
+            for alert in hits:
+                alert.lv_report = report
+    return len(days)
 
 
 def run_scheduled() -> Run | None:
@@ -377,9 +389,34 @@ def transaction_score(*, actor: Any, txn: dict[str, Any]) -> tuple[ScoreResult, 
             stored = ScoreResult.objects.create(
                 org_unit=actor.org_unit, txn_id=txn["txn_id"], requested_by=actor,
                 request=json.loads(json.dumps(txn, default=str)), result=json.loads(json.dumps(result, default=str)))
+            if result["decision"] == "block":
+                stored.alert = _realtime_alert(txn, result, default_unit_id=actor.org_unit_id)
+                stored.save(update_fields=["alert"])
     except IntegrityError:  # the same id scored concurrently: the first one stored wins
         return ScoreResult.objects.get(txn_id=txn["txn_id"]), False
     return stored, True
+
+
+def _realtime_alert(txn: dict[str, Any], result: dict[str, Any], *, default_unit_id: int) -> Alert:
+    """A blocked transaction opens a high-severity alert at once, in its customer's unit."""
+    ranked = sorted(result.get("hits", []), key=lambda h: -float(h.get("score", 0)))
+    hits = [h["rule_id"] for h in ranked]  # the strongest hit names the alert
+    unit_id = _customer_units({txn["customer_id"]}).get(txn["customer_id"], default_unit_id)
+    ts = txn["ts"] if isinstance(txn["ts"], dt.datetime) else dt.datetime.fromisoformat(str(txn["ts"]))
+    day = timezone.localtime(ts).date()
+    rules = ", ".join(hits) or "model"
+    alert = Alert.objects.create(
+        alert_id="rt-" + hashlib.sha256(str(txn["txn_id"]).encode()).hexdigest()[:20], run=None, org_unit_id=unit_id,
+        rule_id=f"realtime:{hits[0] if hits else 'model'}"[:64], rule_version="realtime",
+        customer_id=str(txn["customer_id"]), account_id=str(txn["account_id"]), date=day,
+        direction=str(txn["direction"]), currency=str(txn["currency"]), value=float(txn["amount"]), txn_count=1,
+        txn_ids=[str(txn["txn_id"])], score=float(result["score"]), model_score=result.get("model_score"),
+        severity="high", severity_rank=SEVERITY_RANK["high"],
+        explanation=f"Real-time scoring blocked transaction {txn['txn_id']} (score {result['score']}; {rules}).",
+        explanation_zh=f"实时评分拦截交易 {txn['txn_id']}（评分 {result['score']}；{rules}）。",
+        due_date=deadlines.review_due(timezone.localdate()))
+    audit.record(action="alert.opened_realtime", obj=alert, actor_repr="system", detail={"txn_id": txn["txn_id"]})
+    return alert
 
 
 # --- demo data ---------------------------------------------------------------------------------------------------

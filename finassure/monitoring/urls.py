@@ -22,6 +22,7 @@ urlpatterns = [
     path("reports/<slug:kind>/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<slug:kind>/<int:pk>/export.<slug:fmt>", views.report_export, name="report_export"),
     path("reports/<slug:kind>/<int:pk>/<slug:action>/", views.report_action, name="report_action"),
+    path("rules/", views.rule_list, name="rule_list"),
     path("runs/", views.run_list, name="run_list"),
     path("runs/start/", views.run_start, name="run_start"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),

@@ -334,3 +334,12 @@ def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(run)
     messages.success(request, _("Run #%(pk)s goes back to the worker.") % {"pk": run.pk})
     return redirect(run)
+
+
+# --- rules ---------------------------------------------------------------------------------------------------------
+
+
+@staff_view(perms.VIEW)
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """Rules as the last run used them, and tuning figures: volume by month, share proved suspicious."""
+    return render(request, "monitoring/rule_list.html", {"tuning": selectors.rule_tuning(actor=request.user)})

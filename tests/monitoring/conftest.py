@@ -23,9 +23,16 @@ def engine_output(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(autouse=True)
-def _monitoring_dirs(settings: Any, tmp_path: Path, engine_output: dict[str, Path]) -> None:
+def _monitoring_dirs(settings: Any, tmp_path: Path) -> None:
     settings.FINASSURE_MONITORING_RUNS_DIR = str(tmp_path / "runs")
+    settings.FINASSURE_TRANSACTION_STORE = str(tmp_path / "no-store")
+
+
+@pytest.fixture
+def engine_store(settings: Any, engine_output: dict[str, Path]) -> Path:
+    """The session's small transaction store, as the configured store."""
     settings.FINASSURE_TRANSACTION_STORE = str(engine_output["store"])
+    return engine_output["store"]
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ ROUTES = [
           perm(perms.VIEW, scoped=True), LOGIN, build=_lv),
     Route("monitoring:report_action", "POST", lambda c: f"/monitoring/reports/lv/{_o(c, 'lv').pk}/submit/",
           perm(perms.DRAFT, 302, scoped=True), LOGIN, build=_lv),
+    Route("monitoring:rule_list", "GET", lambda c: "/monitoring/rules/", perm(perms.VIEW), LOGIN, build=_alert),
     Route("monitoring:run_list", "GET", lambda c: "/monitoring/runs/", perm(perms.VIEW), LOGIN),
     Route("monitoring:run_start", "POST", lambda c: "/monitoring/runs/start/", perm(perms.RUN, 302), LOGIN),
     Route("monitoring:run_detail", "GET", lambda c: f"/monitoring/runs/{_o(c, 'run').pk}/",

@@ -54,10 +54,16 @@ def test_a_disposition_needs_a_known_value_and_a_reason(org: Any, analyst: Any) 
     assert Case.objects.get().status == Case.Status.OPEN
 
 
+@pytest.fixture
+def _store(engine_store: Any) -> None:
+    """These tests read the session's small transaction store."""
+
+
 def _imported(org: Any, analyst: Any) -> Run:
     return services.run_start(actor=analyst, org_unit=org.haidian)
 
 
+@pytest.mark.usefixtures("_store")
 def test_the_case_shows_the_transactions_behind_its_alerts(org: Any, analyst: Any, login_client: Any) -> None:
     _imported(org, analyst)
     alert = Alert.objects.filter(rule_id="pboc_lv_cash").first()
@@ -75,6 +81,7 @@ def test_the_case_shows_the_transactions_behind_its_alerts(org: Any, analyst: An
     assert b"case_graph.js" in detail.content and b"<script>" not in detail.content
 
 
+@pytest.mark.usefixtures("_store")
 def test_the_store_reader_returns_the_alert_transactions(org: Any, analyst: Any) -> None:
     _imported(org, analyst)
     alert = Alert.objects.exclude(txn_ids=[]).first()
@@ -82,3 +89,16 @@ def test_the_store_reader_returns_the_alert_transactions(org: Any, analyst: Any)
     rows = services.store_transactions(txn_ids=alert.txn_ids)
     assert sorted(r["txn_id"] for r in rows) == sorted(alert.txn_ids)
     assert services.store_transactions(txn_ids=[]) == []
+
+
+def test_the_tuning_view_shows_each_rules_volume_and_suspicious_share(org: Any, analyst: Any) -> None:
+    from finassure.monitoring import selectors
+
+    for disposition in ("suspicious", "false_positive", "false_positive", "keep_monitoring"):
+        case = triage.case_open_for_alert(actor=analyst, alert=make_alert(org.haidian, rule_id="fan_in"))
+        triage.case_dispose(actor=analyst, case=case, disposition=disposition, reason="核查结论见笔记")
+    make_alert(org.haidian, rule_id="fan_in")
+    make_alert(org.shanghai, rule_id="fan_in")  # outside the analyst's units
+    row = next(r for r in selectors.rule_tuning(actor=analyst)["rows"] if r["rule_id"] == "fan_in")
+    assert (row["total"], row["open"], row["suspicious"], row["false_positive"]) == (5, 1, 1, 2)
+    assert row["suspicious_share"] == 25.0 and row["months"][-1] == 5

@@ -20,7 +20,8 @@ def _manifest(out: Path) -> dict[str, Any]:
     return json.loads((out / "manifest.json").read_text("utf-8"))
 
 
-def test_a_run_calls_the_engine_and_imports_its_alerts(org: Any, analyst: Any, engine_output: Any) -> None:
+def test_a_run_calls_the_engine_and_imports_its_alerts(org: Any, analyst: Any, engine_output: Any,
+                                                       engine_store: Path) -> None:
     run = services.run_start(actor=analyst, org_unit=org.haidian)
     expected = _manifest(engine_output["out"])["counts"]
     assert run.status == Run.Status.IMPORTED, run.error

@@ -75,3 +75,22 @@ def test_an_unknown_currency_is_refused_with_422(api: Any) -> None:
 def test_scoring_needs_the_scoring_permission(make_user: Any, login_client: Any) -> None:
     response = _post(login_client(make_user("executive")), _txn())
     assert response.status_code == 403
+
+
+def test_a_blocked_transaction_opens_a_high_alert_at_once(api: Any, org: Any) -> None:
+    from finassure.monitoring.models import Alert, CustomerUnit
+
+    CustomerUnit.objects.create(customer_id="C-rt", org_unit=org.haidian)
+    body = _post(api, _txn(amount=200000, counterparty_country="KP", channel="transfer")).json()
+    assert body["decision"] == "block", body
+    alert = Alert.objects.get()
+    assert (alert.severity, alert.run, alert.org_unit, alert.txn_ids) == ("high", None, org.haidian, ["RT-0001"])
+    assert alert.rule_id == "realtime:high_risk_geography"
+    assert ScoreResult.objects.get().alert == alert
+
+
+def test_a_passed_transaction_opens_no_alert(api: Any) -> None:
+    from finassure.monitoring.models import Alert
+
+    assert _post(api, _txn(amount=100, channel="card")).json()["decision"] == "pass"
+    assert not Alert.objects.exists()
