@@ -303,6 +303,10 @@ class EfficiencyRow:
     resolve_mean_hours: float | None
     resolve_p90_hours: float | None
 
+    @property
+    def grade_label(self) -> str:
+        return str(Grade(self.grade).label)
+
 
 def _p90(values: list[float]) -> float | None:
     """The 90th percentile, nearest-rank method (the smallest value with at least 90 % of values at or below it)."""
@@ -331,6 +335,6 @@ def efficiency(*, actor: Any, year: int) -> list[EfficiencyRow]:
     for (quarter, grade), items in sorted(groups.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
         ack = [(i.acknowledged_at - i.reported_at).total_seconds() / 60 for i in items if i.acknowledged_at]
         resolve = [(i.resolved_at - i.reported_at).total_seconds() / 3600 for i in items if i.resolved_at]
-        rows.append(EfficiencyRow(quarter, str(Grade(grade).label), len(items), _mean(ack), _p90(ack),
+        rows.append(EfficiencyRow(quarter, grade, len(items), _mean(ack), _p90(ack),
                                   _mean(resolve), _p90(resolve)))
     return rows

@@ -17,9 +17,11 @@ class SecurityConfig(AppConfig):
                                      "security.manage_vulnerability")
         for role in (Role.SECURITY_OFFICER, Role.SECURITY_ADMIN):
             grant(role, view, import_scan, manage)
+        grant(Role.SECURITY_ADMIN, "security.manage_access_review")
         for role in (Role.RISK_MANAGER, Role.INTERNAL_AUDITOR, Role.SYSTEM_ADMIN, Role.QUALITY_MANAGER,
                      *READ_ONLY_ROLES):
             grant(role, view)
         section = _("Information security")
         nav.register(nav.NavItem(section, _("Vulnerabilities"), "security:vulnerability_list", view, 600))
         nav.register(nav.NavItem(section, _("Vulnerability scans"), "security:scan_list", view, 601))
+        nav.register(nav.NavItem(section, _("Access reviews"), "security:access_review_list", view, 610))

@@ -30,3 +30,24 @@ class ScanImportForm(StyledForm):
 class StatusForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=Vulnerability.Status.choices)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class AccessReviewForm(StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=None)  # type: ignore[arg-type,var-annotated]
+    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None)  # type: ignore[arg-type,var-annotated]
+    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    system_name = forms.CharField(label=_("Other system (for an imported list)"), max_length=200, required=False)
+    file = forms.FileField(label=_("Account list (CSV: account, name, role)"), required=False, help_text=_(
+        "Leave empty to review finassure's own role assignments in the unit and its sub-units."))
+
+    def __init__(self, *args: Any, units: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["reviewer"].queryset = people  # type: ignore[attr-defined]
+
+
+class DecisionForm(StyledForm):
+    item = forms.IntegerField()
+    decision = forms.ChoiceField(choices=[("confirmed", _("Confirm")), ("revoked", _("Revoke"))])
+    note = forms.CharField(max_length=300, required=False)

@@ -123,3 +123,71 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scan_id}:{self.vulnerability_id}"
+
+
+class AccessReview(models.Model):
+    """An access recertification campaign (权限复核): finassure's own role assignments in a unit subtree, or an
+    account list imported from another system. Each item is confirmed or revoked by the reviewer; the
+    items are kept as evidence after the campaign closes."""
+
+    class Source(models.TextChoices):
+        PLATFORM = "platform", _("finassure role assignments")
+        IMPORTED = "imported", _("Imported list")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("org unit"))
+    title = models.CharField(_("title"), max_length=200)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    system_name = models.CharField(_("system"), max_length=200, default="finassure")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("reviewer"))
+    due_on = models.DateField(_("due on"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("access review")
+        verbose_name_plural = _("access reviews")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("security:access_review_detail", args=[self.pk])
+
+
+class AccessReviewItem(models.Model):
+    """One account and role under review, with the reviewer's decision; a snapshot survives the revocation."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REVOKED = "revoked", _("Revoked")
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="items")
+    account = models.CharField(_("account"), max_length=150)
+    person = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=150)
+    scope = models.CharField(_("where"), max_length=200, blank=True)
+    assignment = models.ForeignKey("accounts.RoleAssignment", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "role", "id"]
+        constraints = [models.CheckConstraint(condition=Q(decision="pending") | Q(decided_at__isnull=False),
+                                              name="access_item_decided_has_time")]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.role}"

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from finassure.accounts import selectors as access
 from finassure.platform.errors import NotFound
-from finassure.security.models import Finding, Scan, Severity, Vulnerability
+from finassure.security.models import AccessReview, AccessReviewItem, Finding, Scan, Severity, Vulnerability
 
 VIEW = "security.view_vulnerability"
 IMPORT = "security.import_scan"
 MANAGE = "security.manage_vulnerability"
+REVIEW_ACCESS = "security.manage_access_review"
 
 
 def scan_list(*, actor: Any) -> QuerySet[Scan]:
@@ -80,3 +81,27 @@ def vulnerability_get(*, actor: Any, pk: int) -> Vulnerability:
     if vulnerability is None:
         raise NotFound("No such vulnerability.")
     return vulnerability
+
+
+def access_review_list(*, actor: Any) -> QuerySet[AccessReview]:
+    """Reviews in the actor's scope, and those naming the actor as reviewer."""
+    scope = access.scope_for(actor, VIEW)
+    return AccessReview.objects.filter(scope.q("org_unit") | Q(reviewer_id=getattr(actor, "pk", None))).select_related(
+        "org_unit", "reviewer").order_by("-created_at", "-id")
+
+
+def access_review_get(*, actor: Any, pk: int) -> AccessReview:
+    review = access_review_list(actor=actor).filter(pk=pk).first()
+    if review is None:
+        raise NotFound("No such access review.")
+    return review
+
+
+def access_review_items(*, review: AccessReview) -> QuerySet[AccessReviewItem]:
+    return review.items.select_related("review").order_by("account", "role", "id")
+
+
+def reviewers(*, unit: Any) -> Any:
+    from finassure.accounts.models import User
+
+    return User.objects.filter(org_unit__institution_id=unit.institution_id, is_active=True).order_by("username")

@@ -13,12 +13,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
-from finassure.accounts.models import OrgUnit
+from finassure.accounts.models import OrgUnit, RoleAssignment, User
 from finassure.platform import audit
-from finassure.platform.errors import Conflict, PayloadTooLarge, ValidationFailed
+from finassure.platform.errors import Conflict, PayloadTooLarge, PermissionDenied, ValidationFailed
 from finassure.security import scanners
-from finassure.security.models import Finding, Scan, Vulnerability
-from finassure.security.selectors import IMPORT, MANAGE
+from finassure.security.models import AccessReview, AccessReviewItem, Finding, Scan, Vulnerability
+from finassure.security.selectors import IMPORT, MANAGE, REVIEW_ACCESS
 
 # Remediation deadline in days by severity (configurable with FINASSURE_REMEDIATION_DAYS); info has none.
 REMEDIATION_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
@@ -161,3 +161,122 @@ def vulnerability_set_status(*, actor: Any, vulnerability: Vulnerability, status
     audit.record(action=f"vulnerability.{status}", actor=actor, obj=vulnerability,
                  org_unit_id=vulnerability.org_unit_id, changes=audit.diff(before, audit.snapshot(vulnerability)))
     return vulnerability
+
+
+# --- access reviews -----------------------------------------------------------------------------
+
+
+def _check_reviewer(reviewer: User, org_unit: OrgUnit, *, platform: bool) -> None:
+    if not reviewer.is_active or reviewer.org_unit is None or (
+            reviewer.org_unit.institution_id != org_unit.institution_id):
+        raise _invalid("reviewer", _("The reviewer must be an active user of the institution."))
+    if platform and not access.has_perm(reviewer, "accounts.assign_role", org_unit):
+        raise _invalid("reviewer", _("The reviewer of finassure access must be able to revoke roles there."))
+
+
+@transaction.atomic
+def access_review_start(*, actor: Any, org_unit: OrgUnit, title: str, reviewer: User, due_on: dt.date
+                        ) -> AccessReview:
+    """A campaign over every role assignment in force in the unit's subtree (one item per assignment)."""
+    access.require(actor, REVIEW_ACCESS, org_unit)
+    if not title.strip():
+        raise _invalid("title", _("Give the review a title."))
+    _check_reviewer(reviewer, org_unit, platform=True)
+    review = AccessReview.objects.create(org_unit=org_unit, title=title.strip(), reviewer=reviewer, due_on=due_on,
+                                         source=AccessReview.Source.PLATFORM, created_by=actor)
+    assignments = RoleAssignment.objects.in_force().filter(org_unit__path__startswith=org_unit.path).select_related(
+        "user", "org_unit")
+    AccessReviewItem.objects.bulk_create([
+        AccessReviewItem(review=review, account=a.user.username, person=a.user.display_name, role=a.role,
+                         scope=str(a.org_unit) + (" +" if a.include_descendants else ""), assignment=a,
+                         subject=a.user) for a in assignments])
+    audit.record(action="access_review.start", actor=actor, obj=review, org_unit_id=org_unit.pk,
+                 changes=audit.snapshot(review), detail={"items": len(assignments)})
+    return review
+
+
+@transaction.atomic
+def access_review_import(*, actor: Any, org_unit: OrgUnit, title: str, system_name: str, reviewer: User,
+                         due_on: dt.date, file_name: str, data: bytes) -> AccessReview:
+    """A campaign over an account list exported from another system: CSV with account, name, role."""
+    import csv
+    import io
+
+    access.require(actor, REVIEW_ACCESS, org_unit)
+    if not title.strip() or not system_name.strip():
+        raise _invalid("title", _("Give the review a title and the system's name."))
+    _check_reviewer(reviewer, org_unit, platform=False)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _invalid("file", _("%(file)s is not UTF-8 text.") % {"file": file_name}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = {h.strip().lower() for h in reader.fieldnames or []}
+    if not {"account", "role"} <= header:
+        raise _invalid("file", _("%(file)s needs the columns account, name, role.") % {"file": file_name})
+    rows, errors = [], []
+    for row in reader:
+        clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        if not any(clean.values()):
+            continue
+        if not clean.get("account") or not clean.get("role"):
+            errors.append(f"line {reader.line_num}: account and role are required")
+            continue
+        rows.append(clean)
+    if errors:
+        message = _("%(file)s cannot be imported; nothing was imported.") % {"file": file_name}
+        raise ValidationFailed(message, fields={"file": errors}, extra={"file": file_name})
+    review = AccessReview.objects.create(org_unit=org_unit, title=title.strip(), reviewer=reviewer, due_on=due_on,
+                                         source=AccessReview.Source.IMPORTED, system_name=system_name.strip(),
+                                         created_by=actor)
+    AccessReviewItem.objects.bulk_create([
+        AccessReviewItem(review=review, account=r["account"][:150], person=r.get("name", "")[:150],
+                         role=r["role"][:150], scope=r.get("scope", "")[:200]) for r in rows])
+    audit.record(action="access_review.import", actor=actor, obj=review, org_unit_id=org_unit.pk,
+                 changes=audit.snapshot(review), detail={"items": len(rows), "file": file_name})
+    return review
+
+
+@transaction.atomic
+def access_review_decide(*, actor: Any, item: AccessReviewItem, decision: str, note: str = "",
+                         now: dt.datetime | None = None) -> AccessReviewItem:
+    """The reviewer confirms or revokes an item; revoking a finassure role removes it at once."""
+    review = item.review
+    if actor.pk != review.reviewer_id:
+        raise PermissionDenied(_("Only the reviewer named on the campaign decides its items."))
+    if review.state != AccessReview.State.OPEN:
+        raise Conflict(_("The review is closed."))
+    if decision not in {AccessReviewItem.Decision.CONFIRMED, AccessReviewItem.Decision.REVOKED}:
+        raise _invalid("decision", _("Confirm or revoke."))
+    if item.decision != AccessReviewItem.Decision.PENDING:
+        raise Conflict(_("This item is already decided."))
+    if item.subject_id == actor.pk:
+        raise PermissionDenied(_("Nobody recertifies their own access; ask another reviewer."))
+    if decision == AccessReviewItem.Decision.REVOKED and not note.strip():
+        raise _invalid("note", _("Say why the access is revoked."))
+    if decision == AccessReviewItem.Decision.REVOKED and item.assignment is not None:
+        from finassure.accounts import services as account_services
+
+        account_services.role_revoke(actor=actor, assignment=item.assignment)
+        item.assignment = None  # deleted; the item keeps the account, role and scope as evidence
+    item.decision, item.note, item.decided_at = decision, note.strip()[:300], now or timezone.now()
+    item.save()
+    audit.record(action=f"access_review.{decision}", actor=actor, obj=review, org_unit_id=review.org_unit_id,
+                 detail={"item": item.pk, "account": item.account, "role": item.role, "note": item.note})
+    return item
+
+
+@transaction.atomic
+def access_review_close(*, actor: Any, review: AccessReview, now: dt.datetime | None = None) -> AccessReview:
+    access.require(actor, REVIEW_ACCESS, review.org_unit)
+    if review.state != AccessReview.State.OPEN:
+        raise Conflict(_("The review is already closed."))
+    pending = review.items.filter(decision=AccessReviewItem.Decision.PENDING).count()
+    if pending:
+        raise Conflict(_("%(n)s items are still pending.") % {"n": pending})
+    before = audit.snapshot(review)
+    review.state, review.closed_at = AccessReview.State.CLOSED, now or timezone.now()
+    review.save()
+    audit.record(action="access_review.close", actor=actor, obj=review, org_unit_id=review.org_unit_id,
+                 changes=audit.diff(before, audit.snapshot(review)))
+    return review

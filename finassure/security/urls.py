@@ -13,4 +13,8 @@ urlpatterns = [
     path("vulnerabilities/", views.vulnerability_list, name="vulnerability_list"),
     path("vulnerabilities/export.xlsx", views.vulnerability_export, name="vulnerability_export"),
     path("vulnerabilities/<int:pk>/status/", views.vulnerability_status, name="vulnerability_status"),
+    path("access-reviews/", views.access_review_list, name="access_review_list"),
+    path("access-reviews/new/", views.access_review_create, name="access_review_create"),
+    path("access-reviews/<int:pk>/", views.access_review_detail, name="access_review_detail"),
+    path("access-reviews/<int:pk>/<slug:action>/", views.access_review_action, name="access_review_action"),
 ]

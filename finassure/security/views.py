@@ -12,9 +12,9 @@ from finassure.accounts import selectors as access
 from finassure.platform.errors import ApplicationError
 from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
 from finassure.security import selectors, services
-from finassure.security.forms import ScanImportForm, StatusForm
+from finassure.security.forms import AccessReviewForm, DecisionForm, ScanImportForm, StatusForm
 from finassure.security.models import Severity, Vulnerability
-from finassure.security.selectors import IMPORT, MANAGE, VIEW, VulnerabilityFilter
+from finassure.security.selectors import IMPORT, MANAGE, REVIEW_ACCESS, VIEW, VulnerabilityFilter
 
 
 @staff_view(VIEW)
@@ -104,3 +104,79 @@ def vulnerability_status(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("security:vulnerability_list")
     messages = "; ".join(str(m) for msgs in form.errors.values() for m in msgs)
     return render(request, "platform/error.html", {"message": messages, "status": 400}, status=400)
+
+
+# --- access reviews -----------------------------------------------------------------------------
+
+
+@staff_view(VIEW)
+def access_review_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "security/access_review_list.html", {
+        "page": paginate(request, selectors.access_review_list(actor=request.user)),
+        "can_start": access.has_perm(request.user, REVIEW_ACCESS),
+    })
+
+
+@staff_view(REVIEW_ACCESS)
+def access_review_create(request: HttpRequest) -> HttpResponse:
+    units = access.org_unit_list(actor=request.user, perm=REVIEW_ACCESS)
+    home = getattr(request.user, "org_unit", None)
+    people = selectors.reviewers(unit=home) if home is not None else access.user_list(actor=request.user)
+    form = AccessReviewForm(request.POST or None, request.FILES or None, units=units, people=people)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data.pop("file")
+        system_name = data.pop("system_name")
+        try:
+            if upload is None:
+                review = services.access_review_start(actor=request.user, **data)
+            else:
+                review = services.access_review_import(actor=request.user, system_name=system_name,
+                                                       file_name=upload.name, data=upload.read(), **data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("security:access_review_detail", pk=review.pk)
+    return render(request, "security/access_review_form.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _review_context(request: HttpRequest, review: object, error: str = "") -> dict[str, object]:
+    return {"review": review, "items": selectors.access_review_items(review=review),  # type: ignore[arg-type]
+            "is_reviewer": getattr(review, "reviewer_id", None) == request.user.pk,
+            "can_close": access.has_perm(request.user, REVIEW_ACCESS, getattr(review, "org_unit", None)),
+            "action_error": error}
+
+
+@staff_view(VIEW)
+def access_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = selectors.access_review_get(actor=request.user, pk=pk)
+    return render(request, "security/access_review_detail.html", _review_context(request, review))
+
+
+@require_POST
+@staff_view(VIEW)
+def access_review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    review = selectors.access_review_get(actor=request.user, pk=pk)
+    try:
+        if action == "close":
+            services.access_review_close(actor=request.user, review=review)
+        elif action == "decide":
+            form = DecisionForm(request.POST)
+            item = None
+            if form.is_valid():
+                item = selectors.access_review_items(review=review).filter(pk=form.cleaned_data["item"]).first()
+            if item is None:
+                return render(request, "security/access_review_detail.html",
+                              _review_context(request, review, _("Choose an item and a decision.")), status=400)
+            services.access_review_decide(actor=request.user, item=item, decision=form.cleaned_data["decision"],
+                                          note=form.cleaned_data["note"])
+        else:
+            return render(request, "platform/error.html", {"message": _("Unknown action."), "status": 404},
+                          status=404)
+    except ApplicationError as exc:
+        if exc.status in {401, 403, 404}:
+            raise
+        return render(request, "security/access_review_detail.html", _review_context(request, review, exc.message),
+                      status=exc.status)
+    return redirect("security:access_review_detail", pk=pk)

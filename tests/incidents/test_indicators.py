@@ -102,12 +102,12 @@ def test_efficiency_reports_mean_and_p90_per_quarter_and_grade(org: Any, make_us
     make_incident(org.haidian, grade="major", reported_at=at(8, 1), resolved_at=at(8, 1, 16))
     viewer = make_user(Role.RISK_MANAGER, unit="beijing")
     rows = {(r.quarter, r.grade): r for r in selectors.efficiency(actor=viewer, year=2026)}
-    general = rows[("2026Q2", "General (一般)")]
+    general = rows[("2026Q2", "general")]
     assert general.incidents == 10
     assert general.ack_mean_minutes == pytest.approx(55)
     assert general.ack_p90_minutes == pytest.approx(90)
     assert general.resolve_mean_hours == pytest.approx(5.5) and general.resolve_p90_hours == pytest.approx(9)
-    major = rows[("2026Q3", "Major (重大)")]
+    major = rows[("2026Q3", "major")]
     assert (major.incidents, major.ack_mean_minutes, major.resolve_mean_hours) == (1, None, 6)
     page = login_client(viewer).get("/incidents/efficiency/?year=2026").content.decode()
     assert "2026Q2" in page and "2026Q3" in page

@@ -30,3 +30,16 @@ def make_vulnerability(unit: Any, *, severity: str = "high", **fields: Any) -> V
     return Vulnerability.objects.create(org_unit=unit, asset=fields.pop("asset", "10.0.0.1"), title="OpenSSL 漏洞",
                                         severity=severity, first_scan=scan,
                                         last_scan=scan, **fields)
+
+
+def make_access_review(unit: Any) -> Any:
+    import datetime as dt
+
+    from finassure.accounts.models import User
+    from finassure.security.models import AccessReview
+
+    user = User.objects.filter(org_unit__institution=unit.institution).first()
+    if user is None:
+        user = User.objects.create_user(username=f"rev-{unit.pk}-{AccessReview.objects.count()}", org_unit=unit)
+    return AccessReview.objects.create(org_unit=unit, title="2026 年上半年权限复核", source="platform", reviewer=user,
+                                       due_on=timezone.localdate() + dt.timedelta(days=14), created_by=user)

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, Route, perm
-from tests.security.helpers import make_vulnerability
+from finassure.accounts.roles import ROLE_PERMISSIONS
+from tests.matrix import INSIDE, LOGIN, Route, perm
+from tests.security.helpers import make_access_review, make_vulnerability
 
 VIEW, IMPORT, MANAGE = "security.view_vulnerability", "security.import_scan", "security.manage_vulnerability"
+
+
+REVIEW_ACCESS = "security.manage_access_review"
+
+
+def _review(c: object) -> None:
+    c.objects["review"] = make_access_review(c.org.haidian)  # type: ignore[attr-defined]
+
+
+def _close_expect(role: str, place: str) -> int:
+    """Closing needs the right to run reviews; the review itself is invisible (404) from outside the subtree."""
+    perms = ROLE_PERMISSIONS[role]
+    if VIEW not in perms:
+        return 403
+    if place != INSIDE:
+        return 404
+    return 302 if REVIEW_ACCESS in perms else 403
 
 
 def _vulnerability(c: object) -> None:
@@ -13,6 +31,13 @@ def _vulnerability(c: object) -> None:
 
 
 ROUTES = [
+    Route("security:access_review_list", "GET", lambda c: "/security/access-reviews/", perm(VIEW), LOGIN),
+    Route("security:access_review_create", "GET", lambda c: "/security/access-reviews/new/", perm(REVIEW_ACCESS),
+          LOGIN),
+    Route("security:access_review_detail", "GET", lambda c: f"/security/access-reviews/{c.objects['review'].pk}/",
+          perm(VIEW, scoped=True), LOGIN, build=_review),
+    Route("security:access_review_action", "POST",
+          lambda c: f"/security/access-reviews/{c.objects['review'].pk}/close/", _close_expect, LOGIN, build=_review),
     Route("security:scan_list", "GET", lambda c: "/security/scans/", perm(VIEW), LOGIN),
     Route("security:scan_import", "GET", lambda c: "/security/scans/import/", perm(IMPORT), LOGIN),
     Route("security:scan_detail", "GET", lambda c: f"/security/scans/{c.objects['vulnerability'].first_scan_id}/",
