@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
@@ -15,6 +15,7 @@ from finassure.training import permissions as p
 from finassure.training import selectors, services
 
 router = Router(tags=["training"])
+MAX_ID = 2**31 - 1  # ids beyond this are refused with a 422 before they reach the database
 
 
 class EmployeeOut(Schema):
@@ -103,12 +104,27 @@ class AttemptPaperOut(AttemptOut):
 
 
 class AnswerIn(Schema):
-    question_id: int
+    question_id: int = Field(..., ge=1, le=MAX_ID)
     options: list[int] = Field(default_factory=list, max_length=8)
 
 
 class SubmissionIn(Schema):
     answers: list[AnswerIn] = Field(default_factory=list, max_length=500)
+
+
+class EmployeeFilterIn(Schema):
+    q: str = Field("", max_length=100)
+    org_unit: int | None = Field(None, ge=1, le=MAX_ID)
+    position: str = Field("", max_length=100)
+    status: str = Field("", max_length=16)
+
+
+class AssignmentFilterIn(Schema):
+    q: str = Field("", max_length=100)
+    org_unit: int | None = Field(None, ge=1, le=MAX_ID)
+    status: str = Field("", max_length=16)
+    plan: int | None = Field(None, ge=1, le=MAX_ID)
+    year: int | None = Field(None, ge=2000, le=2100)
 
 
 def _paper(attempt: Any) -> dict[str, Any]:
@@ -122,11 +138,9 @@ def _paper(attempt: Any) -> dict[str, Any]:
 
 @router.get("/training/employees", response=list[EmployeeOut])
 @paginate(PageNumber)
-def list_employees(request: HttpRequest, q: str = "", org_unit: int | None = None, position: str = "",
-                   status: str = "") -> Any:
+def list_employees(request: HttpRequest, filters: Query[EmployeeFilterIn]) -> Any:
     access.require(request.user, p.VIEW)
-    filters = selectors.EmployeeFilter(q=q, org_unit=org_unit, position=position, status=status)
-    return selectors.employee_list(actor=request.user, filters=filters)
+    return selectors.employee_list(actor=request.user, filters=selectors.EmployeeFilter(**filters.dict()))
 
 
 @router.post("/training/employees", response={201: EmployeeOut})
@@ -139,25 +153,24 @@ def create_employee(request: HttpRequest, payload: EmployeeIn) -> Any:
 
 
 @router.get("/training/employees/{employee_id}", response=EmployeeOut)
-def get_employee(request: HttpRequest, employee_id: int) -> Any:
+def get_employee(request: HttpRequest, employee_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     access.require(request.user, p.VIEW)
     return selectors.employee_get(actor=request.user, pk=employee_id)
 
 
 @router.get("/training/courses", response=list[CourseOut])
 @paginate(PageNumber)
-def list_courses(request: HttpRequest, q: str = "", category: str = "") -> Any:
+def list_courses(request: HttpRequest, q: str = Query("", max_length=100), category: str = Query("", max_length=20)
+                 ) -> Any:
     access.require(request.user, p.VIEW)
     return selectors.course_list(actor=request.user, q=q, category=category)
 
 
 @router.get("/training/assignments", response=list[AssignmentOut])
 @paginate(PageNumber)
-def list_assignments(request: HttpRequest, q: str = "", org_unit: int | None = None, status: str = "",
-                     plan: int | None = None, year: int | None = None) -> Any:
+def list_assignments(request: HttpRequest, filters: Query[AssignmentFilterIn]) -> Any:
     access.require(request.user, p.VIEW)
-    filters = selectors.AssignmentFilter(q=q, org_unit=org_unit, status=status, plan=plan, year=year)
-    return selectors.assignment_list(actor=request.user, filters=filters)
+    return selectors.assignment_list(actor=request.user, filters=selectors.AssignmentFilter(**filters.dict()))
 
 
 @router.get("/training/exams", response=list[ExamOut])
@@ -174,13 +187,13 @@ def list_my_assignments(request: HttpRequest) -> Any:
 
 
 @router.post("/training/my/assignments/{assignment_id}/complete", response=AssignmentOut)
-def complete_my_assignment(request: HttpRequest, assignment_id: int) -> Any:
+def complete_my_assignment(request: HttpRequest, assignment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     assignment = selectors.my_assignment_get(user=request.user, pk=assignment_id)
     return services.assignment_complete(actor=request.user, assignment=assignment)
 
 
 @router.post("/training/my/assignments/{assignment_id}/attempts", response={201: AttemptPaperOut})
-def start_attempt(request: HttpRequest, assignment_id: int) -> Any:
+def start_attempt(request: HttpRequest, assignment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     assignment = selectors.my_assignment_get(user=request.user, pk=assignment_id)
     if assignment.exam is None:
         raise NotFound("This assignment has no exam.")
@@ -189,12 +202,12 @@ def start_attempt(request: HttpRequest, assignment_id: int) -> Any:
 
 
 @router.get("/training/attempts/{attempt_id}", response=AttemptOut)
-def get_attempt(request: HttpRequest, attempt_id: int) -> Any:
+def get_attempt(request: HttpRequest, attempt_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     return selectors.attempt_get(actor=request.user, pk=attempt_id)
 
 
 @router.post("/training/attempts/{attempt_id}/submit", response=AttemptOut)
-def submit_attempt(request: HttpRequest, attempt_id: int, payload: SubmissionIn) -> Any:
+def submit_attempt(request: HttpRequest, payload: SubmissionIn, attempt_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     attempt = selectors.attempt_get(actor=request.user, pk=attempt_id)
     answers: dict[int, list[int]] = {}
     for answer in payload.answers:

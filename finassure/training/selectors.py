@@ -37,6 +37,12 @@ def _catalogue_q(actor: Any, perm: str = p.VIEW) -> Q:
     return scope.q("org_unit") | Q(org_unit_id__in=sorted(ancestors))
 
 
+def small_int(value: Any) -> int | None:
+    """A positive id or year from a query string, or None (never a number too large for the database)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+
 def _get(qs: QuerySet[Any], pk: int, what: str) -> Any:
     obj = qs.filter(pk=pk).first()
     if obj is None:
@@ -56,8 +62,7 @@ class EmployeeFilter:
 
     @classmethod
     def from_params(cls, params: Any) -> EmployeeFilter:
-        unit = params.get("org_unit") or ""
-        return cls(q=(params.get("q") or "").strip(), org_unit=int(unit) if str(unit).isdigit() else None,
+        return cls(q=(params.get("q") or "").strip(), org_unit=small_int(params.get("org_unit")),
                    position=(params.get("position") or "").strip(), status=params.get("status") or "")
 
 
@@ -175,12 +180,9 @@ class AssignmentFilter:
 
     @classmethod
     def from_params(cls, params: Any) -> AssignmentFilter:
-        def num(name: str) -> int | None:
-            value = str(params.get(name) or "")
-            return int(value) if value.isdigit() else None
-
-        return cls(q=(params.get("q") or "").strip(), org_unit=num("org_unit"), status=params.get("status") or "",
-                   plan=num("plan"), year=num("year"))
+        return cls(q=(params.get("q") or "").strip(), org_unit=small_int(params.get("org_unit")),
+                   status=params.get("status") or "", plan=small_int(params.get("plan")),
+                   year=small_int(params.get("year")))
 
 
 def assignment_list(*, actor: Any, filters: AssignmentFilter | None = None) -> QuerySet[Assignment]:

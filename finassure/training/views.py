@@ -247,7 +247,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view(p.VIEW)
 def plan_list(request: HttpRequest) -> HttpResponse:
     year = request.GET.get("year", "")
-    plans = selectors.plan_list(actor=request.user, year=int(year) if year.isdigit() else None)
+    plans = selectors.plan_list(actor=request.user, year=selectors.small_int(year))
     return render(request, "training/plan_list.html", {
         "page": paginate(request, plans), "year": year, "can_manage": access.has_perm(request.user, p.MANAGE)})
 

@@ -269,3 +269,12 @@ def test_a_bank_exam_and_course_of_another_branch_are_not_found(org: Any, login_
     client = login_client(make_user(Role.TRAINER, unit="beijing"))
     for path in (f"/training/banks/{bank.pk}/", f"/training/exams/{exam.pk}/", f"/training/courses/{course.pk}/"):
         assert client.get(path).status_code == 404
+
+
+def test_the_pages_speak_chinese_to_a_chinese_browser(examinee: Any, login_client: Any) -> None:
+    from django.utils import translation
+
+    client = login_client(examinee.user)
+    with translation.override("zh-hans"):
+        html = client.get("/training/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "我的培训" in html and "参加考试" in html
