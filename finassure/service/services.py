@@ -363,7 +363,8 @@ def complaint_recheck(*, actor: Any, complaint: Complaint, note: str = "", at: d
     if complaint.rechecks.exists():
         raise Conflict(_("A re-check of this complaint already exists."))
     requested = at or timezone.now()
-    assert complaint.decided_at is not None
+    if complaint.kind != Complaint.Kind.COMPLAINT or complaint.decided_at is None:
+        raise Conflict(_("Only a decided complaint can be re-checked."))
     if requested > complaint.decided_at + dt.timedelta(days=RECHECK_WINDOW_DAYS):
         raise Conflict(_("A re-check must be requested within 30 days of the decision."))
     _event(complaint, EventKind.RECHECK_REQUESTED, actor=actor, at=requested, note=note)

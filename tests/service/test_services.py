@@ -269,3 +269,11 @@ def test_the_sla_breached_filter_finds_open_and_late_closed_complaints(org: Any,
                       decide_after=dt.timedelta(hours=10), close_after=dt.timedelta(hours=20))
     found = set(selectors.complaint_list(actor=agent, filters=selectors.ComplaintFilter(clock="sla_breached")))
     assert found == {late_open, late_closed} and on_time not in found
+
+
+def test_a_closed_suggestion_cannot_be_rechecked(org: Any, agent: Any) -> None:
+    suggestion = make_complaint(org.haidian, actor=agent, kind="suggestion", subject="建议延长营业时间")
+    services.complaint_close(actor=agent, complaint=suggestion)
+    assert not Survey.objects.filter(complaint=suggestion).exists()
+    with pytest.raises(Conflict):
+        services.complaint_recheck(actor=agent, complaint=suggestion)
