@@ -144,3 +144,17 @@ def test_overrides_are_scoped_and_audited(org: Any, make_user: Any) -> None:
                                              indicator=satisfaction, target=85, amber=5, org_unit=org.beijing,
                                              reason="新设分行")
     assert AuditEvent.objects.filter(action="target_override.set", object_id=str(override.pk)).exists()
+
+
+def test_the_command_checks_and_loads_files(org: Any, tmp_path: Any, capsys: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    call_command("framework", "check", str(loader.DEFAULT_LIBRARY))
+    assert "9 measures, 23 indicators and obligations" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TEXT.replace("target: 98", "target: lots"), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"bad.yaml:\d+: 'target' must be a number"):
+        call_command("framework", "load", str(bad))
+    call_command("framework", "load")
+    call_command("framework", "load")
+    assert "already loaded; nothing changed" in capsys.readouterr().out
