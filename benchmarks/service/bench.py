@@ -1,0 +1,165 @@
+"""Customer-service benchmark: the filtered complaint list, the statistics page, classification and import.
+
+Runs in a throw-away test database (created and dropped here); PostgreSQL for real numbers:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \\
+        .venv/bin/python -m benchmarks.service.bench --complaints 10000 --import-rows 2000
+
+Prints a Markdown table. Not a test: nothing here asserts a time. Targets (issue 4, at 1,000,000 complaints
+on PostgreSQL): list p95 ≤ 200 ms, statistics ≤ 500 ms, 100,000-row import ≤ 120 s, classification ≤ 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finassure.settings")
+os.environ.setdefault("FINASSURE_ENV", "test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+
+def build(count: int, rng: random.Random) -> tuple[Any, Any]:
+    """An institution with 20 units, a consumer-protection officer, and `count` complaints with their events."""
+    from finassure.accounts import services as account_services
+    from finassure.accounts.models import OrgUnit
+    from finassure.accounts.roles import Role
+    from finassure.platform import crypto
+    from finassure.service import services
+    from finassure.service.models import Complaint, ComplaintEvent
+    from finassure.service.selectors import PHONE_CONTEXT
+
+    institution = account_services.institution_create(actor=None, code="bench", name="基准银行", head_office_name="总行")
+    head = institution.org_units.get(parent__isnull=True)
+    units = [account_services.org_unit_create(actor=None, parent=head, code=f"b{i}", name=f"第{i}分行",
+                                              kind=OrgUnit.Kind.BRANCH) for i in range(20)]
+    user, _ = account_services.user_create(actor=None, username="bench-cpo", display_name="消保", org_unit=head,
+                                           password="Bench-Password-9")
+    account_services.role_assign(actor=None, user=user, role=Role.CONSUMER_PROTECTION_OFFICER, org_unit=head)
+    services.ensure_default_categories()
+    from finassure.service.models import ComplaintCategory
+
+    categories = list(ComplaintCategory.objects.all())
+    now = dt.datetime.now(dt.UTC)
+    done = 0
+    while done < count:
+        size = min(5000, count - done)
+        batch = []
+        for n in range(done, done + size):
+            received = now - dt.timedelta(days=rng.uniform(0, 365))
+            phone = f"138{n:08d}"
+            closed = rng.random() < 0.9
+            hours = rng.lognormvariate(3.3, 0.6)
+            batch.append(Complaint(
+                tracking_number=f"TSB{n:013d}", org_unit=units[n % len(units)], subject="基准投诉", text="基准投诉内容",
+                product_line=rng.choice(["deposit", "loan", "credit_card", "payment"]), category=rng.choice(categories),
+                complainant_name="王小明", complainant_phone=phone,
+                phone_index=crypto.blind_index(phone, context=PHONE_CONTEXT),
+                status=Complaint.Status.CLOSED if closed else Complaint.Status.ACCEPTED, received_at=received,
+                accepted_at=received, closed_at=received + dt.timedelta(hours=hours) if closed else None,
+                handling_hours=hours if closed else None, sla_due_at=received + dt.timedelta(hours=48),
+                regulatory_due_at=received + dt.timedelta(days=16)))
+        created = Complaint.objects.bulk_create(batch)
+        events = []
+        for c in created:
+            events.append(ComplaintEvent(complaint=c, kind="registered", at=c.received_at))
+            events.append(ComplaintEvent(complaint=c, kind="accepted", at=c.received_at))
+            if c.closed_at:
+                events.append(ComplaintEvent(complaint=c, kind="closed", at=c.closed_at))
+        ComplaintEvent.objects.bulk_create(events, batch_size=5000)
+        done += size
+    return user, units
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    fn()  # warm caches
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+
+
+def import_file(rows: int, unit_code: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("投诉")
+    sheet.append(["external_id", "received_at", "org_unit", "product_line", "category", "subject", "text",
+                  "complainant_phone"])
+    for n in range(rows):
+        sheet.append([f"IMP{n:08d}", "2026-03-02 09:30", unit_code, "信用卡", "fees", "年费", "未告知年费",
+                      f"139{n:08d}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--complaints", type=int, default=10_000)
+    parser.add_argument("--import-rows", type=int, default=1_000)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    from django.test import Client
+
+    from finassure.service import classifier, services
+    from tests.support import verified_login
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        rng = random.Random(7)
+        started = time.perf_counter()
+        user, units = build(args.complaints, rng)
+        build_s = time.perf_counter() - started
+        client = Client()
+        verified_login(client, user)
+
+        def page(path: str) -> Callable[[], Any]:
+            def get() -> None:
+                assert client.get(path).status_code == 200
+
+            return get
+
+        rows = [("build", f"{args.complaints:,} complaints", f"{build_s:.1f} s", "")]
+        for label, path in [("list, no filter", "/service/complaints/"),
+                            ("list, status + product", "/service/complaints/?status=accepted&product_line=loan"),
+                            ("list, by phone", "/service/complaints/?phone=13800000042"),
+                            ("list, regulatory overdue", "/service/complaints/?clock=regulatory_overdue"),
+                            ("statistics (year)", "/service/statistics/")]:
+            p50, p95 = timed(page(path), args.repeats)
+            rows.append((label, path, f"{p50:.0f} ms", f"{p95:.0f} ms"))
+        model = classifier.current()
+        p50, p95 = timed(lambda: model.suggest("我的信用卡昨晚在境外被盗刷了三笔"), args.repeats * 5)
+        rows.append(("classify one complaint", "seed model", f"{p50:.1f} ms", f"{p95:.1f} ms"))
+        content = import_file(args.import_rows, units[0].code)
+        started = time.perf_counter()
+        report = services.complaint_import(actor=user, file_name="bench.xlsx", content=content)
+        rows.append(("import", f"{args.import_rows:,} rows ({report.imported:,} imported)",
+                     f"{time.perf_counter() - started:.1f} s", ""))
+        print(f"\n{connection.vendor}, {args.complaints:,} complaints\n")
+        print("| what | detail | median | p95 |\n|---|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
