@@ -17,26 +17,28 @@ from finassure.engine.rules import compile_union, load_rules
 
 LV_IDS = ["pboc_lv_cash", "pboc_lv_entity_transfer", "pboc_lv_individual_domestic", "pboc_lv_individual_crossborder"]
 
-#: The four large-value criteria written by hand in DuckDB SQL (the baseline the ibis rules are held against).
+#: The four large-value criteria written by hand in DuckDB SQL (the baseline the ibis rules are held against);
+#: it returns what an alert needs, like the rules: the sums, the transaction ids and an account id.
 HAND_SQL = """
 WITH t AS (
   SELECT *, CASE WHEN currency = 'CNY' THEN 'CNY' ELSE 'USD' END AS unit,
          CASE WHEN currency = 'CNY' THEN CAST(ROUND(amount * 100) AS BIGINT)
               ELSE CAST(ROUND(amount_usd * 100) AS BIGINT) END AS c
   FROM transactions)
-SELECT 'pboc_lv_cash' AS rule_id, customer_id, local_date, direction, unit, SUM(c) AS total, LIST(txn_id) AS ids
+SELECT 'pboc_lv_cash' AS rule_id, customer_id, local_date, direction, unit, SUM(c) AS total, LIST(txn_id) AS ids,
+       MIN(account_id) AS account_id
 FROM t WHERE channel = 'cash' GROUP BY ALL
 HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 5000000 ELSE 1000000 END
 UNION ALL
-SELECT 'pboc_lv_entity_transfer', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id)
+SELECT 'pboc_lv_entity_transfer', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id), MIN(account_id)
 FROM t WHERE channel <> 'cash' AND customer_type = 'entity' GROUP BY ALL
 HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 200000000 ELSE 20000000 END
 UNION ALL
-SELECT 'pboc_lv_individual_domestic', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id)
+SELECT 'pboc_lv_individual_domestic', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id), MIN(account_id)
 FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND NOT cross_border GROUP BY ALL
 HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 50000000 ELSE 10000000 END
 UNION ALL
-SELECT 'pboc_lv_individual_crossborder', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id)
+SELECT 'pboc_lv_individual_crossborder', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id), MIN(account_id)
 FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND cross_border GROUP BY ALL
 HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 20000000 ELSE 1000000 END
 """

@@ -222,7 +222,9 @@ def anomaly_scores(x: pd.DataFrame, seed: int = 0) -> pd.Series:
 def score_accounts(table: pa.Table, model: str | Path | None) -> pd.DataFrame:
     """model_score, anomaly_score, flagged and explanation per account of a canonical table (features in DuckDB)."""
     mdl, meta = load(model)
-    con = duckdb.connect(config={"threads": 2})
+    from finassure.engine.backends.duckdb_backend import MEMORY_LIMIT
+
+    con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT})
     try:
         con.register("legs", table)
         con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")

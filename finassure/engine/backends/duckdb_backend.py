@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from finassure.engine.rules.common import TABLE_NAME
 
+#: DuckDB's working memory per connection (the input's Arrow buffers come on top); FINASSURE_DUCKDB_MEMORY overrides
+MEMORY_LIMIT = os.environ.get("FINASSURE_DUCKDB_MEMORY", "2GB")
+
 
 class DuckDBBackend:
     dialect = "duckdb"
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, memory_limit: str | None = MEMORY_LIMIT) -> None:
         self.con = duckdb.connect(":memory:")
+        if memory_limit:  # beyond it DuckDB spills joins and aggregates to a temp dir instead of growing
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute("SET TimeZone = 'UTC'")

@@ -9,7 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from finassure.engine.rules import large_value, typology
-from finassure.engine.rules.common import ALERT_SCHEMA, TABLE_NAME, source_table
+from finassure.engine.rules.common import ALERT_SCHEMA, DIALECT, TABLE_NAME, source_table
 from finassure.engine.rules.spec import RuleError, RuleSpec, load_rules, select
 
 RuleFn = Callable[[ir.Table, dict[str, Any]], ir.Table]
@@ -36,7 +36,11 @@ def compile_sql(rule: RuleSpec, dialect: str) -> str:
     """Compiled SQL of ``rule`` for ``dialect`` (``duckdb`` or ``pyspark``)."""
     if dialect == "pyspark":
         _ = ibis.pyspark  # registers the backend's options, which its compiler reads
-    return ibis.to_sql(build(rule), dialect=dialect).strip() + "\n"
+    token = DIALECT.set(dialect)
+    try:
+        return ibis.to_sql(build(rule), dialect=dialect).strip() + "\n"
+    finally:
+        DIALECT.reset(token)
 
 
 def compile_union(rules: list[RuleSpec], dialect: str) -> str:
@@ -46,5 +50,9 @@ def compile_union(rules: list[RuleSpec], dialect: str) -> str:
     """
     if dialect == "pyspark":
         _ = ibis.pyspark
-    parts = [build(r).mutate(_rule_id=ibis.literal(r.id)) for r in rules]
-    return ibis.to_sql(ibis.union(*parts, distinct=False), dialect=dialect).strip() + "\n"
+    token = DIALECT.set(dialect)
+    try:
+        parts = [build(r).mutate(_rule_id=ibis.literal(r.id)) for r in rules]
+        return ibis.to_sql(ibis.union(*parts, distinct=False), dialect=dialect).strip() + "\n"
+    finally:
+        DIALECT.reset(token)

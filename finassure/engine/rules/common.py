@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import ibis
 import ibis.expr.types as ir
 
@@ -25,6 +27,16 @@ TABLE_NAME = "transactions"
 def source_table() -> ir.Table:
     """The unbound input table; backends bind a table or view of this name."""
     return ibis.table(ibis_schema(), name=TABLE_NAME)
+
+
+#: dialect being compiled (set by ``compile_sql``); rules read it only through :func:`collect_ids`
+DIALECT: ContextVar[str] = ContextVar("finassure_engine_dialect", default="duckdb")
+
+
+def collect_ids(col: ir.Column) -> ir.ArrayValue:
+    """Transaction ids of a group. Ids are never null (schema), so on DuckDB the null filter is dropped
+    (it costs a FILTER clause per aggregate); Spark's collect_list skips nulls by itself."""
+    return col.collect(include_null=DIALECT.get() == "duckdb")
 
 
 def cents(col: ir.NumericValue) -> ir.IntegerValue:

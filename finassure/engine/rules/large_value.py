@@ -7,7 +7,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from finassure.engine.rules.common import cents, standard
+from finassure.engine.rules.common import cents, collect_ids, standard
 
 
 def large_value(t: ir.Table, params: dict[str, Any]) -> ir.Table:
@@ -29,7 +29,7 @@ def large_value(t: ir.Table, params: dict[str, Any]) -> ir.Table:
     g = f.group_by(["customer_id", "local_date", "direction", "unit"]).aggregate(
         total=f.measure.sum(),
         txn_count=f.count(),
-        txn_ids=f.txn_id.collect(),
+        txn_ids=collect_ids(f.txn_id),
         account_id=f.account_id.min(),
     )
     limit = ibis.ifelse(g.unit == "CNY", int(round(params["cny_threshold"] * 100)),

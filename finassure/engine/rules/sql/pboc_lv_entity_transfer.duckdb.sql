@@ -16,8 +16,7 @@ FROM (
     "t1"."unit",
     SUM("t1"."measure") AS "total",
     COUNT(*) AS "txn_count",
-    ARRAY_AGG("t1"."txn_id") FILTER(WHERE
-      "t1"."txn_id" IS NOT NULL) AS "txn_ids",
+    ARRAY_AGG("t1"."txn_id") AS "txn_ids",
     MIN("t1"."account_id") AS "account_id"
   FROM (
     SELECT
