@@ -103,11 +103,12 @@ def seed_history(ctx: dict[str, Any]) -> None:
         while periods[-1].start > today - dt.timedelta(days=365):
             periods.append(periods[-1].previous())
         for period in reversed(periods):
-            for unit in units:
-                snapshot, _opened = services.snapshot_compute(indicator=indicator, unit=unit, period=period)
+            for snapshot in services.snapshots_compute(indicator=indicator, units=units, period=period):
                 if period != current and snapshot.status in (evaluation.NO_DATA, evaluation.NO_SOURCE):
-                    _demo_value(snapshot, indicator, by_unit[unit.pk], periods.index(period),
+                    _demo_value(snapshot, indicator, by_unit[snapshot.org_unit_id], periods.index(period),
                                 last_closed=period == current.previous())
+                elif snapshot.status == evaluation.RED:
+                    services.breach_action_open(snapshot=snapshot)
 
 
 def _demo_value(snapshot: Snapshot, indicator: Indicator, unit_code: str, age: int, last_closed: bool) -> None:
