@@ -82,9 +82,20 @@ def _recompute_deadlines(incident: Incident) -> None:
     incident.report_basis = deadlines.report_basis
 
 
+_NOTIFICATION_KIND = {IncidentAlert.Kind.REPORTED: "assigned", IncidentAlert.Kind.WARNING: "due_soon",
+                      IncidentAlert.Kind.BREACH: "overdue"}
+
+
 def _alert(incident: Incident, *, kind: str, timer: str, message: str, recipients: Iterable[User]) -> IncidentAlert:
+    """Record the alert on the incident and notify each recipient in-app (and by mail) via the framework."""
+    from finassure.framework import notify
+
+    people = list({p.pk: p for p in recipients}.values())
     alert = IncidentAlert.objects.create(incident=incident, kind=kind, timer=timer, message=message[:300])
-    alert.recipients.set(list(recipients))
+    alert.recipients.set(people)
+    for person in people:
+        notify.send(recipient=person, kind=_NOTIFICATION_KIND[IncidentAlert.Kind(kind)], title=message,
+                    url=incident.get_absolute_url())
     return alert
 
 

@@ -36,6 +36,10 @@ def test_anyone_in_the_institution_can_report_and_the_on_duty_role_is_alerted(or
     alert = incident.alerts.get()
     assert alert.kind == IncidentAlert.Kind.REPORTED
     assert list(alert.recipients.all()) == [on_duty]
+    from finassure.framework.models import Notification
+
+    note = Notification.objects.get(recipient=on_duty)
+    assert (note.kind, note.url) == ("assigned", f"/incidents/{incident.pk}/")
     assert incident.events.get().to_status == Status.REPORTED
     assert AuditEvent.objects.filter(action="incident.report", object_id=str(incident.pk)).exists()
 
@@ -192,6 +196,9 @@ def test_timers_warn_before_and_escalate_at_breach_once_each(org: Any, make_user
     assert services.timers_check(now=T0 + dt.timedelta(minutes=31)) == [(incident.reference, "report", "breach")]
     breach = incident.alerts.get(kind=IncidentAlert.Kind.BREACH, timer="report")
     assert executive in breach.recipients.all() and on_duty in breach.recipients.all()
+    from finassure.framework.models import Notification
+
+    assert Notification.objects.filter(recipient=executive, kind="overdue").count() == 1
     # 1 h 40: acknowledgement due soon; 2 h 01: missed
     assert services.timers_check(now=T0 + dt.timedelta(minutes=100)) == [(incident.reference, "ack", "warning")]
     assert services.timers_check(now=T0 + dt.timedelta(minutes=121)) == [(incident.reference, "ack", "breach")]
