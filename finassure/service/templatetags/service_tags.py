@@ -27,8 +27,8 @@ def mask(value: Any, kind: str) -> str:
 
 def state_label(state: str) -> str:
     return {
-        clock.NOT_STARTED: _("not started"), clock.RUNNING: _("on time"), clock.WARNING: _("over 50 % used"),
-        clock.CRITICAL: _("over 75 % used"), clock.PAUSED_STATE: _("paused"), clock.MET: _("met"),
+        clock.NOT_STARTED: _("not started"), clock.RUNNING: _("on time"), clock.WARNING: _("over half the time used"),
+        clock.CRITICAL: _("over three quarters of the time used"), clock.PAUSED_STATE: _("paused"), clock.MET: _("met"),
         clock.BREACHED: _("breached"),
     }.get(state, state)
 
