@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,12 @@ def prepared_run(org: Any, copied_output: Path) -> Any:
 
     return Run.objects.create(org_unit=org.haidian, status=Run.Status.RUNNING, input_path="store",
                               output_dir=str(copied_output))
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English (the catalogue translates them to zh-hans, the default language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
