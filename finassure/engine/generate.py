@@ -145,7 +145,8 @@ def graph(n_accounts: int = 5000, n_transfers: int = 30000, *, seed: int = 7, st
     extra: list[tuple[int, int, float, int, int]] = []
     ordinary: list[tuple[int, int, float, int]] = []
     pos, i, med = 0, 0, float(np.median(balance))
-    while fraud.sum() < target and pos < len(pool) - reg.size[1]:
+    n_fraud = 0
+    while n_fraud < target and pos < len(pool) - reg.size[1]:
         kind = typologies[i % len(typologies)]
         i += 1
         size = int(rng.integers(reg.size[0], reg.size[1] + 1))
@@ -154,6 +155,7 @@ def graph(n_accounts: int = 5000, n_transfers: int = 30000, *, seed: int = 7, st
         members = [int(x) for x in pool[pos:pos + size]]
         pos += size
         fraud[members] = 1
+        n_fraud += len(members)  # pool entries are distinct accounts
         acc_typ[members] = TYPOLOGIES.index(kind)
         base = float(rng.uniform(*reg.amount)) * med
         start = int(rng.integers(1, max(steps - 30, 2)))
