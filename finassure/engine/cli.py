@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("train", help="train the account model on generated graphs (or an AMLSim folder)")
     s.add_argument("--registry", default="var/models")
     s.add_argument("--amlsim", default=None, help="train on this labelled AMLSim folder instead")
-    s.add_argument("--graphs", type=int, default=6)
+    s.add_argument("--graphs", type=int, default=12)
     s.add_argument("--seed", type=int, default=11)
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_train)
