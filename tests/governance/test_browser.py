@@ -4,6 +4,7 @@ heat map draws without script or CSP errors."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,6 +18,21 @@ from tests.governance import factories as f
 from tests.support import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def signed_in(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
+    """Opens a signed-in page per user; closes every context before the live server goes away."""
+    contexts: list[Any] = []
+
+    def open_for(user: Any) -> Any:
+        page = _signed_in(browser, live_server.url, user)
+        contexts.append(page.context)
+        return page
+
+    yield open_for
+    for context in contexts:
+        context.close()
 
 
 def _signed_in(browser: Any, base: str, user: Any) -> Any:
@@ -36,7 +52,7 @@ def _signed_in(browser: Any, base: str, user: Any) -> Any:
     return page
 
 
-def test_a_policy_goes_from_draft_to_effective_and_is_acknowledged(browser: Any, live_server: Any, org: Any,
+def test_a_policy_goes_from_draft_to_effective_and_is_acknowledged(signed_in: Any, live_server: Any, org: Any,
                                                                    make_user: Any) -> None:
     base = live_server.url
     author = make_user(Role.QUALITY_MANAGER, username="chen.quality")
@@ -44,7 +60,7 @@ def test_a_policy_goes_from_draft_to_effective_and_is_acknowledged(browser: Any,
     teller = make_user(Role.EMPLOYEE, unit="haidian", username="wu.teller")
     position = f.make_position(org.haidian, holders=[teller])
 
-    writer = _signed_in(browser, base, author)
+    writer = signed_in(author)
     writer.goto(f"{base}/governance/policies/new/")
     writer.select_option("#id_org_unit", str(org.beijing.pk))
     writer.fill("#id_code", "BJ-CZ-001")
@@ -58,7 +74,7 @@ def test_a_policy_goes_from_draft_to_effective_and_is_acknowledged(browser: Any,
     writer.click("form[action$='/submit/'] button")
     writer.wait_for_selector("#workflow")
 
-    checker = _signed_in(browser, base, approver)
+    checker = signed_in(approver)
     checker.goto(f"{base}/governance/policies/{policy.pk}/")
     checker.select_option("#id_decision", "accept")
     checker.click("form[action$='/review/'] button")
@@ -71,7 +87,7 @@ def test_a_policy_goes_from_draft_to_effective_and_is_acknowledged(browser: Any,
     writer.wait_for_selector("#completion-table")
     assert "0 / 1" in writer.locator("#completion-table").inner_text()
 
-    reader = _signed_in(browser, base, teller)
+    reader = signed_in(teller)
     reader.goto(f"{base}/governance/attestations/")
     reader.click("#attestation-table a")
     reader.click("form[action$='/confirm/'] button")
@@ -82,10 +98,10 @@ def test_a_policy_goes_from_draft_to_effective_and_is_acknowledged(browser: Any,
     assert writer.console_errors == checker.console_errors == reader.console_errors == []
 
 
-def test_the_risk_heat_map_draws_without_errors(browser: Any, live_server: Any, org: Any, make_user: Any) -> None:
+def test_the_risk_heat_map_draws_without_errors(signed_in: Any, live_server: Any, org: Any, make_user: Any) -> None:
     manager = make_user(Role.RISK_MANAGER, username="liu.risk")
     f.make_risk(org.beijing, residual=(3, 4))
-    page = _signed_in(browser, live_server.url, manager)
+    page = signed_in(manager)
     page.goto(f"{live_server.url}/governance/risks/")
     page.wait_for_selector("#risk-heatmap canvas")
     assert page.console_errors == []
