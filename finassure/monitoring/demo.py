@@ -47,8 +47,7 @@ def _work(analyst: Any, approver: Any) -> None:
                                                "与其申报职业及经营规模不符，疑似为他人转移资金。")
     report = LargeValueReport.objects.filter(alerts__isnull=False).order_by("report_date").first()
     if report is not None:
-        report = filing.report_submit(actor=analyst, report=report)
-        filing.report_approve(actor=approver, report=report)
+        filing.report_approve(actor=approver, report=filing.report_submit(actor=analyst, report=report))
     routine = list(Alert.objects.filter(status=Alert.Status.OPEN, severity="low").order_by("id")
                    .values_list("pk", flat=True)[:3])
     if routine:

@@ -34,6 +34,7 @@ from finassure.monitoring.models import (
     ReportStatus,
     Run,
     ScoreResult,
+    Severity,
 )
 from finassure.platform import audit
 from finassure.platform.errors import ApplicationError, Conflict, ValidationFailed
@@ -411,7 +412,7 @@ def _realtime_alert(txn: dict[str, Any], result: dict[str, Any], *, default_unit
         customer_id=str(txn["customer_id"]), account_id=str(txn["account_id"]), date=day,
         direction=str(txn["direction"]), currency=str(txn["currency"]), value=float(txn["amount"]), txn_count=1,
         txn_ids=[str(txn["txn_id"])], score=float(result["score"]), model_score=result.get("model_score"),
-        severity="high", severity_rank=SEVERITY_RANK["high"],
+        severity=Severity.HIGH, severity_rank=SEVERITY_RANK[Severity.HIGH],
         explanation=f"Real-time scoring blocked transaction {txn['txn_id']} (score {result['score']}; {rules}).",
         explanation_zh=f"实时评分拦截交易 {txn['txn_id']}（评分 {result['score']}；{rules}）。",
         due_date=deadlines.review_due(timezone.localdate()))
