@@ -15,7 +15,7 @@ from finassure.platform import demo
 
 # (type, grade, unit, title, description, customers, minutes to ack, hours to contain, hours to resolve)
 INCIDENTS = [
-    ("outage", Grade.MAJOR, "head-office", "手机银行登录失败", "手机银行 App 登录接口超时，约 35 分钟无法登录。", 18000, 8, 0.6, 1.5),
+    ("outage", Grade.MAJOR, "head-office", "手机银行登录失败", "手机银行 App 登录接口间歇性超时，持续约 10 小时。", 18000, 8, 6, 10),
     ("infosec", Grade.SERIOUS, "it", "对外门户遭受 DDoS 攻击", "官网及网银入口遭受流量攻击，峰值 40 Gbps，已启用清洗。", 0, 12, 1, 3),
     ("pii-leak", Grade.SERIOUS, "shanghai", "客户信息外发邮件误发", "理财经理将含 312 名客户姓名与手机号的表格误发至外部邮箱。", 312, 25,
      2, 20),
