@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from finassure.accounts import selectors, services
 from finassure.accounts.models import User
 from finassure.accounts.roles import Perm, Role
-from finassure.platform.api import PageNumber
+from finassure.platform.api import DbId, PageNumber
 
 router = Router(tags=["accounts"])
 
@@ -55,7 +55,7 @@ class UserIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
     display_name: str = Field(..., min_length=1, max_length=100)
     email: str = Field("", max_length=254)
-    org_unit_id: int
+    org_unit_id: DbId
 
 
 class UserCreatedOut(Schema):
@@ -65,7 +65,7 @@ class UserCreatedOut(Schema):
 
 class RoleAssignIn(Schema):
     role: Role
-    org_unit_id: int
+    org_unit_id: DbId
     include_descendants: bool = True
     valid_until: dt.datetime | None = None
 
@@ -108,13 +108,13 @@ def list_org_units(request: HttpRequest) -> Any:
 
 
 @router.get("/org-units/{unit_id}", response=OrgUnitOut)
-def get_org_unit(request: HttpRequest, unit_id: int) -> Any:
+def get_org_unit(request: HttpRequest, unit_id: DbId) -> Any:
     return selectors.org_unit_get(actor=request.user, pk=unit_id)
 
 
 @router.get("/users", response=list[UserOut])
 @paginate(PageNumber)
-def list_users(request: HttpRequest, q: str = "", org_unit: int | None = None, role: str = "",
+def list_users(request: HttpRequest, q: str = "", org_unit: DbId | None = None, role: str = "",
                active: bool | None = None) -> Any:
     selectors.require(request.user, Perm.USER_VIEW)
     return selectors.user_list(actor=request.user, search=q, org_unit_id=org_unit, role=role, active=active)
@@ -130,20 +130,20 @@ def create_user(request: HttpRequest, payload: UserIn) -> Any:
 
 
 @router.get("/users/{user_id}", response=UserOut)
-def get_user(request: HttpRequest, user_id: int) -> Any:
+def get_user(request: HttpRequest, user_id: DbId) -> Any:
     selectors.require(request.user, Perm.USER_VIEW)
     return selectors.user_get(actor=request.user, pk=user_id)
 
 
 @router.get("/users/{user_id}/roles", response=list[RoleAssignmentOut])
-def list_user_roles(request: HttpRequest, user_id: int) -> Any:
+def list_user_roles(request: HttpRequest, user_id: DbId) -> Any:
     selectors.require(request.user, Perm.USER_VIEW)
     subject = selectors.user_get(actor=request.user, pk=user_id)
     return list(selectors.role_assignments_of(actor=request.user, user=subject))
 
 
 @router.post("/users/{user_id}/roles", response={201: RoleAssignmentOut})
-def assign_role(request: HttpRequest, user_id: int, payload: RoleAssignIn) -> Any:
+def assign_role(request: HttpRequest, user_id: DbId, payload: RoleAssignIn) -> Any:
     selectors.require(request.user, Perm.ROLE_ASSIGN)
     subject = selectors.user_get(actor=request.user, pk=user_id)
     unit = selectors.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=Perm.ROLE_ASSIGN)
@@ -166,6 +166,6 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def revoke_token(request: HttpRequest, token_id: int) -> Any:
+def revoke_token(request: HttpRequest, token_id: DbId) -> Any:
     services.token_revoke(actor=cast(User, request.user), token=selectors.token_get(actor=request.user, pk=token_id))
     return Status(204, None)

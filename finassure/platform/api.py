@@ -8,7 +8,7 @@ Conventions every endpoint follows:
 
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -25,6 +25,8 @@ from finassure.platform.errors import ApplicationError, error_payload
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# An id or id filter: positive and within the databases' 64-bit integers (a larger one is a 422, not a 500).
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class BearerToken(HttpBearer):

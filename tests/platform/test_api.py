@@ -137,6 +137,7 @@ def test_the_openapi_spec_describes_the_bearer_scheme(client: Any) -> None:
     assert "/api/v1/users" in spec["paths"]
 
 
-def test_an_id_beyond_any_database_integer_is_a_plain_404(client: Any, admin_token: str) -> None:
-    assert_error(call(client, "GET", f"/api/v1/users/{2**70}", admin_token), 404, "not_found")
-    assert_error(call(client, "GET", "/api/v1/users/-5", admin_token), 404, "not_found")
+def test_an_id_beyond_any_database_integer_is_refused_cleanly(client: Any, admin_token: str) -> None:
+    assert_error(call(client, "GET", f"/api/v1/users/{2**70}", admin_token), 422, "invalid")
+    assert_error(call(client, "GET", "/api/v1/users/-5", admin_token), 422, "invalid")
+    assert_error(call(client, "GET", f"/api/v1/users?org_unit={2**64}", admin_token), 422, "invalid")

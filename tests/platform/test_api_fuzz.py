@@ -25,7 +25,8 @@ def test_no_operation_answers_with_a_server_error(org: Any, make_user: Any) -> N
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=15, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
         def check(case: Any) -> None:
             response = case.call(headers=headers)
             label = f"{case.method} {case.formatted_path}"
