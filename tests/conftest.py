@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +29,9 @@ def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Iterator[None
     if not transactional:
         yield
         return
+    # The flush after each transactional test also empties what data migrations loaded (business calendar,
+    # regulation library, incident types); serialized rollback puts it back before the next one.
+    request.getfixturevalue("django_db_serialized_rollback")
     request.getfixturevalue("transactional_db")
     from tests.support import audit_triggers
 
@@ -63,3 +67,36 @@ def login_client(client: Any) -> Callable[[Any], Any]:
         return client
 
     return sign_in
+
+
+# --- the one headless Chromium (Debian's, driven by Playwright) for every browser test of the session --------------
+# Defined here, once: a copy imported into a test module would start a second Playwright in the same thread.
+
+CHROMIUM = os.environ.get("FINASSURE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop; Django must allow its ORM calls from tests around it.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium`")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.console_errors = errors  # CSP violations and script errors show up here
+    yield page
+    context.close()

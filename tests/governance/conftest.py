@@ -34,4 +34,3 @@ def auditor(make_user: Any) -> Any:
     return make_user(Role.INTERNAL_AUDITOR, username="auditor", display_name="孙明审")
 
 
-from tests.browser.conftest import browser, page  # noqa: E402, F401 - the one headless Chromium for browser tests

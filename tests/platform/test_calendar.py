@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,8 @@ SCHEDULE_2027 = """# 2027 (test schedule)
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     calendar.clear_cache()
-    yield
+    with translation.override("en"):  # messages are asserted in English; zh-hans is the default language
+        yield
     calendar.clear_cache()
 
 

@@ -13,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from finassure.accounts.roles import Role
 from finassure.platform.models import AuditEvent
 from finassure.service.models import Complaint, FaqArticle
-from tests.browser.conftest import browser, page  # noqa: F401 - the shared Chromium fixtures
 from tests.support import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from finassure.accounts.roles import Role
 from finassure.training.models import Assignment, Attempt
-from tests.browser.conftest import browser, page  # noqa: F401 - the session's Chromium and a page in it
 from tests.support import PASSWORD
 from tests.training.factories import assign, make_employee, make_exam
 
