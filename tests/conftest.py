@@ -12,6 +12,20 @@ import pytest
 os.environ.setdefault("FINASSURE_ENV", "test")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests get serialized rollback.
+
+    The flush after each transactional test also empties what data migrations loaded (business calendar,
+    regulation library, incident types); serialized rollback puts it back before the next one.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                        append=False)
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any) -> None:
     # Argon2 costs ~50 ms per hash; tests that check hashing read finassure.settings directly.
@@ -29,9 +43,6 @@ def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Iterator[None
     if not transactional:
         yield
         return
-    # The flush after each transactional test also empties what data migrations loaded (business calendar,
-    # regulation library, incident types); serialized rollback puts it back before the next one.
-    request.getfixturevalue("django_db_serialized_rollback")
     request.getfixturevalue("transactional_db")
     from tests.support import audit_triggers
 
