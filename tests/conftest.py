@@ -12,20 +12,6 @@ import pytest
 os.environ.setdefault("FINASSURE_ENV", "test")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Transactional tests get serialized rollback.
-
-    The flush after each transactional test also empties what data migrations loaded (business calendar,
-    regulation library, incident types); serialized rollback puts it back before the next one.
-    """
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker is None or not marker.kwargs.get("transaction"):
-            continue
-        item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                        append=False)
-
-
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any) -> None:
     # Argon2 costs ~50 ms per hash; tests that check hashing read finassure.settings directly.
