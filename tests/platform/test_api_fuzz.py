@@ -6,13 +6,26 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from finassure.accounts import services
 from finassure.accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    # Calling the WSGI handler directly (unlike Django's test client) closes "old" connections at the end of
+    # each request, which on PostgreSQL would close the test's own transaction.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def test_no_operation_answers_with_a_server_error(org: Any, make_user: Any) -> None:
