@@ -50,6 +50,15 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """Plain sha256 of one file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(functools.partial(fh.read, 1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     df.to_parquet(path, index=False)
 
@@ -212,6 +221,9 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
                    "by_rule": {k: int(v) for k, v in alerts["rule_id"].value_counts().sort_index().items()}},
         "timings": timings,
         "outputs": {"alerts_jsonl": "alerts.jsonl", "alerts_parquet": "alerts.parquet"},
+        # Plain sha256 of each output file (what `sha256sum` prints), so a reader can tell a copied or
+        # tampered run folder from the one the engine wrote.
+        "outputs_sha256": {name: sha256_file(out / name) for name in ("alerts.jsonl", "alerts.parquet")},
     }
     _atomic_write(out / "manifest.json",
                   lambda p: p.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def test_outputs_and_manifest(lv_csv: Path, tmp_path: Path) -> None:
     assert rule["version"] == 1 and rule["params"]["cny_threshold"] == 50000
     assert '"transactions"' in rule["sql"]["duckdb"] and "`transactions`" in rule["sql"]["pyspark"]
     assert "5000000" in rule["sql"]["duckdb"]  # the threshold in cents is in the evidence
+    for name in ("alerts.jsonl", "alerts.parquet"):  # plain sha256 of each output, as sha256sum prints it
+        assert m["outputs_sha256"][name] == hashlib.sha256((out / name).read_bytes()).hexdigest()
 
 
 def test_killed_run_resumes_with_same_alerts(lv_csv: Path, tmp_path: Path) -> None:
