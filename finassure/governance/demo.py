@@ -148,9 +148,7 @@ def seed_governance(ctx: dict[str, Any]) -> None:
                                            body=body + "\n第四条 本制度由内控合规部负责解释，自发布之日起施行。",
                                            change_summary="根据监管要求修订，增加解释与施行条款")
             _approve_and_publish(policy, quality, risk, today - dt.timedelta(days=60))
-    # the AML officer has read everything assigned; the others have not yet
-    for attestation in Attestation.objects.filter(user=users["aml"], confirmed_at__isnull=True):
-        services.attestation_confirm(actor=users["aml"], attestation=attestation)
+    _seed_attestations(users)
     for regulation_code, pairs in MAPPINGS.items():
         regulation = Regulation.objects.get(code=regulation_code)
         for number, policy_code in pairs:
@@ -159,6 +157,20 @@ def seed_governance(ctx: dict[str, Any]) -> None:
                 services.article_map(actor=quality, article=article, policy=Policy.objects.get(code=policy_code))
     _seed_audits(units, users, auditor, today)
     _seed_risks(units, users, today)
+
+
+def _seed_attestations(users: dict[str, Any]) -> None:
+    """Assignments dated from when their version took effect; the AML officer and the Beijing teller have read
+    theirs a few days later, the Shanghai loan staff have not yet (so attestation completion is about 2 of 3)."""
+    for attestation in Attestation.objects.filter(user__in=[users["aml"], users["agent"]],
+                                                  confirmed_at__isnull=True):
+        services.attestation_confirm(actor=attestation.user, attestation=attestation)
+    for attestation in Attestation.objects.select_related("version").filter(version__effective_from__isnull=False):
+        assert attestation.version.effective_from is not None
+        assigned = timezone.make_aware(dt.datetime.combine(attestation.version.effective_from, dt.time(9)))
+        if attestation.created_at.date() != attestation.version.effective_from:  # backdate once, like history
+            confirmed = assigned + dt.timedelta(days=3) if attestation.confirmed_at else None
+            Attestation.objects.filter(pk=attestation.pk).update(created_at=assigned, confirmed_at=confirmed)
 
 
 def _approve_and_publish(policy: Policy, author: Any, approver: Any, on: dt.date) -> None:

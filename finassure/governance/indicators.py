@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from finassure.accounts.models import OrgUnit
 from finassure.framework.periods import Period
 from finassure.framework.registry import Measurement, computation
-from finassure.governance.models import Engagement, Policy, PolicyVersion
+from finassure.governance.models import Attestation, Engagement, Policy, PolicyVersion
 from finassure.governance.selectors import covered_on, processes_in_scope
 
 
@@ -69,3 +69,27 @@ def policy_review_held(*, units: QuerySet[OrgUnit], period: Period) -> Measureme
     return Measurement(value=1 if done == total else 0, numerator=done, denominator=total,
                        records=policies.exclude(pk__in=reviewed.values("pk")),
                        note=f"{done} of {total} policies reviewed")
+
+
+@computation("governance.attestation_completion_share")
+def attestation_completion_share(*, units: QuerySet[OrgUnit], period: Period) -> Measurement:
+    """Read-and-acknowledge assignments of the units' staff for policy versions in force on the period's last day
+    and assigned before the period ended: the share confirmed by then (制度学习确认完成率).
+
+    Numerator: those confirmed before the period's end; denominator: all of them; records: the ones still
+    unconfirmed at the period's end (the drill-down lists who has yet to read what). No assignments → no data.
+    """
+    last = _last_day(period)
+    end_of_period = period.bounds()[1]
+    assignments = Attestation.objects.filter(
+        Q(version__ended_on__isnull=True) | Q(version__ended_on__gt=last),
+        org_unit__in=units, version__effective_from__lte=last, created_at__lt=end_of_period,
+    )
+    total = assignments.count()
+    if total == 0:
+        return Measurement.no_data("no attestations assigned for policies in force")
+    confirmed = Q(confirmed_at__isnull=False, confirmed_at__lt=end_of_period)
+    done = assignments.filter(confirmed).count()
+    pending = assignments.exclude(confirmed).select_related("user", "version__policy").order_by("org_unit_id", "pk")
+    return Measurement(value=100 * done / total, numerator=done, denominator=total, records=pending,
+                       note=f"{done} of {total} assignments confirmed")

@@ -213,6 +213,9 @@ class Attestation(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.version} · {self.user}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("governance:policy_detail", args=[self.version.policy_id])
+
 
 class Regulation(TimeStampedModel):
     """An external regulation (法规) in the library; shared by the whole institution."""

@@ -43,6 +43,10 @@ def test_the_demo_shows_coverage_gaps_a_duty_conflict_and_quarterly_audits() -> 
     assert held is not None and held.value == 1
     assert sum(map(sum, selectors.heat_map(actor=ctx["users"]["risk"]))) >= 5
     assert KriValue.objects.filter(status="breach").exists()
+    completion = registry.measure("governance.attestation_completion_share",
+                                  units=access.units_under(units["head-office"]), period=quarter)
+    assert completion is not None and (completion.numerator, completion.denominator) == (2, 3)
+    assert [a.user.username for a in completion.records or []] == ["employee"]
 
 
 def test_running_the_demo_again_changes_nothing() -> None:

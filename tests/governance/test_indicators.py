@@ -77,3 +77,46 @@ def test_the_policy_review_is_held_when_every_policy_in_force_was_reviewed_in_th
                                 outcome="keep", next_review=dt.date(2027, 5, 1))
     m = _measure("governance.policy_review_held", org.beijing, year)
     assert (m.value, m.numerator, m.denominator) == (1, 2, 2)
+
+
+def _assign(user: Any, version: Any, *, assigned: dt.datetime, confirmed: dt.datetime | None = None) -> Any:
+    from finassure.governance.models import Attestation
+
+    attestation = Attestation.objects.create(version=version, user=user, org_unit=user.org_unit)
+    Attestation.objects.filter(pk=attestation.pk).update(created_at=assigned, confirmed_at=confirmed)
+    return attestation
+
+
+def test_attestation_completion_is_the_share_of_assignments_confirmed_by_period_end(org: Any) -> None:
+    from django.utils import timezone
+
+    def at(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+
+    in_force = f.make_policy(org.beijing, effective_from=dt.date(2026, 1, 1)).effective_version
+    ended = f.make_policy(org.beijing, effective_from=dt.date(2026, 1, 1)).effective_version
+    ended.__class__.objects.filter(pk=ended.pk).update(status="superseded", ended_on=dt.date(2026, 9, 1))
+    staff = [f.make_author(org.haidian) for _ in range(4)] + [f.make_author(org.beijing)]
+    shanghai = f.make_author(org.shanghai)
+    _assign(staff[0], in_force, assigned=at(dt.date(2026, 7, 1)), confirmed=at(dt.date(2026, 7, 2)))  # done
+    _assign(staff[1], in_force, assigned=at(dt.date(2026, 7, 1)), confirmed=at(dt.date(2026, 10, 2)))  # too late
+    late = _assign(staff[2], in_force, assigned=at(dt.date(2026, 7, 1)))  # never
+    _assign(staff[3], in_force, assigned=at(dt.date(2026, 10, 5)))  # assigned after Q3: not counted
+    _assign(staff[4], in_force, assigned=at(dt.date(2026, 8, 1)), confirmed=at(dt.date(2026, 9, 30)))  # done
+    _assign(staff[0], ended, assigned=at(dt.date(2026, 2, 1)))  # version no longer in force at Q3 end
+    _assign(shanghai, in_force, assigned=at(dt.date(2026, 7, 1)))  # another subtree
+
+    m = _measure("governance.attestation_completion_share", org.beijing)
+    assert (m.value, m.numerator, m.denominator) == (50.0, 2, 4)  # 2 of the 4 Beijing-subtree assignments
+    assert m.records is not None and {a.user_id for a in m.records} == {staff[1].pk, staff[2].pk}
+    m = _measure("governance.attestation_completion_share", org.haidian)
+    assert (m.value, m.numerator, m.denominator) == (pytest.approx(100 / 3), 1, 3)
+    assert late.pk in {a.pk for a in m.records or []}
+    m = _measure("governance.attestation_completion_share", org.shanghai)
+    assert (m.value, m.numerator, m.denominator) == (0.0, 0, 1)
+
+
+def test_attestation_completion_without_assignments_is_no_data(org: Any) -> None:
+    f.make_policy(org.beijing, effective_from=dt.date(2026, 1, 1))
+    assert not _measure("governance.attestation_completion_share", org.beijing).has_data
+    assert "governance.attestation_completion_share" in registry.names()

@@ -1,0 +1,56 @@
+"""The daily reminders of governance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from finassure.governance.models import (
+    Attestation,
+    Policy,
+)
+from finassure.governance.services._common import Status
+
+REMINDER_DAYS = 30
+
+
+@transaction.atomic
+def reminders_send(*, today: dt.date | None = None) -> dict[str, int]:
+    """Daily: policies due for review (to the author of the version in force) and attestations unread for a
+    week (to the member of staff); each recipient is reminded of one thing at most once a day."""
+    from finassure.framework import notify
+    from finassure.framework.models import Notification
+
+    today = today or timezone.localdate()
+    start_of_day = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    counts = {"policy_review": 0, "attestation": 0}
+
+    def once(recipient: Any, kind: str, title: str, url: str) -> bool:
+        if Notification.objects.filter(recipient=recipient, url=url, created_at__gte=start_of_day).exists():
+            return False
+        return notify.send(recipient=recipient, kind=kind, title=title, url=url) is not None
+
+    due = (Policy.objects.filter(effective_version__isnull=False, is_retired=False,
+                                 review_due__lte=today + dt.timedelta(days=REMINDER_DAYS))
+           .select_related("effective_version__author"))
+    for policy in due:
+        assert policy.effective_version is not None
+        overdue = policy.review_due is not None and policy.review_due < today
+        title = (_("Policy review overdue: %(policy)s (due %(due)s)") if overdue
+                 else _("Policy review due: %(policy)s (due %(due)s)")) % {"policy": policy, "due": policy.review_due}
+        kind = Notification.Kind.OVERDUE if overdue else Notification.Kind.DUE_SOON
+        counts["policy_review"] += once(policy.effective_version.author, kind, title, policy.get_absolute_url())
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    pending = (Attestation.objects.filter(confirmed_at__isnull=True, created_at__lt=week_ago,
+                                          version__status=Status.EFFECTIVE)
+               .select_related("user", "version__policy"))
+    for attestation in pending:
+        url = reverse("governance:attestation_read", args=[attestation.pk])
+        title = _("Please read and confirm: %(policy)s") % {"policy": attestation.version.policy}
+        counts["attestation"] += once(attestation.user, Notification.Kind.DUE_SOON, title, url)
+    return counts

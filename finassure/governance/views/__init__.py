@@ -1,0 +1,98 @@
+"""Pages of governance, one module per section; thin: forms validate, services decide, selectors read.
+`urls.py` refers to them through this package."""
+
+from __future__ import annotations
+
+from finassure.governance.views.audit import (
+    engagement_action,
+    engagement_create,
+    engagement_detail,
+    engagement_list,
+    finding_create,
+    plan_create,
+)
+from finassure.governance.views.policies import (
+    article_map,
+    attestation_confirm,
+    attestation_read,
+    coverage,
+    my_attestations,
+    policy_create,
+    policy_detail,
+    policy_edit,
+    policy_list,
+    policy_retire,
+    policy_review,
+    regulation_detail,
+    regulation_list,
+    version_action,
+    version_create,
+    version_diff,
+)
+from finassure.governance.views.positions import (
+    incompatible_create,
+    position_create,
+    position_list,
+)
+from finassure.governance.views.processes import (
+    process_create,
+    process_import,
+    process_list,
+    process_seed,
+)
+from finassure.governance.views.risks import (
+    control_create,
+    control_detail,
+    control_list,
+    control_test,
+    kri_create,
+    kri_value,
+    risk_accept,
+    risk_create,
+    risk_detail,
+    risk_edit,
+    risk_list,
+)
+
+__all__ = [
+    "process_list",
+    "process_create",
+    "process_import",
+    "process_seed",
+    "policy_list",
+    "policy_create",
+    "policy_edit",
+    "policy_detail",
+    "policy_review",
+    "version_create",
+    "version_action",
+    "policy_retire",
+    "version_diff",
+    "coverage",
+    "my_attestations",
+    "attestation_confirm",
+    "attestation_read",
+    "regulation_list",
+    "regulation_detail",
+    "article_map",
+    "position_list",
+    "position_create",
+    "incompatible_create",
+    "engagement_list",
+    "plan_create",
+    "engagement_create",
+    "engagement_detail",
+    "engagement_action",
+    "finding_create",
+    "risk_list",
+    "risk_create",
+    "risk_edit",
+    "risk_detail",
+    "risk_accept",
+    "kri_create",
+    "kri_value",
+    "control_list",
+    "control_create",
+    "control_detail",
+    "control_test",
+]

@@ -1,0 +1,206 @@
+"""Pages of the risk register, KRIs and controls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from finassure.accounts.models import User
+from finassure.governance import selectors, services
+from finassure.governance.forms import (
+    ControlForm,
+    ControlTestForm,
+    KriForm,
+    KriValueForm,
+    RiskAcceptForm,
+    RiskForm,
+)
+from finassure.governance.models import Risk
+from finassure.governance.permissions import (
+    MANAGE_AUDIT,
+    MANAGE_RISK,
+    VIEW_RISK,
+)
+from finassure.platform.errors import ApplicationError
+from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+
+
+def _risk_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> RiskForm:
+    units = selectors.manage_units(actor=request.user, perm=MANAGE_RISK)
+    return RiskForm(data, units=units,
+                    owners=User.objects.filter(org_unit__institution__in=units.values("institution"),
+                                               is_active=True).order_by("username"),
+                    controls=selectors.control_list(actor=request.user, perm=MANAGE_RISK),
+                    policies=selectors.policy_list(actor=request.user), **kwargs)
+
+
+@staff_view(VIEW_RISK)
+def risk_list(request: HttpRequest) -> HttpResponse:
+    q, category, level = (request.GET.get("q", "").strip(), request.GET.get("category", ""),
+                          request.GET.get("level", ""))
+    risks = selectors.risk_list(actor=request.user, search=q, category=category, level=level)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response("risks.xlsx", [_("Title"), _("Category"), _("Org unit"), _("Inherent likelihood"),
+                                            _("Inherent impact"), _("Residual likelihood"), _("Residual impact"),
+                                            _("Treatment"), _("Risk owner"), _("Next review")],
+                             ((r.title, r.get_category_display(), r.org_unit.name, r.inherent_likelihood,
+                               r.inherent_impact, r.residual_likelihood, r.residual_impact,
+                               r.get_treatment_display(), str(r.owner), r.review_due) for r in risks))
+    cells = selectors.heat_map(actor=request.user)
+    return render(request, "governance/risk_list.html", {
+        "page": paginate(request, risks), "q": q, "category": category, "level": level,
+        "categories": Risk.Category.choices, "levels": list(selectors.LEVEL_SCORES),
+        "heatmap": {"cells": cells, "max": max(max(row) for row in cells), "likelihood": _("Likelihood"),
+                    "impact": _("Impact")},
+        "can_manage": selectors.can(request.user, MANAGE_RISK),
+    })
+
+
+@staff_view(MANAGE_RISK)
+def risk_create(request: HttpRequest) -> HttpResponse:
+    form = _risk_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            risk = services.risk_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("governance:risk_detail", pk=risk.pk)
+    return render(request, "governance/form.html", {"form": form, "title": _("New risk")},
+                  status=400 if form.errors else 200)
+
+
+@staff_view(MANAGE_RISK)
+def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    risk = selectors.risk_get(actor=request.user, pk=pk, perm=MANAGE_RISK)
+    initial = {name: getattr(risk, name) for name in services.RISK_FIELDS}
+    initial.update(controls=list(risk.controls.all()), policies=list(risk.policies.all()))
+    form = _risk_form(request, request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_update(actor=request.user, risk=risk, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("governance:risk_detail", pk=risk.pk)
+    return render(request, "governance/form.html", {"form": form, "title": risk},
+                  status=400 if form.errors else 200)
+
+
+@staff_view(VIEW_RISK)
+def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    risk = selectors.risk_get(actor=request.user, pk=pk)
+    can_manage = selectors.can(request.user, MANAGE_RISK, risk.org_unit)
+    return render(request, "governance/risk_detail.html", {
+        "risk": risk, "kris": selectors.kris_of(risk=risk), "can_manage": can_manage,
+        "is_owner": risk.owner_id == request.user.pk,
+        "kri_form": KriForm() if can_manage else None, "value_form": KriValueForm() if can_manage else None,
+        "accept_form": RiskAcceptForm(),
+    })
+
+
+@require_POST
+@staff_view(VIEW_RISK)
+def risk_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    risk = selectors.risk_get(actor=request.user, pk=pk)
+    form = RiskAcceptForm(request.POST)
+    if form.is_valid():
+        services.risk_accept(actor=request.user, risk=risk, note=form.cleaned_data["note"])
+        return redirect("governance:risk_detail", pk=risk.pk)
+    return render(request, "governance/form_errors.html", {"form": form, "back": risk.get_absolute_url()},
+                  status=400)
+
+
+@require_POST
+@staff_view(MANAGE_RISK)
+def kri_create(request: HttpRequest, pk: int) -> HttpResponse:
+    risk = selectors.risk_get(actor=request.user, pk=pk, perm=MANAGE_RISK)
+    form = KriForm(request.POST)
+    if form.is_valid():
+        try:
+            services.kri_create(actor=request.user, risk=risk, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+    if form.errors:
+        return render(request, "governance/form_errors.html", {"form": form, "back": risk.get_absolute_url()},
+                      status=400)
+    return redirect("governance:risk_detail", pk=risk.pk)
+
+
+@require_POST
+@staff_view(MANAGE_RISK)
+def kri_value(request: HttpRequest, pk: int) -> HttpResponse:
+    kri = selectors.kri_get(actor=request.user, pk=pk, perm=MANAGE_RISK)
+    form = KriValueForm(request.POST)
+    if form.is_valid():
+        try:
+            services.kri_record_value(actor=request.user, kri=kri, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+    if form.errors:
+        return render(request, "governance/form_errors.html", {"form": form, "back": kri.get_absolute_url()},
+                      status=400)
+    return redirect("governance:risk_detail", pk=kri.risk_id)
+
+
+@staff_view(VIEW_RISK)
+def control_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    controls = selectors.control_list(actor=request.user, search=q)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response("controls.xlsx", [_("Code"), _("Name"), _("Org unit"), _("Owner"), _("Frequency"),
+                                               _("Risks")],
+                             ((c.code, c.name, c.org_unit.name, str(c.owner), c.get_frequency_display(),
+                               getattr(c, "risk_count", 0)) for c in controls))
+    return render(request, "governance/control_list.html", {
+        "page": paginate(request, controls), "q": q, "can_manage": selectors.can(request.user, MANAGE_RISK)})
+
+
+@staff_view(MANAGE_RISK)
+def control_create(request: HttpRequest) -> HttpResponse:
+    units = selectors.manage_units(actor=request.user, perm=MANAGE_RISK)
+    form = ControlForm(request.POST or None, units=units,
+                       owners=User.objects.filter(org_unit__in=units, is_active=True).order_by("username"),
+                       processes=selectors.process_list(actor=request.user, active=True))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.control_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("governance:control_list")
+    return render(request, "governance/form.html", {"form": form, "title": _("New control")},
+                  status=400 if form.errors else 200)
+
+
+@staff_view(VIEW_RISK)
+def control_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    control = selectors.control_get(actor=request.user, pk=pk)
+    can_test = control.owner_id != request.user.pk and (
+        selectors.can(request.user, MANAGE_RISK, control.org_unit)
+        or selectors.can(request.user, MANAGE_AUDIT, control.org_unit))
+    return render(request, "governance/control_detail.html", {
+        "control": control, "tests": selectors.control_tests(control=control),
+        "test_form": ControlTestForm() if can_test else None})
+
+
+@require_POST
+@staff_view(VIEW_RISK)
+def control_test(request: HttpRequest, pk: int) -> HttpResponse:
+    control = selectors.control_get(actor=request.user, pk=pk)
+    form = ControlTestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.control_test_record(actor=request.user, control=control, **form.cleaned_data)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_error(form, exc)
+    if form.errors:
+        return render(request, "governance/form_errors.html", {"form": form, "back": control.get_absolute_url()},
+                      status=400)
+    return redirect("governance:control_detail", pk=control.pk)
