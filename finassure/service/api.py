@@ -3,8 +3,8 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
@@ -184,3 +184,48 @@ def close_complaint(request: HttpRequest, complaint_id: int) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_close(actor=request.user, complaint=complaint)
+
+
+class AttachmentOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    sha256: str
+    channel: str
+    created_at: dt.datetime
+    download: str = Field(description="scoped, audited download (roles that may reveal personal data)")
+
+    @staticmethod
+    def resolve_download(obj: Any) -> str:
+        return f"/api/v1/service/attachments/{obj.pk}/content"
+
+
+@router.get("/service/complaints/{complaint_id}/attachments", response=list[AttachmentOut])
+def list_attachments(request: HttpRequest, complaint_id: int) -> Any:
+    access.require(request.user, perms.VIEW)
+    complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
+    return list(selectors.attachments_of(complaint=complaint))
+
+
+@router.post("/service/complaints/{complaint_id}/attachments", response={201: list[AttachmentOut]})
+def add_attachments(request: HttpRequest, complaint_id: int,
+                    files: list[UploadedFile] | None = File(None)) -> Any:  # noqa: B008
+    """Multipart upload (field `files`, repeatable); every file is checked by content; one refused, none stored."""
+    access.require(request.user, perms.HANDLE)
+    complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
+    made = services.attachment_add(actor=request.user, complaint=complaint, uploads=files or [], channel=Channel.APP)
+    return Status(201, made)
+
+
+@router.get("/service/attachments/{attachment_id}/content")
+def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    from finassure.accounts.roles import Perm
+
+    access.require(request.user, Perm.PII_UNMASK)
+    item = selectors.attachment_get(actor=request.user, pk=attachment_id)
+    data = services.attachment_open(actor=request.user, attachment=item)
+    response = HttpResponse(data, content_type=item.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{item.complaint.tracking_number}-{item.pk}{item.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,8 +1,11 @@
 """The two complaint clocks, computed from a complaint's event history (pure Python, no database).
 
-1. The internal SLA (the seed's target): from registration to closure within ``sla_hours`` natural hours
-   (48 by default, per category). Warnings at 50 % and 75 % of the allowance, breach after it. Paused
-   time counts here: the promise to the customer is about elapsed time.
+1. The internal SLA (the seed's target): from registration to closure within ``sla_hours`` hours
+   (48 by default, per category), counted either in natural hours or in business hours: the working
+   hours (09:00–17:00 by default) of working days on the platform business calendar, so a holiday
+   counts nothing and a 调休 make-up Saturday counts like a weekday. Warnings at 50 % and 75 % of the
+   allowance, breach after it. Paused time counts here: the promise to the customer is about elapsed
+   (business) time.
 2. The regulatory deadline (CBIRC Order 2020 No. 3, Art. 18/20/43): a decision within 15 natural days of
    acceptance (30 for a re-check), extendable to 30 and then by another 30 with senior approval. Time
    paused for appraisal, testing or mediation is not counted. Days are counted the Civil Code way
@@ -16,7 +19,7 @@ Clock state is derived from events every time, so changing a policy later never 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +31,7 @@ REGISTERED, ACCEPTED, PAUSED, RESUMED, EXTENDED, DECIDED, CLOSED, WITHDRAWN = (
 REGULATORY_DAYS = (15, 30, 60)
 RECHECK_DAYS = 30
 WARN_AT = (0.5, 0.75)
+NATURAL_HOURS, BUSINESS_HOURS = "natural", "business"
 
 NOT_STARTED, RUNNING, WARNING, CRITICAL, PAUSED_STATE, MET, BREACHED = (
     "not_started", "running", "warning", "critical", "paused", "met", "breached",
@@ -107,8 +111,66 @@ def _grade(elapsed: dt.timedelta, allowed: dt.timedelta) -> str:
     return RUNNING
 
 
-def sla_clock(events: Iterable[Event], *, now: dt.datetime, sla_hours: float) -> ClockState:
-    """Internal SLA: registration → closure (or withdrawal), natural hours, pauses included."""
+@dataclass(frozen=True)
+class BusinessHours:
+    """Working hours [opens, closes) local time on the days `is_working_day` accepts (holidays, 调休)."""
+
+    is_working_day: Callable[[dt.date], bool]
+    opens: dt.time = dt.time(9)
+    closes: dt.time = dt.time(17)
+    tz: dt.tzinfo | str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        if self.closes <= self.opens:
+            raise ValueError("working hours must close after they open")
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        return ZoneInfo(self.tz) if isinstance(self.tz, str) else self.tz
+
+    def _window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        zone = self.zone
+        return (dt.datetime.combine(day, self.opens, tzinfo=zone), dt.datetime.combine(day, self.closes, tzinfo=zone))
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Working time in [start, end)."""
+        if end <= start:
+            return dt.timedelta(0)
+        zone = self.zone
+        day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        total = dt.timedelta(0)
+        while day <= last:
+            if self.is_working_day(day):
+                opens, closes = self._window(day)
+                lo, hi = max(opens, start), min(closes, end)
+                if hi > lo:
+                    total += hi - lo
+            day += dt.timedelta(days=1)
+        return total
+
+    def add(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """The instant at which `amount` of working time has passed since `start` (a due time ends a working
+        period, never opens the next one: 8 business hours from 09:00 are due at 17:00 the same day)."""
+        zone = self.zone
+        remaining = amount
+        day = start.astimezone(zone).date()
+        if remaining <= dt.timedelta(0):
+            return start
+        for _ in range(3660):  # ten years of days: a calendar without working days must not loop forever
+            if self.is_working_day(day):
+                opens, closes = self._window(day)
+                lo = max(opens, start)
+                if closes > lo:
+                    if lo + remaining <= closes:
+                        return lo + remaining
+                    remaining -= closes - lo
+            day += dt.timedelta(days=1)
+        raise ValueError("no working time within ten years")
+
+
+def sla_clock(events: Iterable[Event], *, now: dt.datetime, sla_hours: float, basis: str = NATURAL_HOURS,
+              business: BusinessHours | None = None) -> ClockState:
+    """Internal SLA: registration → closure (or withdrawal), natural or business hours, pauses included."""
     history = sorted(events, key=lambda e: e.at)
     start = _first(history, REGISTERED)
     if start is None:
@@ -116,9 +178,16 @@ def sla_clock(events: Iterable[Event], *, now: dt.datetime, sla_hours: float) ->
     allowed = dt.timedelta(hours=sla_hours)
     stop = _stop(history, (CLOSED, WITHDRAWN))
     end = stop or now
-    elapsed = max(end - start, dt.timedelta(0))
+    if basis == BUSINESS_HOURS:
+        if business is None:
+            raise ValueError("a business-hours SLA needs the business calendar")
+        elapsed = business.between(start, end)
+        due = business.add(start, allowed)
+    else:
+        elapsed = max(end - start, dt.timedelta(0))
+        due = start + allowed
     state = (MET if elapsed <= allowed else BREACHED) if stop is not None else _grade(elapsed, allowed)
-    return ClockState(state, start, start + allowed, stop, elapsed, allowed)
+    return ClockState(state, start, due, stop, elapsed, allowed)
 
 
 def end_of_day_n(start: dt.datetime, days: int, tz: dt.tzinfo) -> dt.datetime:

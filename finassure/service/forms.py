@@ -10,10 +10,42 @@ from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import OrgUnit, User
 from finassure.platform.forms import StyledForm
-from finassure.service.models import Channel, Complaint, ComplaintCategory, ProductLine
+from finassure.service.models import Channel, Complaint, ComplaintCategory, ProductLine, SlaBasis
 
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
 _TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the services check their content (see `attachments.py`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from finassure.service.attachments import ACCEPT
+
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _attachments_field() -> MultipleFileField:
+    from django.conf import settings
+
+    from finassure.service.attachments import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES
+
+    mb = getattr(settings, "FINASSURE_SERVICE_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES) // (1024 * 1024)
+    n = getattr(settings, "FINASSURE_SERVICE_ATTACHMENT_MAX_FILES", DEFAULT_MAX_FILES)
+    return MultipleFileField(label=_("Attachments"), help_text=_(
+        "PDF, JPEG, PNG or Word (.docx); up to %(n)s files of at most %(mb)s MB each.") % {"n": n, "mb": mb})
 
 
 def no_markup(value: str) -> None:
@@ -43,6 +75,7 @@ class ComplaintForm(StyledForm):
 
     def __init__(self, *args: Any, units: Any, categories: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["attachments"] = _attachments_field()
         self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["category"].queryset = categories  # type: ignore[attr-defined]
 
@@ -67,6 +100,9 @@ class PortalComplaintForm(StyledForm):
         from django.urls import reverse
 
         super().__init__(*args, **kwargs)
+        self.fields["attachments"] = _attachments_field()
+        self.order_fields(["kind", "org_unit", "product_line", "subject", "text", "attachments", "complainant_name",
+                           "complainant_phone"])
         self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
         # Suggest FAQ answers while the customer types (HTMX; no inline script).
         self.fields["text"].widget.attrs.update({
@@ -179,6 +215,9 @@ class CategoryForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
     sla_hours = forms.IntegerField(label=_("Internal SLA (hours)"), min_value=1, max_value=24 * 60, initial=48)
+    sla_basis = forms.ChoiceField(label=_("SLA counted in"), choices=SlaBasis.choices, initial=SlaBasis.NATURAL,
+                                  help_text=_("Business hours count only the working hours of working days on the "
+                                              "business calendar (holidays and make-up working days)."))
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
@@ -219,3 +258,10 @@ class FaqForm(StyledForm):
     question_en = forms.CharField(label=_("Question (English)"), max_length=300, required=False)
     answer_en = forms.CharField(label=_("Answer (English)"), max_length=5000, required=False, widget=_TEXTAREA)
     is_published = forms.BooleanField(label=_("Published"), required=False, initial=True)
+
+
+class AttachForm(StyledForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"] = _attachments_field()
+        self.fields["attachments"].required = True

@@ -14,6 +14,16 @@ from finassure.platform.fields import EncryptedTextField
 from finassure.platform.models import TimeStampedModel
 from finassure.service import clock
 
+
+def business_hours() -> clock.BusinessHours:
+    """The platform business calendar and the configured working hours (FINASSURE_SERVICE_WORKING_HOURS)."""
+    from finassure.platform import calendar
+
+    start, end = getattr(settings, "FINASSURE_SERVICE_WORKING_HOURS", ("09:00", "17:00"))
+    return clock.BusinessHours(is_working_day=calendar.is_working_day, opens=dt.time.fromisoformat(start),
+                               closes=dt.time.fromisoformat(end), tz=settings.TIME_ZONE or "Asia/Shanghai")
+
+
 MAJOR_GROUP_SIZE = 20  # Art. 29: a complaint by 20 or more people together is a major complaint
 DEFAULT_SLA_HOURS = 48
 
@@ -41,6 +51,11 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("Bulk import")
 
 
+class SlaBasis(models.TextChoices):
+    NATURAL = clock.NATURAL_HOURS, _("Natural hours")
+    BUSINESS = clock.BUSINESS_HOURS, _("Business hours (working days)")
+
+
 class ComplaintCategory(TimeStampedModel):
     """One entry of the configurable complaint taxonomy, with the internal SLA that applies to it."""
 
@@ -48,6 +63,8 @@ class ComplaintCategory(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     sla_hours = models.PositiveIntegerField(_("internal SLA (hours)"), default=DEFAULT_SLA_HOURS)
+    sla_basis = models.CharField(_("SLA counted in"), max_length=16, choices=SlaBasis.choices,
+                                 default=SlaBasis.NATURAL)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(default=100)
 
@@ -157,6 +174,8 @@ class Complaint(TimeStampedModel):
     recheck_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="rechecks",
                                    verbose_name=_("re-check of"))
     sla_hours = models.PositiveIntegerField(_("internal SLA (hours)"), default=DEFAULT_SLA_HOURS)
+    sla_basis = models.CharField(_("SLA counted in"), max_length=16, choices=SlaBasis.choices,
+                                 default=SlaBasis.NATURAL)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -215,7 +234,8 @@ class Complaint(TimeStampedModel):
         now = now or timezone.now()
         events = self.clock_events()
         base_days = clock.RECHECK_DAYS if self.is_recheck else clock.REGULATORY_DAYS[0]
-        return (clock.sla_clock(events, now=now, sla_hours=self.sla_hours),
+        return (clock.sla_clock(events, now=now, sla_hours=self.sla_hours, basis=self.sla_basis,
+                                business=business_hours() if self.sla_basis == SlaBasis.BUSINESS else None),
                 clock.regulatory_clock(events, now=now, base_days=base_days,
                                         tz=settings.TIME_ZONE or "Asia/Shanghai"))
 
@@ -340,6 +360,12 @@ class ComplaintImport(TimeStampedModel):
     The rejected rows hold complainants' data as the file had it, so they are stored encrypted.
     """
 
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file"), max_length=200)
@@ -349,6 +375,15 @@ class ComplaintImport(TimeStampedModel):
     errors = models.JSONField(_("row errors"), default=list, blank=True)  # [[line, field, reason], ...]
     header = models.JSONField(default=list, blank=True)
     rejected_rows = EncryptedTextField(mask="generic", blank=True)  # JSON list of {"line", "values"}
+    # the import job: queued with the uploaded file (encrypted, random name), run by the worker in batches;
+    # `processed` of `expected` rows drive the progress bar, and total = imported + rejected after every batch
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DONE)
+    expected = models.PositiveIntegerField(_("rows in the file"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    upload_storage = models.CharField(max_length=200, blank=True, editable=False)
+    failure = models.CharField(_("failure"), max_length=300, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -391,3 +426,94 @@ class FaqArticle(TimeStampedModel):
         if (get_language() or "").startswith("en") and self.answer_en:
             return self.answer_en
         return self.answer
+
+
+class ComplaintAttachment(TimeStampedModel):
+    """A file attached to a complaint (portal, staff form or API).
+
+    Its type is decided by its content (PDF, JPEG, PNG, DOCX), never by its name. The bytes are stored
+    AES-GCM encrypted under MEDIA_ROOT with a random name (`storage_name`) and never served directly: only
+    the scoped download view returns them, to roles that may reveal personal data, and every download is
+    audited. The original file name may itself be personal data, so it is encrypted too.
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    storage_name = models.CharField(max_length=200, unique=True, editable=False)
+    original_name = EncryptedTextField(_("file name"), mask="generic", blank=True)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=40, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.COUNTER)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("complaint attachment")
+        constraints = [models.CheckConstraint(condition=models.Q(size__gt=0), name="service_attachment_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}/{self.pk}"  # never the file name: it may be personal data
+
+    @property
+    def extension(self) -> str:
+        from finassure.service.attachments import EXTENSIONS
+
+        return EXTENSIONS.get(self.content_type, (".bin",))[0]
+
+
+class RoutingRule(TimeStampedModel):
+    """Where complaints of a kind should be handled: empty conditions match anything; the most specific
+    active rule wins, then the lower `priority`. Applied on intake as a suggestion a person confirms."""
+
+    product_line = models.CharField(_("product line"), max_length=32, choices=ProductLine.choices, blank=True)
+    category = models.ForeignKey(ComplaintCategory, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("category"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    business_line = models.ForeignKey("accounts.BusinessLine", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="+", verbose_name=_("business line"))
+    target = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("handling org unit"))
+    priority = models.PositiveSmallIntegerField(_("priority"), default=100,
+                                                help_text=_("Among equally specific rules, the lower number wins."))
+    is_active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = _("routing rule")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} → {self.target}"
+
+    @property
+    def specificity(self) -> int:
+        return sum(bool(v) for v in (self.product_line, self.category_id, self.channel, self.business_line_id))
+
+
+class PortalVisit(models.Model):
+    """One anonymous portal visit (a browser session, 30 minutes of inactivity ends it): what it did, not who.
+
+    No IP address, user agent, name or phone: only the visit's random key, its day and its counts. A visit is
+    resolved without a complaint when an article was rated helpful and no complaint was submitted in it.
+    """
+
+    key = models.CharField(max_length=32, unique=True)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    faq_views = models.PositiveIntegerField(default=0)
+    helpful_votes = models.PositiveIntegerField(default=0)
+    complaint_submitted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("portal visit")
+
+    def __str__(self) -> str:
+        return f"visit {self.pk}"
+
+    @property
+    def resolved_without_complaint(self) -> bool:
+        return self.helpful_votes > 0 and not self.complaint_submitted

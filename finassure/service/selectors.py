@@ -314,3 +314,22 @@ def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str,
         "by_product": by_product, "by_category": by_category, "by_unit": by_unit, "by_month": by_month,
         "by_root_cause": by_root_cause, "compensation": compensation, "satisfaction": satisfaction,
     }
+
+
+# --- attachments ----------------------------------------------------------------------------------
+
+
+def attachments_of(*, complaint: Complaint) -> QuerySet[Any]:
+    return complaint.attachments.select_related("uploaded_by").order_by("created_at", "id")
+
+
+def attachment_get(*, actor: Any, pk: int) -> Any:
+    """An attachment of a complaint the actor can see (404 otherwise, as for the complaint)."""
+    from finassure.service.models import ComplaintAttachment
+
+    scope = access.scope_for(actor, perms.VIEW)
+    item = (ComplaintAttachment.objects.filter(scope.q("org_unit")).select_related("complaint", "org_unit")
+            .filter(pk=pk).first())
+    if item is None:
+        raise NotFound("No such attachment.")
+    return item

@@ -99,7 +99,7 @@ def complaint_statistics(request: HttpRequest) -> HttpResponse:
 @staff_view(perms.CREATE)
 def complaint_create(request: HttpRequest) -> HttpResponse:
     services.ensure_default_categories()
-    form = forms.ComplaintForm(request.POST or None, units=access.org_unit_list(actor=request.user, perm=perms.CREATE),
+    form = forms.ComplaintForm(request.POST or None, request.FILES or None, units=access.org_unit_list(actor=request.user, perm=perms.CREATE),
                                categories=selectors.category_list(active_only=True))
     if request.method == "POST" and form.is_valid():
         try:
@@ -125,6 +125,7 @@ def _action_forms(request: HttpRequest, complaint: Complaint, bound: tuple[str, 
         if name == "remediate":
             kwargs["owners"] = handlers
         made[name.replace("-", "_")] = form_class(**kwargs)  # type: ignore[arg-type]
+    made["attach"] = forms.AttachForm()
     if bound is not None:
         made[bound[0].replace("-", "_")] = bound[1]
     return made
@@ -146,6 +147,7 @@ def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] |
         "compensations": selectors.compensations_of(complaint=complaint),
         "surveys": selectors.surveys_of(complaint=complaint),
         "rechecks": complaint.rechecks.all(),
+        "attachments": selectors.attachments_of(complaint=complaint),
         "actions": selectors.corrective_actions_of(complaint=complaint),
         "can_handle": can_handle, "can_approve": access.has_perm(request.user, perms.APPROVE, unit),
         "can_reveal": access.has_perm(request.user, Perm.PII_UNMASK, unit),
@@ -232,6 +234,38 @@ def complaint_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(actor=request.user, pk=pk)
     values = services.complaint_reveal(actor=request.user, complaint=complaint)
     response = render(request, "service/_revealed.html", {"values": values})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@staff_view(perms.HANDLE)
+def complaint_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach files to an open complaint: every file is checked by content first; one refused, none stored."""
+    complaint = selectors.complaint_get(actor=request.user, pk=pk)
+    form = forms.AttachForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            made = services.attachment_add(actor=request.user, complaint=complaint,
+                                           uploads=form.cleaned_data["attachments"])
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("%(n)s file(s) attached.") % {"n": len(made)})
+            return redirect(complaint)
+    return _detail(request, complaint, ("attach", form), status=400)
+
+
+@staff_view(Perm.PII_UNMASK)
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file, only through this view (MEDIA is never served), to roles that may reveal personal data;
+    sent as a download that the browser must not render or sniff, and audited."""
+    item = selectors.attachment_get(actor=request.user, pk=pk)
+    data = services.attachment_open(actor=request.user, attachment=item)
+    response = HttpResponse(data, content_type=item.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{item.complaint.tracking_number}-{item.pk}{item.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "no-store"
     return response
 
@@ -345,7 +379,7 @@ def _throttled(request: HttpRequest) -> HttpResponse:
 
 def portal_home(request: HttpRequest) -> HttpResponse:
     """Submit a complaint or a suggestion; the answer is a tracking number and nothing else."""
-    form = forms.PortalComplaintForm(request.POST or None, units=selectors.portal_units())
+    form = forms.PortalComplaintForm(request.POST or None, request.FILES or None, units=selectors.portal_units())
     if request.method == "POST":
         ip = client_ip(request)
         if not throttle.allow("portal-submit-ip", ip, throttle.PORTAL_SUBMIT_PER_IP):
@@ -360,6 +394,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
                     actor=None, org_unit=data["org_unit"], kind=data["kind"], subject=data["subject"],
                     text=data["text"], product_line=data["product_line"], channel=Channel.PORTAL,
                     complainant_name=data["complainant_name"], complainant_phone=phone,
+                    attachments=data.get("attachments") or [],
                 )
             except ApplicationError as exc:
                 apply_error(form, exc)

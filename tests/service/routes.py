@@ -94,6 +94,18 @@ def _portal_data(ctx: Any) -> dict[str, Any]:
             "complainant_phone": "13900001111"}
 
 
+def _attachment(ctx: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.service.factories import make_complaint
+
+    cache.clear()
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+    complaint = make_complaint(ctx.org.haidian, attachments=[SimpleUploadedFile("a.pdf", pdf)])
+    ctx.objects["complaint"] = complaint
+    ctx.objects["attachment"] = complaint.attachments.get()
+
+
 def _complaint_url(ctx: Any, tail: str = "") -> str:
     return f"/service/complaints/{ctx.objects['complaint'].pk}/{tail}"
 
@@ -110,6 +122,11 @@ ROUTES = [
     Route("service:complaint_detail", "GET", _complaint_url, perm(perms.VIEW, scoped=True), LOGIN, build=_complaint),
     Route("service:complaint_reveal", "POST", lambda c: _complaint_url(c, "reveal/"),
           perm(Perm.PII_UNMASK, scoped=True), LOGIN, build=_complaint),
+    Route("service:complaint_attach", "POST", lambda c: _complaint_url(c, "attachments/"),
+          perm(perms.HANDLE, 400, scoped=True), LOGIN, build=_complaint),
+    Route("service:attachment_download", "GET",
+          lambda c: f"/service/attachments/{c.objects['attachment'].pk}/download/",
+          perm(Perm.PII_UNMASK, scoped=True), LOGIN, build=_attachment),
     Route("service:complaint_action", "POST", lambda c: _complaint_url(c, "accept/"),
           perm(perms.HANDLE, 302, scoped=True), LOGIN, build=_complaint),
     Route("service:compensation_action", "POST",
@@ -149,6 +166,15 @@ ROUTES = [
           data=lambda c: {"method": "sms", "reference": "SMS-20261127-1"}),
     Route("api:close_complaint", "POST", lambda c: f"/api/v1/service/complaints/{c.objects['complaint'].pk}/close",
           perm(perms.HANDLE, scoped=True), 401, api=True, build=_notified),
+    Route("api:list_attachments", "GET",
+          lambda c: f"/api/v1/service/complaints/{c.objects['complaint'].pk}/attachments",
+          perm(perms.VIEW, scoped=True), 401, api=True, build=_attachment),
+    Route("api:add_attachments", "POST",
+          lambda c: f"/api/v1/service/complaints/{c.objects['complaint'].pk}/attachments",
+          perm(perms.HANDLE, 400, scoped=True), 401, api=True, build=_complaint),
+    Route("api:download_attachment", "GET",
+          lambda c: f"/api/v1/service/attachments/{c.objects['attachment'].pk}/content",
+          perm(Perm.PII_UNMASK, scoped=True), 401, api=True, build=_attachment),
     # customer portal: no login, the same for everyone
     Route("service:portal_home", "POST", lambda c: "/portal/", everyone(200), 200, data=_portal_data,
           build=_complaint),
