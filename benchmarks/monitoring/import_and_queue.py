@@ -25,12 +25,29 @@ SEVERITY = ("high", "medium", "low")
 
 
 def _alerts(n: int, offset: int = 0) -> list[dict[str, object]]:
-    return [{"alert_id": f"b{offset + i:011d}", "rule_id": RULES[i % len(RULES)], "rule_version": 1,
-             "customer_id": f"C{(offset + i) % 50000}", "account_id": f"A{(offset + i) % 60000}",
-             "date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "direction": "in", "currency": "CNY",
-             "value": 51000.0 + i % 1000, "threshold": 50000.0, "txn_count": 2, "txn_ids": [f"T{i}a", f"T{i}b"],
-             "score": 0.6, "severity": SEVERITY[i % 3], "model_score": None, "explanation": "bench",
-             "explanation_zh": "基准", "top_features": []} for i in range(n)]
+    return [
+        {
+            "alert_id": f"b{offset + i:011d}",
+            "rule_id": RULES[i % len(RULES)],
+            "rule_version": 1,
+            "customer_id": f"C{(offset + i) % 50000}",
+            "account_id": f"A{(offset + i) % 60000}",
+            "date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "direction": "in",
+            "currency": "CNY",
+            "value": 51000.0 + i % 1000,
+            "threshold": 50000.0,
+            "txn_count": 2,
+            "txn_ids": [f"T{i}a", f"T{i}b"],
+            "score": 0.6,
+            "severity": SEVERITY[i % 3],
+            "model_score": None,
+            "explanation": "bench",
+            "explanation_zh": "基准",
+            "top_features": [],
+        }
+        for i in range(n)
+    ]
 
 
 def write_run(folder: Path, n: int) -> None:
@@ -46,14 +63,20 @@ def write_run(folder: Path, n: int) -> None:
     by_rule: dict[str, int] = {}
     for row in rows:
         by_rule[str(row["rule_id"])] = by_rule.get(str(row["rule_id"]), 0) + 1
-    manifest = {"counts": {"transactions": n * 2, "alerts": n, "by_rule": by_rule}, "timings": {}, "rules": []}
+    manifest = {
+        "counts": {"transactions": n * 2, "alerts": n, "by_rule": by_rule},
+        "timings": {},
+        "rules": [],
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--alerts", type=int, default=100_000)
-    parser.add_argument("--queue", type=int, default=1_000_000, help="alerts in the table when timing the queue")
+    parser.add_argument(
+        "--queue", type=int, default=1_000_000, help="alerts in the table when timing the queue"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="finassure-bench-"))
     os.environ.setdefault("FINASSURE_VAR_DIR", str(tmp))
@@ -72,12 +95,22 @@ def main() -> int:
     from finassure.monitoring.models import SEVERITY_RANK, Alert, Run
 
     call_command("migrate", verbosity=0)
-    institution = accounts.institution_create(actor=None, code=f"bench{int(time.time())}", name="基准银行",
-                                              name_en="Bench Bank", head_office_name="总行",
-                                              head_office_name_en="Head office")
+    institution = accounts.institution_create(
+        actor=None,
+        code=f"bench{int(time.time())}",
+        name="基准银行",
+        name_en="Bench Bank",
+        head_office_name="总行",
+        head_office_name_en="Head office",
+    )
     head = institution.org_units.get(parent__isnull=True)
-    analyst, _ = accounts.user_create(actor=None, username=f"bench{int(time.time())}", display_name="基准",
-                                      org_unit=head, password="Bench-Password-9")
+    analyst, _ = accounts.user_create(
+        actor=None,
+        username=f"bench{int(time.time())}",
+        display_name="基准",
+        org_unit=head,
+        password="Bench-Password-9",
+    )
     accounts.role_assign(actor=None, user=analyst, role=Role.AML_ANALYST, org_unit=head)
 
     folder = tmp / "run"
@@ -87,18 +120,34 @@ def main() -> int:
     run = services.run_import(run_id=run.pk)
     took = time.perf_counter() - start
     print(f"database: {connection.vendor}")
-    print(f"import: {run.counts['new']} alerts in {took:.1f} s = {run.counts['new'] / took:,.0f} alerts/s "
-          f"(lv reports {run.counts['lv_reports']})")
+    print(
+        f"import: {run.counts['new']} alerts in {took:.1f} s = {run.counts['new'] / took:,.0f} alerts/s "
+        f"(lv reports {run.counts['lv_reports']})"
+    )
 
     extra = args.queue - Alert.objects.count()
     due = timezone.localdate()
     for chunk in range(0, max(extra, 0), 50_000):
         size = min(50_000, extra - chunk)
-        Alert.objects.bulk_create([
-            Alert(alert_id=f"q{chunk + i:011d}", run=run, org_unit=head, rule_id=r["rule_id"],
-                  customer_id=r["customer_id"], account_id=r["account_id"], score=0.5, severity=r["severity"],
-                  severity_rank=SEVERITY_RANK[r["severity"]], due_date=due, txn_ids=[])
-            for i, r in enumerate(_alerts(size, offset=args.alerts + chunk))], batch_size=5000)
+        Alert.objects.bulk_create(
+            [
+                Alert(
+                    alert_id=f"q{chunk + i:011d}",
+                    run=run,
+                    org_unit=head,
+                    rule_id=r["rule_id"],
+                    customer_id=r["customer_id"],
+                    account_id=r["account_id"],
+                    score=0.5,
+                    severity=r["severity"],
+                    severity_rank=SEVERITY_RANK[r["severity"]],
+                    due_date=due,
+                    txn_ids=[],
+                )
+                for i, r in enumerate(_alerts(size, offset=args.alerts + chunk))
+            ],
+            batch_size=5000,
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     timings = []
@@ -113,7 +162,9 @@ def main() -> int:
         assert len(rows) == 50 and rows[0].severity == "high"
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"queue: {total:,} open alerts, first page p50 {statistics.median(timings):.0f} ms, p95 {p95:.0f} ms")
+    print(
+        f"queue: {total:,} open alerts, first page p50 {statistics.median(timings):.0f} ms, p95 {p95:.0f} ms"
+    )
     return 0
 
 
