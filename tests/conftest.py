@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 os.environ.setdefault("FINASSURE_ENV", "test")
+# The daily backup runs whenever a test runs the worker's due schedules: keep its files out of the repository.
+os.environ.setdefault("FINASSURE_BACKUP_DIR", os.path.join(tempfile.gettempdir(), f"finassure-test-backups-{os.getpid()}"))
 
 
 @pytest.fixture(autouse=True)

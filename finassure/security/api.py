@@ -1,4 +1,5 @@
-"""API of information security: scans (list, import a report), vulnerabilities (list, status)."""
+"""API of information security: scans (list, import a report), vulnerabilities (list, status), access reviews,
+platform backups (RPO/RTO achieved, backups, restore tests, policy)."""
 
 import base64
 import binascii
@@ -11,9 +12,9 @@ from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
 from finassure.platform.api import PageNumber
-from finassure.platform.errors import PayloadTooLarge, ValidationFailed
-from finassure.security import selectors, services
-from finassure.security.selectors import IMPORT, MANAGE, VIEW, VulnerabilityFilter
+from finassure.platform.errors import NotFound, PayloadTooLarge, ValidationFailed
+from finassure.security import backups, selectors, services
+from finassure.security.selectors import IMPORT, MANAGE, MANAGE_BACKUP, VIEW, VulnerabilityFilter
 
 router = Router(tags=["security"])
 
@@ -116,3 +117,109 @@ def set_vulnerability_status(request: HttpRequest, vulnerability_id: int, payloa
     vulnerability = selectors.vulnerability_get(actor=request.user, pk=vulnerability_id)
     return services.vulnerability_set_status(actor=request.user, vulnerability=vulnerability, status=payload.status,
                                              note=payload.note)
+
+
+# --- platform backups ---------------------------------------------------------------------------
+
+
+class BackupOut(Schema):
+    id: int
+    started_at: dt.datetime
+    duration_seconds: float
+    trigger: str
+    status: str
+    reason: str
+    engine: str
+    file_name: str
+    size: int
+    sha256: str
+    table_count: int
+    row_count: int
+    pruned_at: dt.datetime | None
+
+
+class RestoreTestOut(Schema):
+    id: int
+    backup_id: int
+    file_name: str
+    started_at: dt.datetime
+    duration_seconds: float
+    restore_seconds: float
+    ok: bool
+    reason: str
+    engine: str
+    table_count: int
+    rows_expected: int
+    rows_restored: int
+    mismatch_count: int
+    chain_ok: bool | None
+    chain_checked: int
+    chain_reason: str
+
+
+class RestoreTestDetailOut(RestoreTestOut):
+    scratch: str
+    row_comparison: dict[str, list[int | None]]
+
+
+class RecoveryOut(Schema):
+    rpo_target_minutes: int
+    rto_target_minutes: int
+    rpo_minutes: int | None
+    rto_minutes: float | None
+    rpo_met: bool
+    rto_met: bool
+    keep_count: int
+    keep_days: int
+    verified_backup_id: int | None
+    verified_restore_test_id: int | None
+    last_backup: BackupOut | None
+    last_restore_test: RestoreTestOut | None
+
+
+class BackupPolicyIn(Schema):
+    keep_count: int | None = Field(None, ge=1, le=10000)
+    keep_days: int | None = Field(None, ge=1, le=10000)
+    rpo_target_minutes: int | None = Field(None, ge=1, le=10_000_000)
+    rto_target_minutes: int | None = Field(None, ge=1, le=10_000_000)
+
+
+@router.get("/backups/recovery", response=RecoveryOut)
+def backup_recovery(request: HttpRequest) -> Any:
+    """RPO/RTO achieved against their targets, with the latest backup and restore test."""
+    status = selectors.recovery_status(actor=request.user)
+    return {
+        "rpo_target_minutes": status.rpo_target_minutes, "rto_target_minutes": status.rto_target_minutes,
+        "rpo_minutes": status.rpo_minutes, "rto_minutes": status.rto_minutes, "rpo_met": status.rpo_met,
+        "rto_met": status.rto_met, "keep_count": status.keep_count, "keep_days": status.keep_days,
+        "verified_backup_id": status.verified.backup_id if status.verified else None,
+        "verified_restore_test_id": status.verified.pk if status.verified else None,
+        "last_backup": status.last_backup, "last_restore_test": status.last_test,
+    }
+
+
+@router.post("/backups/policy", response=RecoveryOut)
+def update_backup_policy(request: HttpRequest, payload: BackupPolicyIn) -> Any:
+    access.require(request.user, MANAGE_BACKUP)
+    backups.policy_update(actor=request.user, **payload.dict(exclude_none=True))
+    return backup_recovery(request)
+
+
+@router.get("/backups", response=list[BackupOut])
+@paginate(PageNumber)
+def list_backups(request: HttpRequest) -> Any:
+    return selectors.backup_list(actor=request.user)
+
+
+@router.get("/backups/restore-tests", response=list[RestoreTestOut])
+@paginate(PageNumber)
+def list_restore_tests(request: HttpRequest) -> Any:
+    return selectors.restore_test_list(actor=request.user)
+
+
+@router.get("/backups/restore-tests/{test_id}", response=RestoreTestDetailOut)
+def get_restore_test(request: HttpRequest, test_id: int) -> Any:
+    test = selectors.restore_test_list(actor=request.user).filter(pk=test_id).first()
+    if test is None:
+        raise NotFound("No such restore test.")
+    return test

@@ -21,7 +21,14 @@ class SecurityConfig(AppConfig):
         for role in (Role.RISK_MANAGER, Role.INTERNAL_AUDITOR, Role.SYSTEM_ADMIN, Role.QUALITY_MANAGER,
                      *READ_ONLY_ROLES):
             grant(role, view)
+        # Platform backups: the system administrator runs them and sets the policy (MLPS separation of duties);
+        # the security roles and the audit administrator read the evidence.
+        view_backup, manage_backup = "security.view_backup", "security.manage_backup"
+        for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.SECURITY_OFFICER, Role.AUDIT_ADMIN):
+            grant(role, view_backup)
+        grant(Role.SYSTEM_ADMIN, manage_backup)
         section = _("Information security")
         nav.register(nav.NavItem(section, _("Vulnerabilities"), "security:vulnerability_list", view, 600))
         nav.register(nav.NavItem(section, _("Vulnerability scans"), "security:scan_list", view, 601))
         nav.register(nav.NavItem(section, _("Access reviews"), "security:access_review_list", view, 610))
+        nav.register(nav.NavItem(section, _("Backups and recovery"), "security:backup_overview", view_backup, 620))

@@ -51,3 +51,12 @@ class DecisionForm(StyledForm):
     item = forms.IntegerField()
     decision = forms.ChoiceField(choices=[("confirmed", _("Confirm")), ("revoked", _("Revoke"))])
     note = forms.CharField(max_length=300, required=False)
+
+
+class BackupPolicyForm(StyledForm):
+    keep_count = forms.IntegerField(label=_("Keep at least (backups)"), min_value=1, max_value=10000)
+    keep_days = forms.IntegerField(label=_("Keep backups younger than (days)"), min_value=1, max_value=10000)
+    rpo_target_minutes = forms.IntegerField(label=_("RPO target (minutes)"), min_value=1, max_value=10_000_000,
+                                            help_text=_("Longest acceptable age of the newest verified backup."))
+    rto_target_minutes = forms.IntegerField(label=_("RTO target (minutes)"), min_value=1, max_value=10_000_000,
+                                            help_text=_("Longest acceptable time to restore the platform."))

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from finassure.platform.models import TimeStampedModel
+
 
 class Severity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
@@ -191,3 +193,105 @@ class AccessReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} · {self.role}"
+
+
+class BackupPolicy(TimeStampedModel):
+    """How platform backups are kept and what recovery they must achieve (one row, edited by the system
+    administrator). Retention keeps the newest `keep_count` backups and every backup younger than `keep_days`;
+    older files are pruned. RPO achieved is the age of the newest backup whose restore test passed; RTO achieved
+    is how long that restore test took."""
+
+    keep_count = models.PositiveSmallIntegerField(_("keep at least (backups)"), default=7)
+    keep_days = models.PositiveSmallIntegerField(_("keep backups younger than (days)"), default=30)
+    rpo_target_minutes = models.PositiveIntegerField(
+        _("RPO target (minutes)"), default=25 * 60,
+        help_text=_("Longest acceptable age of the newest verified backup. Daily backups need more than 24 h."))
+    rto_target_minutes = models.PositiveIntegerField(
+        _("RTO target (minutes)"), default=4 * 60, help_text=_("Longest acceptable time to restore the platform."))
+
+    class Meta:
+        verbose_name = _("backup policy")
+        verbose_name_plural = _("backup policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(keep_count__gte=1), name="backup_policy_keeps_one"),
+            models.CheckConstraint(condition=Q(rpo_target_minutes__gt=0) & Q(rto_target_minutes__gt=0),
+                                   name="backup_policy_targets_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Backup policy"))
+
+
+class BackupRun(models.Model):
+    """One backup of the platform's database (`finassure backup`): the file, its manifest's sha256 and row
+    counts, how long it took, and when retention pruned the file."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        MANUAL = "manual", _("Manual")
+
+    started_at = models.DateTimeField(_("started at"))
+    duration_seconds = models.FloatField(_("duration (s)"), default=0)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULED)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    engine = models.CharField(_("engine"), max_length=16, blank=True)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    file_path = models.CharField(max_length=1000, blank=True)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    table_count = models.PositiveIntegerField(_("tables"), default=0)
+    row_count = models.BigIntegerField(_("rows"), default=0)
+    row_counts = models.JSONField(default=dict, blank=True)
+    pruned_at = models.DateTimeField(_("pruned at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("backup")
+        verbose_name_plural = _("backups")
+        constraints = [models.CheckConstraint(condition=Q(status="failed") | ~Q(sha256=""),
+                                              name="backup_succeeded_has_checksum")]
+
+    def __str__(self) -> str:
+        return self.file_name or f"backup {self.pk}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == self.Status.SUCCEEDED
+
+
+class RestoreTest(models.Model):
+    """A restore test of a backup into a scratch database: rows per table compared with the manifest, the
+    audit chain verified on the copy, how long it took, and the reason when it failed."""
+
+    backup = models.ForeignKey(BackupRun, on_delete=models.PROTECT, related_name="restore_tests",
+                               verbose_name=_("backup"))
+    file_name = models.CharField(_("file"), max_length=255)
+    started_at = models.DateTimeField(_("started at"))
+    duration_seconds = models.FloatField(_("duration (s)"), default=0)
+    restore_seconds = models.FloatField(_("restore (s)"), default=0)
+    ok = models.BooleanField(_("passed"), default=False)
+    reason = models.TextField(_("reason"), blank=True)
+    engine = models.CharField(_("engine"), max_length=16, blank=True)
+    scratch = models.CharField(_("scratch database"), max_length=300, blank=True)
+    table_count = models.PositiveIntegerField(_("tables compared"), default=0)
+    rows_expected = models.BigIntegerField(_("rows in the manifest"), default=0)
+    rows_restored = models.BigIntegerField(_("rows restored"), default=0)
+    row_comparison = models.JSONField(default=dict, blank=True, help_text="{table: [manifest, restored]}")
+    mismatch_count = models.PositiveIntegerField(_("tables that differ"), default=0)
+    chain_ok = models.BooleanField(_("audit chain intact"), null=True, blank=True)
+    chain_checked = models.PositiveIntegerField(_("audit records verified"), default=0)
+    chain_reason = models.CharField(_("audit chain"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("restore test")
+        verbose_name_plural = _("restore tests")
+        indexes = [models.Index(fields=["ok", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.started_at:%Y-%m-%d %H:%M}"

@@ -11,12 +11,24 @@ from django.utils import timezone
 
 from finassure.accounts import selectors as access
 from finassure.platform.errors import NotFound
-from finassure.security.models import AccessReview, AccessReviewItem, Finding, Scan, Severity, Vulnerability
+from finassure.security.models import (
+    AccessReview,
+    AccessReviewItem,
+    BackupPolicy,
+    BackupRun,
+    Finding,
+    RestoreTest,
+    Scan,
+    Severity,
+    Vulnerability,
+)
 
 VIEW = "security.view_vulnerability"
 IMPORT = "security.import_scan"
 MANAGE = "security.manage_vulnerability"
 REVIEW_ACCESS = "security.manage_access_review"
+VIEW_BACKUP = "security.view_backup"
+MANAGE_BACKUP = "security.manage_backup"
 
 
 def scan_list(*, actor: Any) -> QuerySet[Scan]:
@@ -105,3 +117,58 @@ def reviewers(*, unit: Any) -> Any:
     from finassure.accounts.models import User
 
     return User.objects.filter(org_unit__institution_id=unit.institution_id, is_active=True).order_by("username")
+
+
+# --- platform backups ---------------------------------------------------------------------------
+# Backups are of the whole platform, not of an org unit: the permission held anywhere lets one see them.
+
+
+def backup_list(*, actor: Any) -> QuerySet[BackupRun]:
+    access.require(actor, VIEW_BACKUP)
+    return BackupRun.objects.order_by("-started_at", "-id")
+
+
+def restore_test_list(*, actor: Any) -> QuerySet[RestoreTest]:
+    access.require(actor, VIEW_BACKUP)
+    return RestoreTest.objects.select_related("backup").order_by("-started_at", "-id")
+
+
+@dataclass(frozen=True)
+class RecoveryStatus:
+    """RPO/RTO achieved against their targets: the age of the newest backup whose restore test passed, and
+    how long that restore test took. None when nothing was verified yet (and then the target is not met)."""
+
+    rpo_target_minutes: int
+    rto_target_minutes: int
+    keep_count: int
+    keep_days: int
+    verified: RestoreTest | None
+    rpo_minutes: int | None
+    rto_minutes: float | None
+    last_backup: BackupRun | None
+    last_test: RestoreTest | None
+
+    @property
+    def rpo_met(self) -> bool:
+        return self.rpo_minutes is not None and self.rpo_minutes <= self.rpo_target_minutes
+
+    @property
+    def rto_met(self) -> bool:
+        return self.rto_minutes is not None and self.rto_minutes <= self.rto_target_minutes
+
+
+def recovery_status(*, actor: Any, now: dt.datetime | None = None) -> RecoveryStatus:
+    access.require(actor, VIEW_BACKUP)
+    now = now or timezone.now()
+    rules = BackupPolicy.objects.order_by("pk").first() or BackupPolicy()
+    verified = RestoreTest.objects.filter(ok=True).select_related("backup").order_by(
+        "-backup__started_at", "-started_at", "-id").first()
+    rpo = rto = None
+    if verified is not None:
+        rpo = max(0, int((now - verified.backup.started_at).total_seconds() // 60))
+        rto = round(verified.duration_seconds / 60, 2)
+    return RecoveryStatus(
+        rpo_target_minutes=rules.rpo_target_minutes, rto_target_minutes=rules.rto_target_minutes,
+        keep_count=rules.keep_count, keep_days=rules.keep_days, verified=verified, rpo_minutes=rpo,
+        rto_minutes=rto, last_backup=BackupRun.objects.order_by("-started_at", "-id").first(),
+        last_test=RestoreTest.objects.select_related("backup").order_by("-started_at", "-id").first())

@@ -17,4 +17,7 @@ urlpatterns = [
     path("access-reviews/new/", views.access_review_create, name="access_review_create"),
     path("access-reviews/<int:pk>/", views.access_review_detail, name="access_review_detail"),
     path("access-reviews/<int:pk>/<slug:action>/", views.access_review_action, name="access_review_action"),
+    path("backups/", views.backup_overview, name="backup_overview"),
+    path("backups/policy/", views.backup_policy, name="backup_policy"),
+    path("backups/restore-tests/<int:pk>/", views.restore_test_detail, name="restore_test_detail"),
 ]

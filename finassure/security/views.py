@@ -1,4 +1,5 @@
-"""Pages of information security: scans and their import, the vulnerability register with status changes."""
+"""Pages of information security: scans and their import, the vulnerability register with status changes, access
+reviews, and the platform's backups with their restore tests (RPO/RTO)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from finassure.accounts import selectors as access
-from finassure.platform.errors import ApplicationError
+from finassure.platform.errors import ApplicationError, NotFound
 from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
-from finassure.security import selectors, services
-from finassure.security.forms import AccessReviewForm, DecisionForm, ScanImportForm, StatusForm
+from finassure.security import backups, selectors, services
+from finassure.security.forms import (
+    AccessReviewForm,
+    BackupPolicyForm,
+    DecisionForm,
+    ScanImportForm,
+    StatusForm,
+)
 from finassure.security.models import Severity, Vulnerability
-from finassure.security.selectors import IMPORT, MANAGE, REVIEW_ACCESS, VIEW, VulnerabilityFilter
+from finassure.security.selectors import (
+    IMPORT,
+    MANAGE,
+    MANAGE_BACKUP,
+    REVIEW_ACCESS,
+    VIEW,
+    VIEW_BACKUP,
+    VulnerabilityFilter,
+)
 
 
 @staff_view(VIEW)
@@ -180,3 +195,42 @@ def access_review_action(request: HttpRequest, pk: int, action: str) -> HttpResp
         return render(request, "security/access_review_detail.html", _review_context(request, review, exc.message),
                       status=exc.status)
     return redirect("security:access_review_detail", pk=pk)
+
+
+# --- platform backups ---------------------------------------------------------------------------
+
+
+@staff_view(VIEW_BACKUP)
+def backup_overview(request: HttpRequest) -> HttpResponse:
+    """RPO/RTO achieved against the targets, the restore-test history and the recent backups."""
+    return render(request, "security/backup_overview.html", {
+        "status": selectors.recovery_status(actor=request.user),
+        "page": paginate(request, selectors.restore_test_list(actor=request.user)),
+        "backups": selectors.backup_list(actor=request.user)[:20],
+        "can_manage": access.has_perm(request.user, MANAGE_BACKUP),
+    })
+
+
+@staff_view(VIEW_BACKUP)
+def restore_test_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    test = selectors.restore_test_list(actor=request.user).filter(pk=pk).first()
+    if test is None:
+        raise NotFound(_("No such restore test."))
+    rows = [(table, pair[0], pair[1], pair[0] != pair[1]) for table, pair in sorted(test.row_comparison.items())]
+    return render(request, "security/restore_test_detail.html", {"test": test, "rows": rows})
+
+
+@staff_view(MANAGE_BACKUP)
+def backup_policy(request: HttpRequest) -> HttpResponse:
+    current = backups.policy()
+    form = BackupPolicyForm(request.POST or None, initial={name: getattr(current, name)
+                                                           for name in backups.POLICY_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        try:
+            backups.policy_update(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("security:backup_overview")
+    return render(request, "security/backup_policy.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)

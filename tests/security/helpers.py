@@ -43,3 +43,23 @@ def make_access_review(unit: Any) -> Any:
         user = User.objects.create_user(username=f"rev-{unit.pk}-{AccessReview.objects.count()}", org_unit=unit)
     return AccessReview.objects.create(org_unit=unit, title="2026 年上半年权限复核", source="platform", reviewer=user,
                                        due_on=timezone.localdate() + dt.timedelta(days=14), created_by=user)
+
+
+def make_restore_test(*, ok: bool = True, hours_ago: float = 2, seconds: float = 42.0) -> Any:
+    """A recorded backup and its restore test (no file: for pages and the API)."""
+    import datetime as dt
+
+    from finassure.security.models import BackupRun, RestoreTest
+
+    started = timezone.now() - dt.timedelta(hours=hours_ago)
+    run = BackupRun.objects.create(started_at=started, status="succeeded", engine="sqlite",
+                                   file_name=f"finassure-sqlite-{BackupRun.objects.count()}.backup", sha256="a" * 64,
+                                   size=1024, table_count=2, row_count=7, row_counts={"accounts_user": 3,
+                                                                                       "platform_auditevent": 4})
+    found = 4 if ok else 3
+    return RestoreTest.objects.create(
+        backup=run, file_name=run.file_name, started_at=started + dt.timedelta(minutes=5), ok=ok,
+        duration_seconds=seconds, restore_seconds=seconds / 2, engine="sqlite", scratch="/tmp/x.sqlite3",
+        table_count=2, rows_expected=7, rows_restored=3 + found, mismatch_count=0 if ok else 1,
+        row_comparison={"accounts_user": [3, 3], "platform_auditevent": [4, found]}, chain_ok=True, chain_checked=found,
+        reason="" if ok else "row counts differ from the manifest in 1 tables (platform_auditevent: expected 4, found 3)")

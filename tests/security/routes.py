@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from finassure.accounts.roles import ROLE_PERMISSIONS
 from tests.matrix import INSIDE, LOGIN, Route, perm
-from tests.security.helpers import make_access_review, make_vulnerability
+from tests.security.helpers import make_access_review, make_restore_test, make_vulnerability
 
 VIEW, IMPORT, MANAGE = "security.view_vulnerability", "security.import_scan", "security.manage_vulnerability"
 
@@ -63,3 +63,26 @@ ROUTES.append(
     Route("api:import_scan", "POST", lambda c: "/api/v1/scans", perm(IMPORT, 201, scoped=True), 401, api=True,
           data=lambda c: {"org_unit_id": c.org.haidian.pk, "scope": "海淀支行网段", "file_name": "scan.csv",
                           "content_base64": __import__("base64").b64encode(GENERIC_CSV.encode()).decode()}))
+
+VIEW_BACKUP, MANAGE_BACKUP = "security.view_backup", "security.manage_backup"
+
+
+def _restore_test(c: object) -> None:
+    c.objects["restore_test"] = make_restore_test()  # type: ignore[attr-defined]
+
+
+ROUTES += [
+    Route("security:backup_overview", "GET", lambda c: "/security/backups/", perm(VIEW_BACKUP), LOGIN),
+    Route("security:backup_policy", "GET", lambda c: "/security/backups/policy/", perm(MANAGE_BACKUP), LOGIN),
+    Route("security:restore_test_detail", "GET",
+          lambda c: f"/security/backups/restore-tests/{c.objects['restore_test'].pk}/", perm(VIEW_BACKUP), LOGIN,
+          build=_restore_test),
+    Route("api:backup_recovery", "GET", lambda c: "/api/v1/backups/recovery", perm(VIEW_BACKUP), 401, api=True),
+    Route("api:update_backup_policy", "POST", lambda c: "/api/v1/backups/policy", perm(MANAGE_BACKUP), 401,
+          api=True, data=lambda c: {"keep_count": 10}),
+    Route("api:list_backups", "GET", lambda c: "/api/v1/backups", perm(VIEW_BACKUP), 401, api=True),
+    Route("api:list_restore_tests", "GET", lambda c: "/api/v1/backups/restore-tests", perm(VIEW_BACKUP), 401,
+          api=True),
+    Route("api:get_restore_test", "GET", lambda c: f"/api/v1/backups/restore-tests/{c.objects['restore_test'].pk}",
+          perm(VIEW_BACKUP), 401, api=True, build=_restore_test),
+]
