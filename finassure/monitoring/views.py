@@ -22,22 +22,51 @@ from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx
 
 
 @staff_view(perms.VIEW)
-def alert_list(request: HttpRequest, bulk_form: forms.BulkCloseForm | None = None, status: int = 200) -> HttpResponse:
+def alert_list(
+    request: HttpRequest, bulk_form: forms.BulkCloseForm | None = None, status: int = 200
+) -> HttpResponse:
     filters = selectors.AlertFilter.from_query(request.GET)
     page = paginate(request, selectors.alert_list(actor=request.user, filters=filters))
-    return render(request, "monitoring/alert_list.html", {
-        "page": page, "filters": filters, "params": request.GET, "today": timezone.localdate(),
-        "statuses": Alert.Status.choices, "severities": Severity.choices,
-        "rules": selectors.rule_ids(actor=request.user),
-        "units": access.org_unit_list(actor=request.user, perm=perms.VIEW),
-        "can_work": access.has_perm(request.user, perms.WORK),
-        "bulk_form": bulk_form or forms.BulkCloseForm(), "export_query": request.GET.urlencode(),
-    }, status=status)
+    return render(
+        request,
+        "monitoring/alert_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "params": request.GET,
+            "today": timezone.localdate(),
+            "statuses": Alert.Status.choices,
+            "severities": Severity.choices,
+            "rules": selectors.rule_ids(actor=request.user),
+            "units": access.org_unit_list(actor=request.user, perm=perms.VIEW),
+            "can_work": access.has_perm(request.user, perms.WORK),
+            "bulk_form": bulk_form or forms.BulkCloseForm(),
+            "export_query": request.GET.urlencode(),
+        },
+        status=status,
+    )
 
 
-EXPORT_HEADERS = ["id", "rule", "severity", "score", "status", "org unit", "customer id", "account id", "date",
-                  "direction", "currency", "value", "threshold", "transactions", "assignee", "review due", "created",
-                  "explanation"]
+EXPORT_HEADERS = [
+    "id",
+    "rule",
+    "severity",
+    "score",
+    "status",
+    "org unit",
+    "customer id",
+    "account id",
+    "date",
+    "direction",
+    "currency",
+    "value",
+    "threshold",
+    "transactions",
+    "assignee",
+    "review due",
+    "created",
+    "explanation",
+]
 
 
 @staff_view(perms.VIEW)
@@ -46,9 +75,26 @@ def alert_export(request: HttpRequest) -> HttpResponse:
 
     def rows() -> Any:
         for a in qs.defer(None).iterator(chunk_size=1000):
-            yield [a.pk, a.rule_id, a.get_severity_display(), a.score, a.get_status_display(), str(a.org_unit),
-                   a.customer_id, a.account_id, a.date, a.direction, a.currency, a.value, a.threshold, a.txn_count,
-                   a.assignee.get_username() if a.assignee else "", a.due_date, a.created_at, a.explanation_zh]
+            yield [
+                a.pk,
+                a.rule_id,
+                a.get_severity_display(),
+                a.score,
+                a.get_status_display(),
+                str(a.org_unit),
+                a.customer_id,
+                a.account_id,
+                a.date,
+                a.direction,
+                a.currency,
+                a.value,
+                a.threshold,
+                a.txn_count,
+                a.assignee.get_username() if a.assignee else "",
+                a.due_date,
+                a.created_at,
+                a.explanation_zh,
+            ]
 
     return xlsx_response("alerts.xlsx", [_(h) for h in EXPORT_HEADERS], rows())
 
@@ -59,8 +105,9 @@ def alert_bulk_close(request: HttpRequest) -> HttpResponse:
     form = forms.BulkCloseForm(request.POST)
     if form.is_valid():
         try:
-            count = triage.alert_bulk_close(actor=request.user, alert_ids=form.alert_ids,
-                                            reason=form.cleaned_data["reason"])
+            count = triage.alert_bulk_close(
+                actor=request.user, alert_ids=form.alert_ids, reason=form.cleaned_data["reason"]
+            )
         except ApplicationError as exc:
             if exc.status == 404:
                 raise
@@ -71,15 +118,23 @@ def alert_bulk_close(request: HttpRequest) -> HttpResponse:
     return alert_list(request, bulk_form=form, status=400)
 
 
-def _alert_page(request: HttpRequest, alert: Alert, assign_form: forms.AssignForm | None = None,
-                status: int = 200) -> HttpResponse:
+def _alert_page(
+    request: HttpRequest, alert: Alert, assign_form: forms.AssignForm | None = None, status: int = 200
+) -> HttpResponse:
     unit = alert.org_unit
     analysts = selectors.analysts_for(unit=unit)
-    return render(request, "monitoring/alert_detail.html", {
-        "alert": alert, "can_work": access.has_perm(request.user, perms.WORK, unit),
-        "assign_form": assign_form or forms.AssignForm(initial={"assignee": alert.assignee_id}, analysts=analysts),
-        "transactions": services.store_transactions(txn_ids=list(alert.txn_ids), limit=200),
-    }, status=status)
+    return render(
+        request,
+        "monitoring/alert_detail.html",
+        {
+            "alert": alert,
+            "can_work": access.has_perm(request.user, perms.WORK, unit),
+            "assign_form": assign_form
+            or forms.AssignForm(initial={"assignee": alert.assignee_id}, analysts=analysts),
+            "transactions": services.store_transactions(txn_ids=list(alert.txn_ids), limit=200),
+        },
+        status=status,
+    )
 
 
 @staff_view(perms.VIEW)
@@ -127,26 +182,43 @@ def alert_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", Case.Status.OPEN)
     page = paginate(request, selectors.case_list(actor=request.user, status=status))
-    return render(request, "monitoring/case_list.html", {"page": page, "status": status,
-                                                         "statuses": Case.Status.choices})
+    return render(
+        request,
+        "monitoring/case_list.html",
+        {"page": page, "status": status, "statuses": Case.Status.choices},
+    )
 
 
-def _case_page(request: HttpRequest, case: Case, bound: tuple[str, Any] | None = None,
-               status: int = 200) -> HttpResponse:
-    made: dict[str, Any] = {"note_form": forms.NoteForm(), "dispose_form": forms.DisposeForm(),
-                            "grounds_form": forms.GroundsForm()}
+def _case_page(
+    request: HttpRequest, case: Case, bound: tuple[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    made: dict[str, Any] = {
+        "note_form": forms.NoteForm(),
+        "dispose_form": forms.DisposeForm(),
+        "grounds_form": forms.GroundsForm(),
+    }
     if bound is not None:
         made[bound[0]] = bound[1]
     start, end = selectors.case_period(case=case)
     report = getattr(case, "suspicious_report", None) if hasattr(case, "suspicious_report") else None
-    return render(request, "monitoring/case_detail.html", {
-        "case": case, "alerts": selectors.case_alerts(case=case), "notes": selectors.case_notes(case=case),
-        "period": (start, end), "report": report,
-        "can_work": access.has_perm(request.user, perms.WORK, case.org_unit) and case.status == Case.Status.OPEN,
-        "can_draft": access.has_perm(request.user, perms.DRAFT, case.org_unit)
-        and case.disposition == Case.Disposition.SUSPICIOUS and report is None,
-        **made,
-    }, status=status)
+    return render(
+        request,
+        "monitoring/case_detail.html",
+        {
+            "case": case,
+            "alerts": selectors.case_alerts(case=case),
+            "notes": selectors.case_notes(case=case),
+            "period": (start, end),
+            "report": report,
+            "can_work": access.has_perm(request.user, perms.WORK, case.org_unit)
+            and case.status == Case.Status.OPEN,
+            "can_draft": access.has_perm(request.user, perms.DRAFT, case.org_unit)
+            and case.disposition == Case.Disposition.SUSPICIOUS
+            and report is None,
+            **made,
+        },
+        status=status,
+    )
 
 
 @staff_view(perms.VIEW)
@@ -163,8 +235,11 @@ def case_transactions(request: HttpRequest, pk: int) -> HttpResponse:
         rows = [r for r in rows if account in (r["account_id"], r["counterparty_account_id"])]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     accounts = selectors.case_accounts(case=case)
-    return render(request, "monitoring/case_transactions.html", {"case": case, "page": page, "account": account,
-                                                                 "accounts": accounts})
+    return render(
+        request,
+        "monitoring/case_transactions.html",
+        {"case": case, "page": page, "account": account, "accounts": accounts},
+    )
 
 
 @staff_view(perms.VIEW)
@@ -172,7 +247,9 @@ def case_graph(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(actor=request.user, pk=pk)
     accounts = selectors.case_accounts(case=case)
     start, end = selectors.case_period(case=case)
-    rows = services.store_transactions(accounts=accounts, start=start, end=end, limit=20000) if accounts else []
+    rows = (
+        services.store_transactions(accounts=accounts, start=start, end=end, limit=20000) if accounts else []
+    )
     graph = selectors.counterparty_graph(rows=rows, subjects=accounts)
     graph["period"] = [start.isoformat() if start else None, end.isoformat() if end else None]
     return JsonResponse(graph)
@@ -219,24 +296,45 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @staff_view(perms.VIEW)
 def report_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    return render(request, "monitoring/report_list.html", {
-        "lv_page": paginate(request, selectors.lv_report_list(actor=request.user, status=status)),
-        "str_reports": selectors.str_report_list(actor=request.user, status=status)[:100],
-        "status": status, "statuses": ReportStatus.choices, "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "monitoring/report_list.html",
+        {
+            "lv_page": paginate(request, selectors.lv_report_list(actor=request.user, status=status)),
+            "str_reports": selectors.str_report_list(actor=request.user, status=status)[:100],
+            "status": status,
+            "statuses": ReportStatus.choices,
+            "today": timezone.localdate(),
+        },
+    )
 
 
-def _report_page(request: HttpRequest, kind: str, report: Any, reject_form: forms.RejectForm | None = None,
-                 status: int = 200) -> HttpResponse:
+def _report_page(
+    request: HttpRequest,
+    kind: str,
+    report: Any,
+    reject_form: forms.RejectForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     unit = report.org_unit
     alerts = report.alerts.all() if kind == "lv" else report.case.alerts.all()
-    return render(request, "monitoring/report_detail.html", {
-        "kind": kind, "report": report, "alerts": alerts.order_by("customer_id", "date", "id")[:500],
-        "today": timezone.localdate(), "reject_form": reject_form or forms.RejectForm(),
-        "can_submit": report.status == ReportStatus.DRAFT and access.has_perm(request.user, perms.DRAFT, unit),
-        "can_approve": report.status == ReportStatus.SUBMITTED and report.drafted_by_id != request.user.pk
-        and access.has_perm(request.user, perms.APPROVE, unit),
-    }, status=status)
+    return render(
+        request,
+        "monitoring/report_detail.html",
+        {
+            "kind": kind,
+            "report": report,
+            "alerts": alerts.order_by("customer_id", "date", "id")[:500],
+            "today": timezone.localdate(),
+            "reject_form": reject_form or forms.RejectForm(),
+            "can_submit": report.status == ReportStatus.DRAFT
+            and access.has_perm(request.user, perms.DRAFT, unit),
+            "can_approve": report.status == ReportStatus.SUBMITTED
+            and report.drafted_by_id != request.user.pk
+            and access.has_perm(request.user, perms.APPROVE, unit),
+        },
+        status=status,
+    )
 
 
 @staff_view(perms.VIEW)
@@ -260,7 +358,9 @@ def report_action(request: HttpRequest, kind: str, pk: int, action: str) -> Http
             filing.report_approve(actor=request.user, report=report)
         elif action == "reject":
             form.is_valid()
-            filing.report_reject(actor=request.user, report=report, reason=form.cleaned_data.get("reason", ""))
+            filing.report_reject(
+                actor=request.user, report=report, reason=form.cleaned_data.get("reason", "")
+            )
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
@@ -276,9 +376,13 @@ def report_export(request: HttpRequest, kind: str, pk: int, fmt: str) -> HttpRes
     report = selectors.report_get(actor=request.user, kind=kind, pk=pk)
     name = f"{'large-value' if isinstance(report, LargeValueReport) else 'suspicious'}-report-{report.pk}"
     if fmt == "csv":
-        response = HttpResponse(filing.report_csv(report).encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            filing.report_csv(report).encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        )
     elif fmt == "xml":
         response = HttpResponse(filing.report_xml(report), content_type="application/xml; charset=utf-8")
+    elif fmt == "pdf":
+        response = HttpResponse(filing.report_pdf(report), content_type="application/pdf")
     else:
         raise NotFound(_("No such format."))
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
@@ -291,9 +395,15 @@ def report_export(request: HttpRequest, kind: str, pk: int, fmt: str) -> HttpRes
 @staff_view(perms.VIEW)
 def run_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.run_list(actor=request.user), per_page=25)
-    return render(request, "monitoring/run_list.html", {
-        "page": page, "can_run": access.has_perm(request.user, perms.RUN),
-        "store": services.transaction_store()})
+    return render(
+        request,
+        "monitoring/run_list.html",
+        {
+            "page": page,
+            "can_run": access.has_perm(request.user, perms.RUN),
+            "store": services.transaction_store(),
+        },
+    )
 
 
 @require_POST
@@ -316,9 +426,15 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @staff_view(perms.VIEW)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(actor=request.user, pk=pk)
-    return render(request, "monitoring/run_detail.html", {
-        "run": run, "can_retry": run.status == Run.Status.FAILED and access.has_perm(request.user, perms.RUN,
-                                                                                       run.org_unit)})
+    return render(
+        request,
+        "monitoring/run_detail.html",
+        {
+            "run": run,
+            "can_retry": run.status == Run.Status.FAILED
+            and access.has_perm(request.user, perms.RUN, run.org_unit),
+        },
+    )
 
 
 @require_POST
