@@ -23,3 +23,4 @@ class ServiceConfig(AppConfig):
         nav.register(nav.NavItem(section, _("Import complaints"), "service:complaint_import", perms.IMPORT, 303))
         nav.register(nav.NavItem(section, _("FAQ knowledge base"), "service:faq_list", perms.CONFIGURE, 306))
         nav.register(nav.NavItem(section, _("Complaint categories"), "service:category_list", perms.CONFIGURE, 305))
+        nav.register(nav.NavItem(section, _("Routing rules"), "service:routing_rule_list", perms.CONFIGURE, 307))

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from finassure.accounts.models import OrgUnit, User
+from finassure.accounts.models import BusinessLine, OrgUnit, User
 from finassure.platform.forms import StyledForm
 from finassure.service.models import Channel, Complaint, ComplaintCategory, ProductLine, SlaBasis
 
@@ -226,7 +226,32 @@ class ClassifyForm(StyledForm):
     product_line = forms.ChoiceField(label=_("Product line"), choices=ProductLine.choices)
 
 
+class RouteForm(StyledForm):
+    org_unit = forms.ModelChoiceField(label=_("Handling org unit"), queryset=OrgUnit.objects.none())
+    rule = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = OrgUnit.objects.filter(is_active=True).order_by("path")  # type: ignore[attr-defined]
+
+
+class RoutingRuleForm(StyledForm):
+    product_line = forms.ChoiceField(label=_("Product line"), required=False,
+                                     choices=[("", _("any"))] + list(ProductLine.choices))
+    category = forms.ModelChoiceField(label=_("Category"), required=False, empty_label=_("any"),
+                                      queryset=ComplaintCategory.objects.filter(is_active=True))
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("any"))] + list(Channel.choices))
+    business_line = forms.ModelChoiceField(label=_("Business line"), required=False, empty_label=_("any"),
+                                           queryset=BusinessLine.objects.all())
+    target = forms.ModelChoiceField(label=_("Handling org unit"), queryset=OrgUnit.objects.filter(is_active=True))
+    priority = forms.IntegerField(label=_("Priority"), min_value=0, max_value=10_000, initial=100,
+                                  help_text=_("Among equally specific rules, the lower number wins."))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
 ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "route": RouteForm,
     "classify": ClassifyForm,
     "assign": AssignForm, "note": NoteForm, "pause": PauseForm, "resume": ResumeForm, "extend": ExtendForm,
     "decide": DecideForm, "notify": NotifyForm, "withdraw": WithdrawForm, "recheck": RecheckForm,

@@ -333,3 +333,37 @@ def attachment_get(*, actor: Any, pk: int) -> Any:
     if item is None:
         raise NotFound("No such attachment.")
     return item
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+
+def routing_rules() -> QuerySet[Any]:
+    from finassure.service.models import RoutingRule
+
+    return RoutingRule.objects.select_related("category", "business_line", "target").order_by("priority", "id")
+
+
+@dataclass(frozen=True)
+class RoutingSuggestion:
+    rule: Any
+    target: Any
+
+
+def routing_suggest(*, complaint: Complaint) -> RoutingSuggestion | None:
+    """The handling unit the rules suggest for a complaint (most specific matching active rule, then the lower
+    priority, then the older rule), or None when no rule matches or it already sits there. Only a suggestion."""
+    business_line_id = complaint.org_unit.business_line_id if complaint.org_unit_id else None
+    candidates = [
+        rule for rule in routing_rules().filter(is_active=True, target__is_active=True)
+        if (not rule.product_line or rule.product_line == complaint.product_line)
+        and (rule.category_id is None or rule.category_id == complaint.category_id)
+        and (not rule.channel or rule.channel == complaint.channel)
+        and (rule.business_line_id is None or rule.business_line_id == business_line_id)
+    ]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda r: (-r.specificity, r.priority, r.pk))
+    if best.target_id == complaint.org_unit_id:
+        return None
+    return RoutingSuggestion(best, best.target)

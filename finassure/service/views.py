@@ -138,6 +138,9 @@ def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] |
     can_handle = access.has_perm(request.user, perms.HANDLE, unit)
     hint = selectors.classification_suggest(text=f"{complaint.subject} {complaint.text}") if can_handle else None
     made = _action_forms(request, complaint, bound)
+    routing = selectors.routing_suggest(complaint=complaint) if can_handle and complaint.is_open else None
+    if routing is not None and (bound is None or bound[0] != "route"):
+        made["route"] = forms.RouteForm(prefix="route", initial={"org_unit": routing.target, "rule": routing.rule.pk})
     if hint is not None and (bound is None or bound[0] != "classify"):
         made["classify"] = forms.ClassifyForm(prefix="classify", initial={
             "category": hint.category or complaint.category, "product_line": hint.product_line})
@@ -151,7 +154,7 @@ def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] |
         "actions": selectors.corrective_actions_of(complaint=complaint),
         "can_handle": can_handle, "can_approve": access.has_perm(request.user, perms.APPROVE, unit),
         "can_reveal": access.has_perm(request.user, Perm.PII_UNMASK, unit),
-        "forms": made, "hint": hint,
+        "forms": made, "hint": hint, "routing": routing,
     }, status=status)
 
 
@@ -198,6 +201,9 @@ def _perform(action: str, actor: Any, complaint: Complaint, data: dict[str, Any]
         return services.complaint_close(actor=actor, complaint=complaint)
     if action == "classify":
         return services.complaint_classify(actor=actor, complaint=complaint, **data)
+    if action == "route":
+        rule = selectors.routing_rules().filter(pk=data.get("rule")).first() if data.get("rule") else None
+        return services.complaint_route(actor=actor, complaint=complaint, org_unit=data["org_unit"], rule=rule)
     if action == "assign":
         return services.complaint_assign(actor=actor, complaint=complaint, handler=data["handler"])
     if action == "note":
@@ -308,6 +314,34 @@ def category_list(request: HttpRequest) -> HttpResponse:
     return render(request, "service/category_list.html",
                   {"form": form, "categories": selectors.category_list(), "model": selectors.classifier_status()},
                   status=400 if form.errors else 200)
+
+
+@staff_view(perms.CONFIGURE)
+def routing_rule_list(request: HttpRequest) -> HttpResponse:
+    """The routing rules (a service administrator's page): what goes where; rules only suggest."""
+    services.ensure_default_categories()
+    form = forms.RoutingRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.routing_rule_save(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Routing rule saved."))
+            return redirect("service:routing_rule_list")
+    return render(request, "service/routing_rules.html", {"form": form, "rules": selectors.routing_rules()},
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+@staff_view(perms.CONFIGURE)
+def routing_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = selectors.routing_rules().filter(pk=pk).first()
+    if rule is None:
+        raise NotFound(_("No such routing rule."))
+    services.routing_rule_delete(actor=request.user, rule=rule)
+    messages.success(request, _("Routing rule deleted."))
+    return redirect("service:routing_rule_list")
 
 
 @require_POST

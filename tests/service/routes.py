@@ -106,6 +106,12 @@ def _attachment(ctx: Any) -> None:
     ctx.objects["attachment"] = complaint.attachments.get()
 
 
+def _rule(ctx: Any) -> None:
+    from finassure.service.models import RoutingRule
+
+    ctx.objects["rule"] = RoutingRule.objects.create(product_line="loan", target=ctx.org.head)
+
+
 def _complaint_url(ctx: Any, tail: str = "") -> str:
     return f"/service/complaints/{ctx.objects['complaint'].pk}/{tail}"
 
@@ -139,6 +145,9 @@ ROUTES = [
     Route("service:classifier_retrain", "POST", lambda c: "/service/classifier/retrain/", perm(perms.CONFIGURE, 302),
           LOGIN),
     Route("service:faq_list", "GET", lambda c: "/service/faq/", perm(perms.CONFIGURE), LOGIN),
+    Route("service:routing_rule_list", "GET", lambda c: "/service/routing/", perm(perms.CONFIGURE), LOGIN),
+    Route("service:routing_rule_delete", "POST", lambda c: f"/service/routing/{c.objects['rule'].pk}/delete/",
+          perm(perms.CONFIGURE, 302), LOGIN, build=_rule),
     Route("service:category_list", "GET", lambda c: "/service/categories/", perm(perms.CONFIGURE), LOGIN),
     # API
     Route("api:list_complaints", "GET", lambda c: "/api/v1/service/complaints", perm(perms.VIEW), 401, api=True,
