@@ -7,6 +7,11 @@
   time (registration → closure) was at most 48 hours.
 - `service.complaint_handling_hours_avg`: mean handling time in hours of the complaints closed in the period.
 
+- `service.portal_self_resolution_share`: percent of portal visits started in the period that were resolved
+  without a complaint (an article rated helpful, no complaint submitted in the visit). Portal visits are
+  anonymous and belong to no org unit, so this is an institution-wide figure: it is computed only for a
+  subtree that contains the institution's root unit, and answers "no data" for a branch.
+
 A period with no records answers "no data", never 0 % or 100 %.
 """
 
@@ -71,3 +76,16 @@ def complaint_handling_hours_avg(*, units: QuerySet[Any], period: Period) -> Mea
         return Measurement.no_data()
     mean = closed.aggregate(mean=Avg("handling_hours"))["mean"]
     return Measurement(value=round(float(mean), 2), denominator=total, records=closed.order_by("-handling_hours"))
+
+
+@computation("service.portal_self_resolution_share")
+def portal_self_resolution_share(*, units: QuerySet[Any], period: Period) -> Measurement:
+    from finassure.service.selectors import portal_self_resolution
+
+    if not units.filter(parent__isnull=True).exists():
+        return Measurement.no_data()
+    start, end = period.bounds()
+    resolved, total = portal_self_resolution(start=start, end=end)
+    if total == 0:
+        return Measurement.no_data()
+    return Measurement(value=100 * resolved / total, numerator=resolved, denominator=total)

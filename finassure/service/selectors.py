@@ -313,6 +313,7 @@ def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str,
         "closed": closed.count(), "within_48h": closed.filter(handling_hours__lte=48).count(),
         "by_product": by_product, "by_category": by_category, "by_unit": by_unit, "by_month": by_month,
         "by_root_cause": by_root_cause, "compensation": compensation, "satisfaction": satisfaction,
+        "portal": portal_self_resolution(start=start, end=end),
     }
 
 
@@ -367,3 +368,19 @@ def routing_suggest(*, complaint: Complaint) -> RoutingSuggestion | None:
     if best.target_id == complaint.org_unit_id:
         return None
     return RoutingSuggestion(best, best.target)
+
+
+# --- portal self-resolution ---------------------------------------------------------------------
+
+
+def portal_self_resolution(*, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """(visits resolved without a complaint, visits) among portal visits started in [start, end).
+
+    Institution-wide: a portal visit belongs to no org unit (nothing about the visitor is kept).
+    """
+    from finassure.service.models import PortalVisit
+
+    visits = PortalVisit.objects.filter(started_at__gte=start, started_at__lt=end)
+    total = visits.count()
+    resolved = visits.filter(helpful_votes__gt=0, complaint_submitted=False).count() if total else 0
+    return resolved, total

@@ -414,6 +414,8 @@ def _throttled(request: HttpRequest) -> HttpResponse:
 def portal_home(request: HttpRequest) -> HttpResponse:
     """Submit a complaint or a suggestion; the answer is a tracking number and nothing else."""
     form = forms.PortalComplaintForm(request.POST or None, request.FILES or None, units=selectors.portal_units())
+    if request.method == "GET":
+        services.portal_visit_record(request.session)
     if request.method == "POST":
         ip = client_ip(request)
         if not throttle.allow("portal-submit-ip", ip, throttle.PORTAL_SUBMIT_PER_IP):
@@ -433,6 +435,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 apply_error(form, exc)
             else:
+                if complaint.kind == Complaint.Kind.COMPLAINT:
+                    services.portal_visit_record(request.session, complaint_submitted=True)
                 return render(request, "service/portal_submitted.html",
                               {"tracking_number": complaint.tracking_number})
         return render(request, "service/portal_home.html", {"form": form}, status=400)
@@ -490,6 +494,8 @@ def portal_faq(request: HttpRequest) -> HttpResponse:
     if query and not throttle.allow("portal-faq-ip", client_ip(request), throttle.PORTAL_FAQ_PER_IP):
         return _throttled(request)
     articles = selectors.faq_search(query=query) if query else []
+    if articles:
+        services.portal_visit_record(request.session, faq_views=1)
     template = "service/_faq_suggestions.html" if request.htmx else "service/portal_faq.html"  # type: ignore[attr-defined]
     return render(request, template, {"articles": articles, "q": query})
 
@@ -500,5 +506,7 @@ def portal_faq_vote(request: HttpRequest, pk: int) -> HttpResponse:
     if article is None:
         raise NotFound(_("No such article."))
     if throttle.allow(f"portal-faq-vote-{pk}", client_ip(request), throttle.PORTAL_VOTE_PER_IP):
-        services.faq_vote(article=article, helpful=request.POST.get("helpful") == "yes")
+        helpful = request.POST.get("helpful") == "yes"
+        services.faq_vote(article=article, helpful=helpful)
+        services.portal_visit_record(request.session, helpful_votes=int(helpful))
     return render(request, "service/_faq_voted.html")

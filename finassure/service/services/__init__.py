@@ -55,10 +55,12 @@ from finassure.service.services.handling import (
 from finassure.service.services.imports import complaint_import
 from finassure.service.services.intake import complaint_register
 from finassure.service.services.keys import complaints_rotate_keys
+from finassure.service.services.portal import portal_visit_record
 from finassure.service.services.routing import complaint_route, routing_rule_delete, routing_rule_save
 from finassure.service.services.surveys import survey_answer, survey_create
 
 __all__ = [
+    "portal_visit_record",
     "complaint_route", "routing_rule_delete", "routing_rule_save",
     "attachment_add",
     "attachment_open",
