@@ -1,4 +1,5 @@
-"""API of governance: processes, policies and their versions, coverage, attestations, regulations, audits."""
+"""API of governance: processes, policies and their versions, coverage, attestations, regulations, audits, risks,
+products."""
 
 
 import datetime as dt
@@ -12,17 +13,22 @@ from ninja.pagination import paginate
 from finassure.accounts import selectors as access
 from finassure.accounts.models import BusinessLine, User
 from finassure.governance import selectors, services
-from finassure.governance.models import Finding, Policy, Risk
+from finassure.governance.models import Finding, Policy, Product, ProductReview, Risk
 from finassure.governance.permissions import (
+    APPROVE_PRODUCT,
     MANAGE_AUDIT,
     MANAGE_POLICY,
+    MANAGE_PRODUCT,
     MANAGE_RISK,
+    REVIEW_PRODUCT,
     VIEW_AUDIT,
     VIEW_POLICY,
+    VIEW_PRODUCT,
     VIEW_RISK,
 )
 from finassure.platform.api import PageNumber
 from finassure.platform.errors import NotFound, ValidationFailed
+from finassure.service.models import ProductLine
 
 router = Router(tags=["governance"])
 
@@ -430,3 +436,145 @@ def governance_record_kri_value(request: HttpRequest, kri_id: int, payload: KriV
     kri = selectors.kri_get(actor=request.user, pk=kri_id, perm=MANAGE_RISK)
     return Status(201, services.kri_record_value(actor=request.user, kri=kri, measured_on=payload.measured_on,
                                                  value=payload.value))
+
+
+# --- products -----------------------------------------------------------------------------------
+
+
+class ProductReviewOut(Schema):
+    id: int
+    round: int
+    kind: str
+    reviewer_id: int
+    checklist: dict[str, bool]
+    result: str
+    comment: str
+
+
+class ProductOut(Schema):
+    id: int
+    org_unit_id: int
+    code: str
+    name: str
+    kind: str
+    product_line: str
+    description: str
+    status: str
+    round: int
+    proposer_id: int
+    approver_id: int | None
+    decided_at: dt.datetime | None
+    launched_on: dt.date | None
+    post_launch_review_due: dt.date | None
+    post_launch_reviewed_on: dt.date | None
+
+
+class ProductDetailOut(ProductOut):
+    process_ids: list[int]
+    policy_ids: list[int]
+    risk_ids: list[int]
+    reviews: list[ProductReviewOut]
+
+
+class ProductIn(Schema):
+    org_unit_id: int
+    code: str = Field(..., min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str = Field(..., min_length=1, max_length=300)
+    kind: Product.Kind = Product.Kind.NEW
+    product_line: ProductLine
+    description: str = ""
+    process_ids: list[int] = []
+    policy_ids: list[int] = []
+    risk_ids: list[int] = []
+
+
+class ProductReviewIn(Schema):
+    checklist: dict[str, bool]
+    result: ProductReview.Result
+    comment: str = ""
+
+
+class ConditionIn(Schema):
+    text: str = Field(..., min_length=1, max_length=300)
+    owner_id: int
+    due: dt.date
+
+
+class ProductDecisionIn(Schema):
+    approve: bool
+    note: str = Field(..., min_length=1)
+    post_launch_review_due: dt.date | None = None
+    conditions: list[ConditionIn] = []
+
+
+def _product_detail(product: Product) -> dict[str, Any]:
+    return {**ProductOut.from_orm(product).dict(),
+            "process_ids": [p.pk for p in product.processes.all()],
+            "policy_ids": [p.pk for p in product.policies.all()],
+            "risk_ids": [r.pk for r in product.risks.all()],
+            "reviews": list(selectors.product_reviews(product=product))}
+
+
+def _picked(found: Any, wanted: list[int], field: str) -> list[Any]:
+    items = list(found.filter(pk__in=wanted))
+    if len(items) != len(set(wanted)):
+        raise ValidationFailed(f"Unknown id in {field}.", fields={field: [f"Unknown id in {field}."]})
+    return items
+
+
+@router.get("/governance/products", response=list[ProductOut])
+@paginate(PageNumber)
+def governance_list_products(request: HttpRequest, q: str = "", status: str = "", product_line: str = "") -> Any:
+    access.require(request.user, VIEW_PRODUCT)
+    return selectors.product_list(actor=request.user, search=q, status=status, product_line=product_line)
+
+
+@router.get("/governance/products/{product_id}", response=ProductDetailOut)
+def governance_get_product(request: HttpRequest, product_id: int) -> Any:
+    access.require(request.user, VIEW_PRODUCT)
+    return _product_detail(selectors.product_get(actor=request.user, pk=product_id))
+
+
+@router.post("/governance/products", response={201: ProductDetailOut})
+def governance_create_product(request: HttpRequest, payload: ProductIn) -> Any:
+    access.require(request.user, MANAGE_PRODUCT)
+    unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=MANAGE_PRODUCT)
+    product = services.product_create(
+        actor=request.user, org_unit=unit, code=payload.code, name=payload.name, kind=payload.kind.value,
+        product_line=payload.product_line.value, description=payload.description,
+        processes=_picked(selectors.process_list(actor=request.user), payload.process_ids, "process_ids"),
+        policies=_picked(selectors.policy_list(actor=request.user), payload.policy_ids, "policy_ids"),
+        risks=_picked(selectors.risk_list(actor=request.user), payload.risk_ids, "risk_ids"))
+    return Status(201, _product_detail(product))
+
+
+@router.post("/governance/products/{product_id}/submit", response=ProductOut)
+def governance_submit_product(request: HttpRequest, product_id: int) -> Any:
+    access.require(request.user, MANAGE_PRODUCT)
+    product = selectors.product_get(actor=request.user, pk=product_id, perm=MANAGE_PRODUCT)
+    return services.product_submit(actor=request.user, product=product)
+
+
+@router.post("/governance/products/{product_id}/reviews/{kind}", response={201: ProductReviewOut})
+def governance_review_product(request: HttpRequest, product_id: int, kind: ProductReview.Kind,
+                              payload: ProductReviewIn) -> Any:
+    access.require(request.user, REVIEW_PRODUCT)
+    product = selectors.product_get(actor=request.user, pk=product_id, perm=REVIEW_PRODUCT)
+    return Status(201, services.product_review_record(actor=request.user, product=product, kind=kind.value,
+                                                      checklist=payload.checklist, result=payload.result.value,
+                                                      comment=payload.comment))
+
+
+@router.post("/governance/products/{product_id}/decision", response=ProductOut)
+def governance_decide_product(request: HttpRequest, product_id: int, payload: ProductDecisionIn) -> Any:
+    access.require(request.user, APPROVE_PRODUCT)
+    product = selectors.product_get(actor=request.user, pk=product_id, perm=APPROVE_PRODUCT)
+    owners = User.objects.in_bulk([c.owner_id for c in payload.conditions])
+    conditions = []
+    for c in payload.conditions:
+        owner = owners.get(c.owner_id)
+        if owner is None or owner.org_unit is None or owner.org_unit.institution_id != product.org_unit.institution_id:
+            raise ValidationFailed("No such user.", fields={"conditions": ["No such user."]})
+        conditions.append(services.Condition(c.text, owner, c.due))
+    return services.product_decide(actor=request.user, product=product, approve=payload.approve, note=payload.note,
+                                   post_launch_review_due=payload.post_launch_review_due, conditions=conditions)

@@ -25,5 +25,6 @@ class GovernanceConfig(AppConfig):
             (_("My policy attestations"), "governance:my_attestations", permissions.VIEW_POLICY, 306),
             (_("Risk register"), "governance:risk_list", permissions.VIEW_RISK, 307),
             (_("Controls"), "governance:control_list", permissions.VIEW_RISK, 308),
+            (_("Products"), "governance:product_list", permissions.VIEW_PRODUCT, 309),
         ]:
             nav.register(nav.NavItem(section, label, url_name, perm, order))

@@ -1,6 +1,6 @@
 """Demo governance of 示例银行: the process catalogue, policies with versions (coverage just under 100 % so the
 gaps show), positions with one separation-of-duties conflict, attestations, regulation mapping, and four
-quarters of internal audit with findings."""
+quarters of internal audit with findings, and new products at each stage of their pre-launch review."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from finassure.governance import services
 from finassure.governance.models import (
+    PRODUCT_CHECKLISTS,
     Attestation,
     AuditPlan,
     Control,
@@ -20,6 +21,7 @@ from finassure.governance.models import (
     Policy,
     Position,
     Process,
+    Product,
     Regulation,
     Risk,
 )
@@ -249,3 +251,76 @@ def _seed_risks(units: dict[str, Any], users: dict[str, Any], today: dt.date) ->
         for months_ago, value in zip(range(len(values), 0, -1), values, strict=True):
             services.kri_record_value(actor=manager, kri=indicator, value=Decimal(value),
                                       measured_on=today - dt.timedelta(days=30 * (months_ago - 1)))
+
+
+# (unit, code, name, kind, product line, proposer, process refs, policy codes, stage)
+PRODUCTS = [
+    ("shanghai", "wm-steady-365", "稳健理财365天1号", "new", "wealth_management", "employee",
+     [("banking", "wealth-sales")], ["SLYH-GL-006"], "launched"),
+    ("beijing", "card-joint-travel", "旅行联名信用卡", "new", "credit_card", "quality", [("banking", "cards")],
+     ["SLYH-GL-007"], "review"),
+    ("shanghai", "mb-transfer-limit", "手机银行转账限额调整", "change", "payment", "employee",
+     [("banking", "counter")], ["SLYH-CZ-005"], "returned"),
+]
+CHECKLIST_OK = {kind: {key: True for key, _label in items} for kind, items in PRODUCT_CHECKLISTS.items()}
+
+
+def _approver(ctx: dict[str, Any]) -> Any:
+    """A deputy president who decides on products: neither the proposers nor the three reviewers."""
+    from finassure.accounts import services as account_services
+    from finassure.accounts.demo import DEMO_PASSWORD
+    from finassure.accounts.models import RoleAssignment, User
+    from finassure.accounts.roles import Role
+
+    user = User.objects.filter(username="deputy").first()
+    if user is None:
+        user, _password = account_services.user_create(
+            actor=None, username="deputy", display_name="马副行长", org_unit=ctx["units"]["head-office"],
+            email="deputy@demo-bank.example", password=DEMO_PASSWORD, is_demo=True)
+    if not RoleAssignment.objects.filter(user=user, role=Role.QUALITY_MANAGER).exists():
+        account_services.role_assign(actor=None, user=user, role=Role.QUALITY_MANAGER,
+                                     org_unit=ctx["units"]["head-office"])
+    ctx["users"]["deputy"] = user
+    return user
+
+
+@demo.step(41, "governance-products")
+def seed_products(ctx: dict[str, Any]) -> None:
+    """A launched wealth-management product with conditions and a post-launch review due, a credit card awaiting
+    its compliance review, and a material change sent back by the consumer-protection review."""
+    units, users, lines = ctx["units"], ctx["users"], ctx["business_lines"]
+    deputy = _approver(ctx)
+    today = timezone.localdate()
+    for unit_code, code, name, kind, line, proposer, process_refs, policy_codes, stage in PRODUCTS:
+        if Product.objects.filter(org_unit=units[unit_code], code=code).exists():
+            continue
+        risks = list(Risk.objects.filter(category__in=["consumer", "operational"])[:1])
+        product = services.product_create(
+            actor=users[proposer], org_unit=units[unit_code], code=code, name=name, kind=kind, product_line=line,
+            description=f"{name}：产品要素、目标客群、销售渠道及风险揭示详见产品说明书。",
+            processes=[Process.objects.get(business_line=lines[ln], code=p) for ln, p in process_refs],
+            policies=list(Policy.objects.filter(code__in=policy_codes)), risks=risks)
+        services.product_submit(actor=users[proposer], product=product)
+        if stage == "returned":
+            services.product_review_record(
+                actor=users["cpo"], product=product, kind="consumer",
+                checklist={**CHECKLIST_OK["consumer"], "disclosure": False}, result="fail",
+                comment="限额调整须提前30日公告并在手机银行显著位置提示。")
+            continue
+        services.product_review_record(actor=users["risk"], product=product, kind="risk",
+                                       checklist=CHECKLIST_OK["risk"], result="pass", comment="风险可控。")
+        services.product_review_record(actor=users["cpo"], product=product, kind="consumer",
+                                       checklist=CHECKLIST_OK["consumer"], result="pass",
+                                       comment="已核对产品说明书、风险揭示书及宣传折页。")
+        if stage == "review":
+            continue
+        services.product_review_record(actor=users["quality"], product=product, kind="compliance",
+                                       checklist=CHECKLIST_OK["compliance"], result="pass", comment="符合监管要求。")
+        services.product_decide(
+            actor=deputy, product=product, approve=True, note="三项审查均通过，附条件同意上线。",
+            post_launch_review_due=today + dt.timedelta(days=20),
+            conditions=[services.Condition("上线前完成理财销售人员适当性培训", users["employee"],
+                                           today + dt.timedelta(days=15)),
+                        services.Condition("宣传材料加注“理财非存款、产品有风险、投资须谨慎”", users["cpo"],
+                                           today + dt.timedelta(days=10))])
+        services.product_launch(actor=users[proposer], product=product, launched_on=today)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import BusinessLine, OrgUnit, User
 from finassure.governance.models import (
+    PRODUCT_CHECKLISTS,
     Control,
     ControlTest,
     Finding,
@@ -17,9 +18,12 @@ from finassure.governance.models import (
     PolicyReview,
     Position,
     Process,
+    Product,
+    ProductReview,
     Risk,
 )
 from finassure.platform.forms import StyledForm
+from finassure.service.models import ProductLine
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -249,3 +253,86 @@ class ControlTestForm(StyledForm):
     tested_on = forms.DateField(label=_("Tested on"), widget=DATE)
     result = forms.ChoiceField(label=_("Result"), choices=ControlTest.Result.choices)
     evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProductForm(StyledForm):
+    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=_("Org unit"))
+    code = forms.SlugField(label=_("Code"), max_length=60)
+    name = forms.CharField(label=_("Name"), max_length=300)
+    kind = forms.ChoiceField(label=_("Type"), choices=Product.Kind.choices)
+    product_line = forms.ChoiceField(label=_("Product line"), choices=ProductLine.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes"), required=False)
+    policies = forms.ModelMultipleChoiceField(Policy.objects.none(), label=_("Policies"), required=False)
+    risks = forms.ModelMultipleChoiceField(Risk.objects.none(), label=_("Risks"), required=False)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], processes: QuerySet[Process],
+                 policies: QuerySet[Policy], risks: QuerySet[Risk], editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["processes"].queryset = processes  # type: ignore[attr-defined]
+        self.fields["policies"].queryset = policies  # type: ignore[attr-defined]
+        self.fields["risks"].queryset = risks  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["org_unit"], self.fields["code"]
+
+
+SATISFACTORY = [("yes", _("Satisfactory")), ("no", _("Not satisfactory"))]
+
+
+class ProductReviewForm(StyledForm):
+    """The checklist of one kind of pre-launch review (one field per item), the result and a comment."""
+
+    result = forms.ChoiceField(label=_("Result"), choices=ProductReview.Result.choices)
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        items = {f"item_{key}": forms.ChoiceField(label=label, choices=SATISFACTORY, widget=forms.RadioSelect)
+                 for key, label in PRODUCT_CHECKLISTS[kind]}
+        self.fields = {**items, **self.fields}  # type: ignore[assignment]
+        for name in items:
+            self.fields[name].widget.attrs.pop("class", None)
+
+    def checklist(self) -> dict[str, bool]:
+        return {key: self.cleaned_data[f"item_{key}"] == "yes" for key, _label in PRODUCT_CHECKLISTS[self.kind]}
+
+
+CONDITION_ROWS = 3
+
+
+class ProductDecisionForm(StyledForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+    post_launch_review_due = forms.DateField(label=_("Post-launch review due"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, CONDITION_ROWS + 1):
+            self.fields[f"condition_{n}"] = forms.CharField(label=_("Condition %(n)s") % {"n": n}, max_length=300,
+                                                            required=False)
+            self.fields[f"condition_{n}_owner"] = forms.ModelChoiceField(owners, label=_("Owner"), required=False)
+            self.fields[f"condition_{n}_due"] = forms.DateField(label=_("Due"), required=False, widget=DATE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for n in range(1, CONDITION_ROWS + 1):
+            given = [data.get(f"condition_{n}"), data.get(f"condition_{n}_owner"), data.get(f"condition_{n}_due")]
+            if any(given) and not all(given):
+                self.add_error(f"condition_{n}", _("A condition needs a text, an owner and a due date."))
+        return data
+
+    def conditions(self) -> list[tuple[str, Any, Any]]:
+        return [(self.cleaned_data[f"condition_{n}"], self.cleaned_data[f"condition_{n}_owner"],
+                 self.cleaned_data[f"condition_{n}_due"]) for n in range(1, CONDITION_ROWS + 1)
+                if self.cleaned_data.get(f"condition_{n}")]
+
+
+class ProductLaunchForm(StyledForm):
+    launched_on = forms.DateField(label=_("Launched on"), widget=DATE)
+
+
+class PostLaunchReviewForm(StyledForm):
+    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    note = forms.CharField(label=_("Conclusions"), widget=forms.Textarea(attrs={"rows": 3}))

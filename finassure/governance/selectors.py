@@ -30,10 +30,20 @@ from finassure.governance.models import (
     PolicyVersion,
     Position,
     Process,
+    Product,
+    ProductCondition,
+    ProductReview,
     Regulation,
     Risk,
 )
-from finassure.governance.permissions import MANAGE_AUDIT, MANAGE_POLICY, VIEW_AUDIT, VIEW_POLICY, VIEW_RISK
+from finassure.governance.permissions import (
+    MANAGE_AUDIT,
+    MANAGE_POLICY,
+    VIEW_AUDIT,
+    VIEW_POLICY,
+    VIEW_PRODUCT,
+    VIEW_RISK,
+)
 from finassure.platform.errors import NotFound
 
 # --- processes ----------------------------------------------------------------------------------
@@ -442,3 +452,68 @@ def control_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> Control:
 
 def control_tests(*, control: Control) -> QuerySet[ControlTest]:
     return control.tests.select_related("tester").order_by("-tested_on", "-pk")
+
+
+# --- products -----------------------------------------------------------------------------------
+
+
+def product_list(*, actor: Any, search: str = "", status: str = "", product_line: str = "",
+                 perm: str = VIEW_PRODUCT) -> QuerySet[Product]:
+    scope = access.scope_for(actor, perm)
+    qs = Product.objects.filter(scope.q("org_unit")).select_related("org_unit", "proposer", "approver")
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    if status:
+        qs = qs.filter(status=status)
+    if product_line:
+        qs = qs.filter(product_line=product_line)
+    return qs.order_by("org_unit__path", "code")
+
+
+def product_get(*, actor: Any, pk: int, perm: str = VIEW_PRODUCT) -> Product:
+    product = (product_list(actor=actor, perm=perm).filter(pk=pk)
+               .prefetch_related("processes", "policies", "risks").first())
+    if product is None:
+        raise NotFound("No such product.")
+    return product
+
+
+def product_reviews(*, product: Product) -> QuerySet[ProductReview]:
+    """Every review of every round, the current round first."""
+    return product.reviews.select_related("reviewer").order_by("-round", "kind")
+
+
+def product_conditions(*, product: Product) -> list[tuple[ProductCondition, Any]]:
+    """The approval's conditions, each with the corrective action that follows it up (None if missing)."""
+    from finassure.framework import selectors as framework_selectors
+
+    return [(c, framework_selectors.corrective_actions_for(source=c).first())
+            for c in product.conditions.select_related("owner")]
+
+
+@dataclass
+class ProductComplaints:
+    """Complaints about a product's product line in its unit's subtree, as the caller may see them."""
+
+    total: int
+    open: int
+    last_90_days: int
+    recent: list[Any]
+
+
+def product_complaints(*, actor: Any, product: Product, recent: int = 5) -> ProductComplaints | None:
+    """Read through the service module's selectors, so its scope applies; None for callers who may not read
+    complaints at all. Complaints carry a product line, not a product: this is the product line's feedback."""
+    from finassure.service import selectors as service_selectors
+    from finassure.service.models import Complaint
+    from finassure.service.perms import VIEW as VIEW_COMPLAINT
+
+    if not access.has_perm(actor, VIEW_COMPLAINT):
+        return None
+    qs = (service_selectors.complaint_list(actor=actor, filters=service_selectors.ComplaintFilter(
+        product_line=product.product_line)).filter(org_unit__path__startswith=product.org_unit.path))
+    since = timezone.now() - dt.timedelta(days=90)
+    counts = qs.order_by().aggregate(total=Count("pk"), open=Count("pk", filter=Q(status__in=Complaint.OPEN_STATUSES)),
+                                     recent=Count("pk", filter=Q(received_at__gte=since)))
+    return ProductComplaints(total=counts["total"], open=counts["open"], last_90_days=counts["recent"],
+                             recent=list(qs.prefetch_related(None)[:recent]))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from finassure.accounts.models import BusinessLine, OrgUnit, User
 from finassure.governance.models import (
+    PRODUCT_CHECKLISTS,
     Attestation,
     AuditPlan,
     Control,
@@ -20,6 +21,8 @@ from finassure.governance.models import (
     PolicyVersion,
     Position,
     Process,
+    Product,
+    ProductReview,
     Risk,
 )
 
@@ -108,3 +111,23 @@ def make_control(unit: OrgUnit, owner: User | None = None) -> Control:
     n = next(_seq)
     return Control.objects.create(org_unit=unit, code=f"c{n}", name=f"控制{n}", owner=owner or make_author(unit),
                                   frequency="daily")
+
+
+def make_product(unit: OrgUnit, *, status: str = "draft", proposer: User | None = None,
+                 reviews: bool = False, product_line: str = "wealth_management") -> Product:
+    """A product in `status`; with `reviews`, the three reviews of its round passed, each by its own person."""
+    n = next(_seq)
+    product = Product.objects.create(org_unit=unit, code=f"prd{n}", name=f"产品{n}", product_line=product_line,
+                                     proposer=proposer or make_author(unit), status=status)
+    if reviews:
+        for kind, items in PRODUCT_CHECKLISTS.items():
+            ProductReview.objects.create(product=product, round=product.round, kind=kind, reviewer=make_author(unit),
+                                         checklist={key: True for key, _label in items}, result="pass")
+    if status in {"approved", "launched"}:
+        product.approver = make_author(unit)
+        product.decided_at = timezone.now() - dt.timedelta(days=10)
+        product.post_launch_review_due = timezone.localdate() + dt.timedelta(days=90)
+        if status == "launched":
+            product.launched_on = timezone.localdate() - dt.timedelta(days=5)
+        product.save()
+    return product

@@ -13,11 +13,16 @@ from finassure.accounts.roles import ROLE_PERMISSIONS
 from finassure.governance.models import Regulation
 from finassure.governance.permissions import (
     APPROVE_POLICY,
+    APPROVE_PRODUCT,
     MANAGE_AUDIT,
     MANAGE_POLICY,
+    MANAGE_PRODUCT,
     MANAGE_RISK,
+    REVIEW_CONSUMER_PROTECTION,
+    REVIEW_PRODUCT,
     VIEW_AUDIT,
     VIEW_POLICY,
+    VIEW_PRODUCT,
     VIEW_RISK,
 )
 from tests.governance import factories as f
@@ -114,6 +119,32 @@ def _line(ctx: Ctx) -> None:
     ctx.objects["line"] = f.line(ctx.org.haidian)
 
 
+def _product(status: str = "draft", reviews: bool = False) -> Callable[[Ctx], None]:
+    def build(ctx: Ctx) -> None:
+        ctx.objects["product"] = f.make_product(ctx.org.haidian, status=status, reviews=reviews)
+    return build
+
+
+def _consumer_reviewer(role: str, place: str) -> int:
+    """The consumer-protection review: only consumer-protection officers, inside; other reviewers are refused."""
+    perms = ROLE_PERMISSIONS[role]
+    if REVIEW_PRODUCT not in perms:
+        return 403
+    if place != INSIDE:
+        return 404
+    return 302 if REVIEW_CONSUMER_PROTECTION in perms else 403
+
+
+def _consumer_review_data(ctx: Ctx) -> dict[str, Any]:
+    return {"consumer-item_disclosure": "yes", "consumer-item_suitability": "yes", "consumer-item_fees": "yes",
+            "consumer-item_marketing": "yes", "consumer-result": "pass", "consumer-comment": ""}
+
+
+def _consumer_reviewer_api(role: str, place: str) -> int:
+    status = _consumer_reviewer(role, place)
+    return 201 if status == 302 else status
+
+
 G = "/governance"
 A = "/api/v1/governance"
 
@@ -198,6 +229,44 @@ ROUTES = [
     Route("governance:control_test", "POST", lambda c: f"{G}/controls/{c.objects['control'].pk}/tests/", _tester,
           LOGIN, build=_control,
           data=lambda c: {"tested_on": today(), "result": "deficient", "evidence": "抽查10笔，2笔无复核签章"}),
+    # products
+    Route("governance:product_list", "GET", lambda c: f"{G}/products/", perm(VIEW_PRODUCT), LOGIN),
+    Route("governance:product_create", "GET", lambda c: f"{G}/products/new/", perm(MANAGE_PRODUCT), LOGIN),
+    Route("governance:product_detail", "GET", lambda c: f"{G}/products/{c.objects['product'].pk}/",
+          perm(VIEW_PRODUCT, scoped=True), LOGIN, build=_product()),
+    Route("governance:product_edit", "GET", lambda c: f"{G}/products/{c.objects['product'].pk}/edit/",
+          perm(MANAGE_PRODUCT, scoped=True), LOGIN, build=_product()),
+    Route("governance:product_action", "POST", lambda c: f"{G}/products/{c.objects['product'].pk}/submit/",
+          perm(MANAGE_PRODUCT, 302, scoped=True), LOGIN, build=_product()),
+    Route("governance:product_review", "POST", lambda c: f"{G}/products/{c.objects['product'].pk}/reviews/consumer/",
+          _consumer_reviewer, LOGIN, build=_product("review"), data=_consumer_review_data),
+    Route("governance:product_decide", "POST", lambda c: f"{G}/products/{c.objects['product'].pk}/decision/",
+          perm(APPROVE_PRODUCT, 302, scoped=True), LOGIN, build=_product("review", reviews=True),
+          data=lambda c: {"decision": "approve", "note": "三项审查均通过，同意上线。", "post_launch_review_due": later(90),
+                          "condition_1": "上线前完成销售人员培训", "condition_1_owner": c.target.pk,
+                          "condition_1_due": later(30)}),
+    Route("governance:product_post_launch", "POST",
+          lambda c: f"{G}/products/{c.objects['product'].pk}/post-launch-review/",
+          perm(APPROVE_PRODUCT, 302, scoped=True), LOGIN, build=_product("launched"),
+          data=lambda c: {"held_on": today(), "note": "销售平稳，投诉可控。"}),
+    Route("governance:register_import", "POST", lambda c: f"{G}/registers/risks/import/", perm(MANAGE_RISK, 400),
+          LOGIN),
+    Route("api:governance_list_products", "GET", lambda c: f"{A}/products", perm(VIEW_PRODUCT), 401, api=True),
+    Route("api:governance_get_product", "GET", lambda c: f"{A}/products/{c.objects['product'].pk}",
+          perm(VIEW_PRODUCT, scoped=True), 401, build=_product(), api=True),
+    Route("api:governance_create_product", "POST", lambda c: f"{A}/products", perm(MANAGE_PRODUCT, 201, scoped=True),
+          401, api=True, data=lambda c: {"org_unit_id": c.org.haidian.pk, "code": "hd-wm-01", "name": "海淀稳健理财",
+                                         "product_line": "wealth_management"}),
+    Route("api:governance_submit_product", "POST", lambda c: f"{A}/products/{c.objects['product'].pk}/submit",
+          perm(MANAGE_PRODUCT, 200, scoped=True), 401, build=_product(), api=True),
+    Route("api:governance_review_product", "POST",
+          lambda c: f"{A}/products/{c.objects['product'].pk}/reviews/consumer", _consumer_reviewer_api, 401,
+          build=_product("review"), api=True,
+          data=lambda c: {"checklist": {"disclosure": True, "suitability": True, "fees": True, "marketing": True},
+                          "result": "pass"}),
+    Route("api:governance_decide_product", "POST", lambda c: f"{A}/products/{c.objects['product'].pk}/decision",
+          perm(APPROVE_PRODUCT, 200, scoped=True), 401, build=_product("review", reviews=True), api=True,
+          data=lambda c: {"approve": True, "note": "同意上线", "post_launch_review_due": later(90)}),
     # API
     Route("api:governance_list_processes", "GET", lambda c: f"{A}/processes", perm(VIEW_POLICY), 401, api=True),
     Route("api:governance_create_process", "POST", lambda c: f"{A}/processes", perm(MANAGE_POLICY, 201, scoped=True),

@@ -12,7 +12,7 @@ from finassure.accounts.demo import seed_organisation
 from finassure.framework import registry
 from finassure.framework.periods import Period
 from finassure.governance import selectors
-from finassure.governance.demo import seed_governance
+from finassure.governance.demo import seed_governance, seed_products
 from finassure.governance.models import Engagement, Finding, KriValue, Policy, PolicyVersion
 from finassure.platform import context
 
@@ -24,6 +24,7 @@ def _seed() -> dict[str, Any]:
     with context.acting(context.RequestContext(channel="cli")):
         seed_organisation(ctx)
         seed_governance(ctx)
+        seed_products(ctx)
     return ctx
 
 
@@ -49,10 +50,29 @@ def test_the_demo_shows_coverage_gaps_a_duty_conflict_and_quarterly_audits() -> 
     assert [a.user.username for a in completion.records or []] == ["employee"]
 
 
+def test_the_demo_has_products_at_each_stage_of_their_review() -> None:
+    from finassure.framework import selectors as framework_selectors
+    from finassure.governance.models import Product
+
+    _seed()
+    by_code = {p.code: p for p in Product.objects.all()}
+    launched = by_code["wm-steady-365"]
+    assert launched.status == "launched" and launched.post_launch_review_due is not None
+    assert {launched.proposer_id, launched.approver_id}.isdisjoint(
+        set(launched.reviews.values_list("reviewer_id", flat=True)))
+    assert all(framework_selectors.corrective_actions_for(source=c).exists() for c in launched.conditions.all())
+    assert launched.conditions.count() == 2
+    assert by_code["card-joint-travel"].status == "review" and by_code["card-joint-travel"].reviews.count() == 2
+    returned = by_code["mb-transfer-limit"]
+    assert (returned.status, returned.round) == ("draft", 2)
+
+
 def test_running_the_demo_again_changes_nothing() -> None:
     _seed()
+    from finassure.governance.models import Product, ProductReview
+
     counts = (Policy.objects.count(), PolicyVersion.objects.count(), Engagement.objects.count(),
-              Finding.objects.count())
+              Finding.objects.count(), Product.objects.count(), ProductReview.objects.count())
     _seed()
     assert (Policy.objects.count(), PolicyVersion.objects.count(), Engagement.objects.count(),
-            Finding.objects.count()) == counts
+            Finding.objects.count(), Product.objects.count(), ProductReview.objects.count()) == counts

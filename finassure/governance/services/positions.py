@@ -62,6 +62,24 @@ def position_set_holders(*, actor: Any, position: Position, holders: Iterable[Us
 
 
 @transaction.atomic
+def position_update(*, actor: Any, position: Position, name: str, duties: str = "", permissions_needed: str = "",
+                    holders: Iterable[User] | None = None) -> Position:
+    """Change a position's name, duties and needed permissions (and its holders, when given)."""
+    access.require(actor, MANAGE_POLICY, position.org_unit)
+    if not name.strip():
+        raise _invalid("name", _("The position needs a name."))
+    before = audit.snapshot(position)
+    position.name, position.duties, position.permissions_needed = name, duties, permissions_needed
+    position.save(update_fields=["name", "duties", "permissions_needed", "updated_at"])
+    changes = audit.diff(before, audit.snapshot(position))
+    if changes:
+        audit.record(action="position.update", actor=actor, obj=position, changes=changes)
+    if holders is not None and set(holders) != set(position.holders.all()):
+        position_set_holders(actor=actor, position=position, holders=holders)
+    return position
+
+
+@transaction.atomic
 def incompatible_duty_create(*, actor: Any, first: Position, second: Position, reason: str = "") -> IncompatibleDuty:
     access.require(actor, MANAGE_POLICY, first.org_unit)
     access.require(actor, MANAGE_POLICY, second.org_unit)

@@ -18,7 +18,6 @@ from finassure.governance.permissions import (
 )
 from finassure.governance.services._common import _invalid
 from finassure.platform import audit
-from finassure.platform.errors import ValidationFailed
 
 
 @transaction.atomic
@@ -59,51 +58,3 @@ def process_seed_defaults(*, actor: Any, org_unit: OrgUnit, business_line: Busin
             created.append(process_create(actor=actor, org_unit=org_unit, business_line=business_line, code=code,
                                           name=name, name_en=name_en))
     return created
-
-
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "y", "是", "x", "✓"}
-
-
-@transaction.atomic
-def process_import(*, actor: Any, content: bytes) -> dict[str, int]:
-    """Import the process register from Excel (the layout the list exports): rows with a known business line
-    and code update that process, others create one. Any row error refuses the whole file, naming the rows."""
-    from finassure.governance.registers import PROCESS_COLUMNS, read_rows
-
-    access.require(actor, MANAGE_POLICY)
-    errors: dict[str, list[str]] = {}
-    counts = {"created": 0, "updated": 0}
-    institution_ids = set(OrgUnit.objects.filter(access.scope_for(actor, MANAGE_POLICY).q(""))
-                          .values_list("institution_id", flat=True))
-    for number, (line_code, code, name, name_en, unit_code, active) in read_rows(content, PROCESS_COLUMNS):
-        key = _("row %(n)s") % {"n": number}
-        line = BusinessLine.objects.filter(institution_id__in=institution_ids, code=str(line_code or "")).first()
-        unit = OrgUnit.objects.filter(institution_id__in=institution_ids, code=str(unit_code or "")).first()
-        problems = []
-        if line is None:
-            problems.append(_("unknown business line “%(code)s”") % {"code": line_code})
-        if unit is None:
-            problems.append(_("unknown org unit “%(code)s”") % {"code": unit_code})
-        elif not access.has_perm(actor, MANAGE_POLICY, unit):
-            problems.append(_("you may not manage processes of “%(unit)s”") % {"unit": unit})
-        if not code or not str(code).replace("-", "").replace("_", "").isalnum():
-            problems.append(_("the code must be letters, digits, - or _"))
-        if not name:
-            problems.append(_("the Chinese name is missing"))
-        if problems:
-            errors[key] = problems
-            continue
-        assert line is not None and unit is not None
-        process = Process.objects.filter(business_line=line, code=str(code)).first()
-        if process is None:
-            process_create(actor=actor, org_unit=unit, business_line=line, code=str(code), name=str(name),
-                           name_en=str(name_en or ""))
-            counts["created"] += 1
-        elif (process.name, process.name_en, process.is_active) != (str(name), str(name_en or ""), _truthy(active)):
-            process_update(actor=actor, process=process, name=str(name), name_en=str(name_en or ""),
-                           description=process.description, is_active=_truthy(active))
-            counts["updated"] += 1
-    if errors:  # raising rolls back the rows already written
-        raise ValidationFailed(_("The file has errors; nothing was imported."), fields=errors)
-    return counts

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from finassure.governance.models import (
     Attestation,
     Policy,
+    Product,
 )
 from finassure.governance.services._common import Status
 
@@ -21,14 +22,15 @@ REMINDER_DAYS = 30
 
 @transaction.atomic
 def reminders_send(*, today: dt.date | None = None) -> dict[str, int]:
-    """Daily: policies due for review (to the author of the version in force) and attestations unread for a
-    week (to the member of staff); each recipient is reminded of one thing at most once a day."""
+    """Daily: policies due for review (to the author of the version in force), attestations unread for a
+    week (to the member of staff) and post-launch reviews of products due within 30 days (to the proposer and the
+    approver); each recipient is reminded of one thing at most once a day."""
     from finassure.framework import notify
     from finassure.framework.models import Notification
 
     today = today or timezone.localdate()
     start_of_day = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-    counts = {"policy_review": 0, "attestation": 0}
+    counts = {"policy_review": 0, "attestation": 0, "post_launch_review": 0}
 
     def once(recipient: Any, kind: str, title: str, url: str) -> bool:
         if Notification.objects.filter(recipient=recipient, url=url, created_at__gte=start_of_day).exists():
@@ -53,4 +55,17 @@ def reminders_send(*, today: dt.date | None = None) -> dict[str, int]:
         url = reverse("governance:attestation_read", args=[attestation.pk])
         title = _("Please read and confirm: %(policy)s") % {"policy": attestation.version.policy}
         counts["attestation"] += once(attestation.user, Notification.Kind.DUE_SOON, title, url)
+    products = (Product.objects.filter(status__in=[Product.Status.APPROVED, Product.Status.LAUNCHED],
+                                       post_launch_reviewed_on__isnull=True,
+                                       post_launch_review_due__lte=today + dt.timedelta(days=REMINDER_DAYS))
+                .select_related("proposer", "approver"))
+    for product in products:
+        assert product.post_launch_review_due is not None
+        overdue = product.post_launch_review_due < today
+        title = (_("Post-launch review overdue: %(product)s (due %(due)s)") if overdue
+                 else _("Post-launch review due: %(product)s (due %(due)s)")) % {
+            "product": product, "due": product.post_launch_review_due}
+        kind = Notification.Kind.OVERDUE if overdue else Notification.Kind.DUE_SOON
+        for recipient in {product.proposer, product.approver} - {None}:
+            counts["post_launch_review"] += once(recipient, kind, title, product.get_absolute_url())
     return counts

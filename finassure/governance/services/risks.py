@@ -163,6 +163,25 @@ def control_test_record(*, actor: Any, control: Control, tested_on: dt.date, res
 
 
 @transaction.atomic
+def control_update(*, actor: Any, control: Control, name: str, owner: User, frequency: str, description: str = "",
+                   processes: Iterable[Process] = ()) -> Control:
+    access.require(actor, MANAGE_RISK, control.org_unit)
+    if frequency not in Control.Frequency.values:
+        raise _invalid("frequency", _("Unknown frequency."))
+    if not name.strip():
+        raise _invalid("name", _("The control needs a name."))
+    processes = list(processes)
+    before = {**audit.snapshot(control), "processes": sorted(control.processes.values_list("pk", flat=True))}
+    control.name, control.owner, control.frequency, control.description = name, owner, frequency, description
+    control.save(update_fields=["name", "owner", "frequency", "description", "updated_at"])
+    control.processes.set(processes)
+    changes = audit.diff(before, {**audit.snapshot(control), "processes": sorted(p.pk for p in processes)})
+    if changes:
+        audit.record(action="control.update", actor=actor, obj=control, changes=changes)
+    return control
+
+
+@transaction.atomic
 def kri_create(*, actor: Any, risk: Risk, name: str, warning: Decimal, limit: Decimal, unit: str = "",
                higher_is_worse: bool = True) -> KeyRiskIndicator:
     access.require(actor, MANAGE_RISK, risk.org_unit)

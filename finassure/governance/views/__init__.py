@@ -36,9 +36,22 @@ from finassure.governance.views.positions import (
 )
 from finassure.governance.views.processes import (
     process_create,
-    process_import,
     process_list,
     process_seed,
+)
+from finassure.governance.views.products import (
+    product_action,
+    product_create,
+    product_decide,
+    product_detail,
+    product_edit,
+    product_list,
+    product_post_launch,
+    product_review,
+)
+from finassure.governance.views.registers import (
+    process_import,
+    register_import,
 )
 from finassure.governance.views.risks import (
     control_create,
@@ -55,6 +68,15 @@ from finassure.governance.views.risks import (
 )
 
 __all__ = [
+    "product_list",
+    "product_create",
+    "product_edit",
+    "product_detail",
+    "product_review",
+    "product_decide",
+    "product_action",
+    "product_post_launch",
+    "register_import",
     "process_list",
     "process_create",
     "process_import",

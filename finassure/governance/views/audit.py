@@ -22,9 +22,9 @@ from finassure.governance.permissions import (
     MANAGE_AUDIT,
     VIEW_AUDIT,
 )
-from finassure.governance.views._common import _blank_form, _int
+from finassure.governance.views._common import _blank_form, _int, list_page
 from finassure.platform.errors import ApplicationError, NotFound
-from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+from finassure.platform.viewutils import apply_error, staff_view
 
 
 @staff_view(VIEW_AUDIT)
@@ -32,14 +32,12 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     engagements = selectors.engagement_list(actor=request.user, search=q, status=status,
                                             year=_int(request.GET.get("year")))
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response("audits.xlsx", [_("Quarter"), _("Title"), _("Audited unit"), _("Lead auditor"),
-                                             _("Status"), _("Starts on"), _("Report issued on"), _("Findings")],
-                             ((f"{e.plan.year}Q{e.plan.quarter}", e.title, e.org_unit.name, str(e.lead),
-                               e.get_status_display(), e.starts_on, e.reported_on, getattr(e, "finding_count", 0))
-                              for e in engagements))
-    return render(request, "governance/engagement_list.html", {
-        "page": paginate(request, engagements), "q": q, "status": status, "statuses": Engagement.Status.choices,
+    return list_page(request, engagements, template="governance/engagement_list.html", export=(
+        "audits.xlsx", [_("Quarter"), _("Title"), _("Audited unit"), _("Lead auditor"), _("Status"), _("Starts on"),
+                        _("Report issued on"), _("Findings")],
+        lambda e: (f"{e.plan.year}Q{e.plan.quarter}", e.title, e.org_unit.name, str(e.lead), e.get_status_display(),
+                   e.starts_on, e.reported_on, getattr(e, "finding_count", 0))), context={
+        "q": q, "status": status, "statuses": Engagement.Status.choices,
         "plans": selectors.audit_plan_list(actor=request.user)[:12],
         "can_manage": selectors.can(request.user, MANAGE_AUDIT),
     })

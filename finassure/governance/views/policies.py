@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from finassure.governance import selectors, services
+from finassure.governance import registers, selectors, services
 from finassure.governance.forms import (
     ArticleMapForm,
     PolicyForm,
@@ -25,9 +25,9 @@ from finassure.governance.permissions import (
     MANAGE_POLICY,
     VIEW_POLICY,
 )
-from finassure.governance.views._common import _blank_form, _int
+from finassure.governance.views._common import _blank_form, _int, import_form_for, list_page
 from finassure.platform.errors import ApplicationError, NotFound
-from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+from finassure.platform.viewutils import apply_error, staff_view
 
 
 def _policy_filters(request: HttpRequest) -> dict[str, Any]:
@@ -39,19 +39,12 @@ def _policy_filters(request: HttpRequest) -> dict[str, Any]:
 @staff_view(VIEW_POLICY)
 def policy_list(request: HttpRequest) -> HttpResponse:
     filters = _policy_filters(request)
-    policies = selectors.policy_list(actor=request.user, **filters)
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response("policies.xlsx", [_("Document number"), _("Title"), _("Type"), _("Owner unit"),
-                                               _("Version in force"), _("Effective from"), _("Next review"),
-                                               _("Retired")],
-                             ([p.code, p.title, p.get_kind_display(), p.org_unit.name,
-                               p.effective_version.number if p.effective_version else None,
-                               p.effective_version.effective_from if p.effective_version else None,
-                               p.review_due, p.is_retired] for p in policies))
-    return render(request, "governance/policy_list.html", {
-        "page": paginate(request, policies), "filters": filters, "kinds": Policy.Kind.choices,
+    return list_page(request, selectors.policy_list(actor=request.user, **filters),
+                     template="governance/policy_list.html", register=registers.POLICIES, context={
+        "filters": filters, "kinds": Policy.Kind.choices,
         "units": selectors.manage_units(actor=request.user, perm=VIEW_POLICY),
         "can_manage": selectors.can(request.user, MANAGE_POLICY),
+        "import_form": import_form_for(request, "policies"), "register": "policies",
     })
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from finassure.governance import selectors, services
+from finassure.governance import registers, selectors, services
 from finassure.governance.forms import (
     IncompatibleDutyForm,
     PositionForm,
@@ -16,28 +16,21 @@ from finassure.governance.permissions import (
     MANAGE_POLICY,
     VIEW_POLICY,
 )
-from finassure.governance.views._common import _staff_of
+from finassure.governance.views._common import _staff_of, import_form_for, list_page
 from finassure.platform.errors import ApplicationError
-from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+from finassure.platform.viewutils import apply_error, staff_view
 
 
 @staff_view(VIEW_POLICY)
 def position_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    positions = selectors.position_list(actor=request.user, search=q)
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response("positions.xlsx", [_("Org unit"), _("Code"), _("Name"), _("Duties"),
-                                                _("Permissions needed"), _("Holders")],
-                             ([p.org_unit.name, p.code, p.name, p.duties, p.permissions_needed,
-                               getattr(p, "holder_count", 0)]
-                              for p in positions))
     can_manage = selectors.can(request.user, MANAGE_POLICY)
-    return render(request, "governance/position_list.html", {
-        "page": paginate(request, positions), "q": q, "can_manage": can_manage,
-        "conflicts": selectors.duty_conflicts(actor=request.user),
+    return list_page(request, selectors.position_list(actor=request.user, search=q),
+                     template="governance/position_list.html", register=registers.POSITIONS, context={
+        "q": q, "can_manage": can_manage, "conflicts": selectors.duty_conflicts(actor=request.user),
         "pairs": selectors.incompatible_duties(actor=request.user),
         "pair_form": IncompatibleDutyForm(positions=selectors.position_list(actor=request.user, perm=MANAGE_POLICY))
-        if can_manage else None,
+        if can_manage else None, "import_form": import_form_for(request, "positions"), "register": "positions",
     })
 
 

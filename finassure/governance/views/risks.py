@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from finassure.accounts.models import User
-from finassure.governance import selectors, services
+from finassure.governance import registers, selectors, services
 from finassure.governance.forms import (
     ControlForm,
     ControlTestForm,
@@ -25,8 +25,9 @@ from finassure.governance.permissions import (
     MANAGE_RISK,
     VIEW_RISK,
 )
+from finassure.governance.views._common import import_form_for, list_page
 from finassure.platform.errors import ApplicationError
-from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+from finassure.platform.viewutils import apply_error, staff_view
 
 
 def _risk_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> RiskForm:
@@ -42,21 +43,15 @@ def _risk_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> RiskFor
 def risk_list(request: HttpRequest) -> HttpResponse:
     q, category, level = (request.GET.get("q", "").strip(), request.GET.get("category", ""),
                           request.GET.get("level", ""))
-    risks = selectors.risk_list(actor=request.user, search=q, category=category, level=level)
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response("risks.xlsx", [_("Title"), _("Category"), _("Org unit"), _("Inherent likelihood"),
-                                            _("Inherent impact"), _("Residual likelihood"), _("Residual impact"),
-                                            _("Treatment"), _("Risk owner"), _("Next review")],
-                             ((r.title, r.get_category_display(), r.org_unit.name, r.inherent_likelihood,
-                               r.inherent_impact, r.residual_likelihood, r.residual_impact,
-                               r.get_treatment_display(), str(r.owner), r.review_due) for r in risks))
     cells = selectors.heat_map(actor=request.user)
-    return render(request, "governance/risk_list.html", {
-        "page": paginate(request, risks), "q": q, "category": category, "level": level,
+    return list_page(request, selectors.risk_list(actor=request.user, search=q, category=category, level=level),
+                     template="governance/risk_list.html", register=registers.RISKS, context={
+        "q": q, "category": category, "level": level,
         "categories": Risk.Category.choices, "levels": list(selectors.LEVEL_SCORES),
         "heatmap": {"cells": cells, "max": max(max(row) for row in cells), "likelihood": _("Likelihood"),
                     "impact": _("Impact")},
         "can_manage": selectors.can(request.user, MANAGE_RISK),
+        "import_form": import_form_for(request, "risks"), "register": "risks",
     })
 
 
@@ -150,14 +145,10 @@ def kri_value(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view(VIEW_RISK)
 def control_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    controls = selectors.control_list(actor=request.user, search=q)
-    if request.GET.get("format") == "xlsx":
-        return xlsx_response("controls.xlsx", [_("Code"), _("Name"), _("Org unit"), _("Owner"), _("Frequency"),
-                                               _("Risks")],
-                             ((c.code, c.name, c.org_unit.name, str(c.owner), c.get_frequency_display(),
-                               getattr(c, "risk_count", 0)) for c in controls))
-    return render(request, "governance/control_list.html", {
-        "page": paginate(request, controls), "q": q, "can_manage": selectors.can(request.user, MANAGE_RISK)})
+    return list_page(request, selectors.control_list(actor=request.user, search=q),
+                     template="governance/control_list.html", register=registers.CONTROLS, context={
+        "q": q, "can_manage": selectors.can(request.user, MANAGE_RISK),
+        "import_form": import_form_for(request, "controls"), "register": "controls"})
 
 
 @staff_view(MANAGE_RISK)
