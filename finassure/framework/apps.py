@@ -22,6 +22,10 @@ class FrameworkConfig(AppConfig):
             (_("Special funds"), "framework:budget", FPerm.VIEW, 30),
             (_("Accountability records"), "framework:accountability_list", FPerm.VIEW, 40),
             (_("Quarterly report"), "framework:quarterly_report", FPerm.VIEW, 50),
+            (_("Meetings and internal reviews"), "framework:meeting_list", FPerm.VIEW, 60),
+            (_("Third-party assessments"), "framework:assessment_list", FPerm.VIEW, 70),
+            (_("Cost-benefit"), "framework:cost_benefit", FPerm.VIEW, 80),
+            (_("Responsibility matrix (RACI)"), "framework:raci", FPerm.VIEW, 90),
         ):
             nav.register(nav.NavItem(section, label, url_name, perm, order))
         nav.register(nav.NavItem(_("My account"), _("Notifications"), "framework:notification_list", FPerm.VIEW, 980))

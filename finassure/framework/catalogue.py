@@ -54,10 +54,28 @@ COMPUTATIONS: dict[str, str] = {
         "percent of corrective actions due in the period that were done by their due date",
     "framework.tasks_overdue_count":
         "count of work-plan tasks past their deadline and not done at the end of the period",
-    "governance.working_meeting_held":
-        "1 if a working-group meeting with minutes was held in the period, else 0",
-    "governance.external_assessment_held":
-        "1 if a third-party assessment was completed in the period, else 0",
+    "framework.working_meeting_held":
+        "1 if a working-group meeting of the unit (or an ancestor) was held with minutes in the period, else 0",
+    "framework.external_assessment_held":
+        "1 if a third-party assessment covering the unit was completed in the period, else 0",
+    "governance.attestation_completion_share":
+        "percent of staff attestations of the policies in force that were confirmed by the period's end (制度学习确认完成率)",
+    # 五 monitoring of AML (反洗钱监测), registered by the monitoring module
+    "monitoring.alert_backlog":
+        "count of alerts raised before the end of the period and not closed by then (预警积压)",
+    "monitoring.alerts_reviewed_within_deadline_share":
+        "percent of alerts reviewed in the period on or before their review due date",
+    "monitoring.lv_reports_filed_on_time_share":
+        "percent of large-value transaction reports due in the period that were filed by their due date",
+    "monitoring.suspicious_reports_filed":
+        "count of suspicious transaction reports approved and filed in the period",
     "framework.budget_execution_share":
         "percent of the special-fund budget planned for the year that has been spent",
+}
+
+# Names only older library versions use (assurance v1); accepted so those files still load and upgrade, but
+# nobody registers them: an indicator still naming one shows "no data source" until the newer version loads.
+RETIRED_COMPUTATIONS: dict[str, str] = {
+    "governance.working_meeting_held": "replaced by framework.working_meeting_held (assurance v2)",
+    "governance.external_assessment_held": "replaced by framework.external_assessment_held (assurance v2)",
 }

@@ -12,11 +12,11 @@ import yaml
 
 from finassure.accounts.roles import Role
 from finassure.framework import registry
-from finassure.framework.catalogue import COMPUTATIONS
+from finassure.framework.catalogue import COMPUTATIONS, RETIRED_COMPUTATIONS
 from finassure.platform.errors import ValidationFailed
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
-DEFAULT_LIBRARY = LIBRARY_DIR / "assurance-v1.yaml"
+DEFAULT_LIBRARY = LIBRARY_DIR / "assurance-v2.yaml"
 
 UNITS = ("percent", "hours", "count", "score", "flag")
 DIRECTIONS = ("higher", "lower")
@@ -140,7 +140,7 @@ def _choice(reader: _Reader, item: dict[str, Any], key: str, choices: tuple[str,
 
 
 def _known_computation(name: str) -> bool:
-    return name in COMPUTATIONS or registry.get(name) is not None
+    return name in COMPUTATIONS or name in RETIRED_COMPUTATIONS or registry.get(name) is not None
 
 
 def _check_indicator(reader: _Reader, item: dict[str, Any], obligation: bool) -> None:

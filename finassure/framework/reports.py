@@ -60,6 +60,7 @@ def quarterly(*, actor: Any, unit: Any, period: Period) -> QuarterlyReport:
     indicators = list(selectors.indicator_list(actor=actor))
     history: dict[int, list[Snapshot]] = {}
     for snapshot in (Snapshot.objects.filter(org_unit=unit, indicator__in=indicators, period_start__lte=last_day)
+                     .filter(selectors.snapshot_visibility(actor))
                      .order_by("indicator_id", "-period_start")):
         history.setdefault(snapshot.indicator_id, []).append(snapshot)
     for indicator in indicators:

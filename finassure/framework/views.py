@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from finassure.accounts import selectors as access
 from finassure.accounts.models import User
 from finassure.framework import forms, reports, selectors, services
+from finassure.framework.models import AssessmentFinding, Meeting, MeetingDecision
 from finassure.framework.periods import Period
 from finassure.framework.permissions import FPerm
 from finassure.platform.errors import ApplicationError, NotFound, ValidationFailed
@@ -387,3 +388,333 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="assurance-{period.label()}.xlsx"'
         return response
     return render(request, "framework/report.html", {"form": form, "report": report})
+
+
+# --- meetings and internal reviews (四, 五) ----------------------------------------------------------
+
+
+def _form_page(request: HttpRequest, template: str, form: Any, context: dict[str, Any] | None = None
+               ) -> HttpResponse:
+    return render(request, template, {"form": form, **(context or {})}, status=400 if form.errors else 200)
+
+
+@staff_view(FPerm.VIEW)
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    meetings = selectors.meeting_list(actor=request.user, kind=request.GET.get("kind", ""),
+                                      status=request.GET.get("status", ""))
+    if request.GET.get("format") == "xlsx":
+        decisions: dict[int, list[str]] = {}
+        for d in MeetingDecision.objects.filter(meeting__in=meetings).order_by("id"):
+            decisions.setdefault(d.meeting_id, []).append(d.text)
+        return xlsx_response("meetings.xlsx", [_("Scheduled for"), _("Kind"), _("Title"), _("Org unit"), _("Status"),
+                                               _("Agenda"), _("Minutes"), _("Decisions")],
+                             ([timezone.localtime(m.scheduled_for).strftime("%Y-%m-%d %H:%M"), m.get_kind_display(),
+                               m.title, str(m.org_unit), m.get_status_display(), m.agenda, m.minutes,
+                               "\n".join(decisions.get(m.pk, []))] for m in meetings))
+    return render(request, "framework/meeting_list.html", {
+        "page": paginate(request, meetings), "kinds": Meeting.Kind.choices,
+        "can_plan": access.has_perm(request.user, FPerm.PLAN_MANAGE)})
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    form = forms.MeetingForm(request.POST or None, units=_units(request, FPerm.PLAN_MANAGE), owners=_owners(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = access.org_unit_get(actor=request.user, pk=int(data["org_unit"]), perm=FPerm.PLAN_MANAGE)
+        try:
+            meeting = services.meeting_schedule(
+                actor=request.user, kind=data["kind"], title=data["title"], org_unit=unit,
+                scheduled_for=data["scheduled_for"], agenda=data["agenda"], location=data["location"],
+                chair=data["chair"], measures=data["measures"])
+            return redirect(meeting.get_absolute_url())
+        except ValidationFailed as exc:
+            apply_error(form, exc)
+    return _form_page(request, "framework/simple_form.html", form, {"title": _("Schedule a meeting")})
+
+
+@staff_view(FPerm.VIEW)
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    can_plan = access.has_perm(request.user, FPerm.PLAN_MANAGE, meeting.org_unit)
+    owners = _owners(request)
+    return render(request, "framework/meeting_detail.html", {
+        "meeting": meeting, "can_plan": can_plan,
+        "decisions": meeting.decisions.select_related("owner", "measure", "work_task", "corrective_action"),
+        "attendees": meeting.attendees.order_by("username"),
+        "minutes_form": forms.MinutesForm(owners=owners, initial={"minutes": meeting.minutes,
+                                                                  "attendees": meeting.attendees.all()}),
+        "decision_form": forms.DecisionForm(owners=owners),
+    })
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+@require_POST
+def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    form = forms.MinutesForm(request.POST, owners=_owners(request))
+    if form.is_valid():
+        try:
+            services.meeting_record_minutes(actor=request.user, meeting=meeting, minutes=form.cleaned_data["minutes"],
+                                            attendees=form.cleaned_data["attendees"])
+            messages.success(request, _("Minutes recorded."))
+        except ApplicationError as exc:
+            if exc.status not in (400, 409, 422):
+                raise
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("The minutes were not saved: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect(meeting.get_absolute_url())
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+@require_POST
+def meeting_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    form = forms.DecisionForm(request.POST, owners=_owners(request))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_decision_add(actor=request.user, meeting=meeting, text=data["text"],
+                                          outcome=data["outcome"], owner=data["owner"], due=data["due"],
+                                          measure=data["measure"])
+            messages.success(request, _("Decision recorded and assigned."))
+        except ApplicationError as exc:
+            if exc.status not in (400, 409, 422):
+                raise
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("The decision was not saved: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect(meeting.get_absolute_url())
+
+
+# --- third-party assessments (五) ------------------------------------------------------------------
+
+
+@staff_view(FPerm.VIEW)
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    assessments = selectors.assessment_list(actor=request.user, status=request.GET.get("status", ""))
+    if request.GET.get("format") == "xlsx":
+        findings = AssessmentFinding.objects.filter(assessment__in=assessments).select_related(
+            "assessment", "org_unit", "measure", "corrective_action").order_by("assessment_id", "id")
+        return xlsx_response("third-party-assessments.xlsx",
+                             [_("Assessment"), _("Assessor (firm)"), _("Period from"), _("Period until (exclusive)"),
+                              _("Status"), _("Conclusions"), _("Finding"), _("Severity"), _("Org unit"),
+                              _("Measure"), _("Corrective action"), _("Status")],
+                             ([f.assessment.title, f.assessment.firm, f.assessment.period_start,
+                               f.assessment.period_end, f.assessment.get_status_display(), f.assessment.conclusions,
+                               f.title, f.get_severity_display(), str(f.org_unit), str(f.measure or ""),
+                               str(f.corrective_action or ""),
+                               f.corrective_action.get_status_display() if f.corrective_action else ""]
+                              for f in findings))
+    return render(request, "framework/assessment_list.html", {
+        "page": paginate(request, assessments), "can_plan": access.has_perm(request.user, FPerm.PLAN_MANAGE)})
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+def assessment_create(request: HttpRequest) -> HttpResponse:
+    units = _units(request, FPerm.PLAN_MANAGE)
+    assessors = User.objects.filter(is_active=True, role_assignments__role="external_assessor").distinct().order_by(
+        "username")
+    form = forms.AssessmentForm(request.POST or None, units=units, owners=assessors)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = access.org_unit_get(actor=request.user, pk=int(data["org_unit"]), perm=FPerm.PLAN_MANAGE)
+        scope_units = [access.org_unit_get(actor=request.user, pk=int(u), perm=FPerm.PLAN_MANAGE)
+                       for u in data["units"]]
+        try:
+            assessment = services.assessment_create(
+                actor=request.user, title=data["title"], firm=data["firm"], org_unit=unit, units=scope_units,
+                measures=data["measures"], period_start=data["period_start"], period_end=data["period_end"],
+                assessor=data["assessor"])
+            return redirect(assessment.get_absolute_url())
+        except ValidationFailed as exc:
+            apply_error(form, exc)
+    return _form_page(request, "framework/simple_form.html", form, {"title": _("Commission a third-party assessment")})
+
+
+@staff_view(FPerm.VIEW)
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(actor=request.user, pk=pk)
+    can_plan = access.has_perm(request.user, FPerm.PLAN_MANAGE, assessment.org_unit)
+    return render(request, "framework/assessment_detail.html", {
+        "assessment": assessment, "can_plan": can_plan,
+        "findings": selectors.assessment_findings(assessment=assessment),
+        "units": assessment.units.order_by("path"), "measures": assessment.measures.order_by("order"),
+        "finding_form": forms.FindingForm(units=assessment.units.order_by("path"), owners=_owners(request),
+                                          measures=assessment.measures.all()) if can_plan else None,
+        "conclusions_form": forms.ConclusionsForm(initial={"conclusions": assessment.conclusions}),
+    })
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+@require_POST
+def assessment_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    assessment = selectors.assessment_get(actor=request.user, pk=pk)
+    try:
+        if step == "start":
+            services.assessment_start(actor=request.user, assessment=assessment)
+        elif step == "complete":
+            services.assessment_complete(actor=request.user, assessment=assessment,
+                                         conclusions=request.POST.get("conclusions", ""))
+        elif step == "finding":
+            form = forms.FindingForm(request.POST, units=assessment.units.all(), owners=_owners(request),
+                                     measures=assessment.measures.all())
+            if not form.is_valid():
+                raise ValidationFailed(_("The finding was not saved: %(errors)s") % {"errors": form.errors.as_text()})
+            data = form.cleaned_data
+            unit = access.org_unit_get(actor=request.user, pk=int(data["org_unit"]), perm=FPerm.PLAN_MANAGE)
+            services.assessment_finding_add(actor=request.user, assessment=assessment, title=data["title"],
+                                            description=data["description"], severity=data["severity"],
+                                            org_unit=unit, owner=data["owner"], due=data["due"],
+                                            measure=data["measure"])
+            messages.success(request, _("Finding recorded; its corrective action is assigned."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        if exc.status not in (400, 409, 422):
+            raise
+        messages.error(request, exc.message)
+    return redirect(assessment.get_absolute_url())
+
+
+# --- cost-benefit (六) --------------------------------------------------------------------------------
+
+
+@staff_view(FPerm.VIEW)
+def cost_benefit(request: HttpRequest) -> HttpResponse:
+    year = _int(request.GET.get("year")) or timezone.localdate().year
+    unit = _selected_unit(request)
+    rows = selectors.cost_benefit(actor=request.user, unit=unit, year=year) if unit is not None else []
+    if request.GET.get("format") == "xlsx":
+        out = []
+        for r in rows:
+            movements: list[Any] = list(r.movements) or [None]
+            for m in movements:
+                out.append([r.measure.number, r.measure.display_name, r.planned, r.spent,
+                            r.losses.get("loss", 0), r.losses.get("fine", 0), r.losses.get("compensation", 0),
+                            r.loss_total, r.losses_before,
+                            m.indicator.display_name if m else "", _fmt_value(m.before) if m else "",
+                            _fmt_value(m.after) if m else "", m.change if m else "", m.trend if m else ""])
+        return xlsx_response(f"cost-benefit-{year}.xlsx",
+                             [_("Measure"), _("Name"), _("Planned"), _("Spent"), _("Losses"), _("Fines"),
+                              _("Compensation"), _("Losses, fines and compensation"), _("The year before"),
+                              _("Indicator"), _("Before"), _("After"), _("Change"), _("Trend")], out)
+    return render(request, "framework/cost_benefit.html", {
+        "year": year, "unit": unit, "rows": rows, "units": selectors.units_in_scope(actor=request.user),
+        "unattributed": selectors.unattributed_losses(actor=request.user, unit=unit, year=year) if unit else 0,
+        "losses": selectors.loss_event_list(actor=request.user, year=year).filter(
+            org_unit__path__startswith=unit.path)[:50] if unit else [],
+        "can_plan": access.has_perm(request.user, FPerm.PLAN_MANAGE)})
+
+
+def _fmt_value(snapshot: Any) -> str:
+    return "" if snapshot is None or snapshot.value is None else f"{snapshot.value:g} ({snapshot.period_label})"
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+def loss_create(request: HttpRequest) -> HttpResponse:
+    form = forms.LossEventForm(request.POST or None, units=_units(request, FPerm.PLAN_MANAGE))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = access.org_unit_get(actor=request.user, pk=int(data["org_unit"]), perm=FPerm.PLAN_MANAGE)
+        try:
+            services.loss_event_record(actor=request.user, kind=data["kind"], org_unit=unit,
+                                       occurred_on=data["occurred_on"], amount=data["amount"],
+                                       description=data["description"], measure=data["measure"],
+                                       reference=data["reference"])
+            return redirect(f"{reverse('framework:cost_benefit')}?year={data['occurred_on'].year}")
+        except ValidationFailed as exc:
+            apply_error(form, exc)
+    return _form_page(request, "framework/simple_form.html", form, {"title": _("Record a loss or fine")})
+
+
+# --- responsibility matrix (RACI) ------------------------------------------------------------------
+
+
+@staff_view(FPerm.VIEW)
+def raci(request: HttpRequest) -> HttpResponse:
+    rows = selectors.raci_matrix(actor=request.user)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response("raci.xlsx", [_("Measure"), _("Obligation or indicator"), _("Responsible"),
+                                           _("Accountable"), _("Consulted"), _("Informed")],
+                             ([f"{r['measure'].number} {r['measure'].display_name}",
+                               r["indicator"].display_name if r["indicator"] else "",
+                               "; ".join(r["R"]), "; ".join(r["A"]), "; ".join(r["C"]), "; ".join(r["I"])]
+                              for r in rows))
+    can_edit = access.has_perm(request.user, FPerm.MANAGE) and selectors.assessor_scope(request.user) is None
+    return render(request, "framework/raci.html", {"rows": rows, "can_edit": can_edit})
+
+
+@staff_view(FPerm.MANAGE)
+def raci_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = selectors.measure_get(actor=request.user, pk=pk)
+    indicators = selectors.indicator_list(actor=request.user, measure_id=measure.pk)
+    form = forms.RaciForm(request.POST or None, units=_units(request, FPerm.VIEW), indicators=indicators)
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                entry = selectors.raci_entries(actor=request.user, measure_id=measure.pk).filter(
+                    pk=_int(request.POST["remove"]) or 0).first()
+                if entry is None:
+                    raise NotFound("No such entry.")
+                services.raci_entry_remove(actor=request.user, entry=entry)
+                return redirect(reverse("framework:raci_edit", args=[measure.pk]))
+            if form.is_valid():
+                data = form.cleaned_data
+                unit = (access.org_unit_get(actor=request.user, pk=int(data["org_unit"]), perm=FPerm.VIEW)
+                        if data["org_unit"] else None)
+                services.raci_entry_add(actor=request.user, measure=measure, letter=data["letter"], role=data["role"],
+                                        org_unit=unit, indicator=data["indicator"])
+                return redirect(reverse("framework:raci_edit", args=[measure.pk]))
+        except ValidationFailed as exc:
+            apply_error(form, exc)
+    return render(request, "framework/raci_edit.html", {
+        "measure": measure, "form": form, "entries": selectors.raci_entries(actor=request.user, measure_id=measure.pk),
+    }, status=400 if form.errors else 200)
+
+
+# --- budget lines, accountability records: create and edit ----------------------------------------
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+def budget_line_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    line = selectors.budget_lines(actor=request.user).filter(pk=pk).first() if pk is not None else None
+    if pk and line is None:
+        raise NotFound("No such budget line.")
+    initial = ({"measure": line.measure, "org_unit": str(line.org_unit_id), "year": line.year, "title": line.title,
+                "planned": line.planned, "committed": line.committed, "spent": line.spent} if line
+               else {"year": timezone.localdate().year})
+    form = forms.BudgetLineForm(request.POST or None, initial=initial, units=_units(request, FPerm.PLAN_MANAGE))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = access.org_unit_get(actor=request.user, pk=int(data["org_unit"]), perm=FPerm.PLAN_MANAGE)
+        try:
+            if line is not None:
+                line.measure, line.org_unit = data["measure"], unit
+            saved = services.budget_line_save(actor=request.user, measure=data["measure"], org_unit=unit,
+                                              year=data["year"], title=data["title"], planned=data["planned"],
+                                              committed=data["committed"], spent=data["spent"], line=line)
+            return redirect(f"{reverse('framework:budget')}?year={saved.year}")
+        except ValidationFailed as exc:
+            apply_error(form, exc)
+    return _form_page(request, "framework/simple_form.html", form,
+                      {"title": _("Edit budget line") if line else _("New budget line")})
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+def accountability_create(request: HttpRequest) -> HttpResponse:
+    form = forms.AccountabilityForm(request.POST or None, units=_units(request, FPerm.PLAN_MANAGE),
+                                    owners=_owners(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = access.org_unit_get(actor=request.user, pk=int(data["org_unit"]), perm=FPerm.PLAN_MANAGE)
+        try:
+            services.accountability_record_create(
+                actor=request.user, org_unit=unit, subject=data["subject"], person=data["person"],
+                finding=data["finding"], outcome=data["outcome"], decided_on=data["decided_on"],
+                measure=data["measure"])
+            return redirect("framework:accountability_list")
+        except ValidationFailed as exc:
+            apply_error(form, exc)
+    return _form_page(request, "framework/simple_form.html", form, {"title": _("New accountability record")})

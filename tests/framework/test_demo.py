@@ -19,7 +19,7 @@ def test_the_demo_has_a_year_of_history_and_breaches_with_open_actions(client: A
         seed_organisation(ctx)
         seed_framework(ctx)
         seed_history(ctx)  # re-running is checked for the whole demo in tests/test_demo.py
-    assert Indicator.objects.count() == 23 and not Measure.objects.filter(owner__isnull=True).exists()
+    assert Indicator.objects.count() == 28 and not Measure.objects.filter(owner__isnull=True).exists()
     head = ctx["units"]["head-office"]
     quarterly = Indicator.objects.get(key="customer-satisfaction")
     assert Snapshot.objects.filter(indicator=quarterly, org_unit=head).count() >= 5

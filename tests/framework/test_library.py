@@ -34,7 +34,16 @@ SEED_TARGETS = {
     "annual-training-plan": ("training.annual_plan_approved", 1, "higher", "year"),
     "annual-emergency-drill": ("incidents.emergency_drill_held", 1, "higher", "year"),
     "policy-review": ("governance.policy_review_held", 1, "higher", "year"),
+    # v2: computed by the framework from its meeting and assessment records
+    "working-meeting-quarterly": ("framework.working_meeting_held", 1, "higher", "quarter"),
+    "external-assessment-annual": ("framework.external_assessment_held", 1, "higher", "year"),
+    "policy-attestation-completion": ("governance.attestation_completion_share", 100, "higher", "quarter"),
+    "aml-alerts-reviewed-on-time": ("monitoring.alerts_reviewed_within_deadline_share", 95, "higher", "quarter"),
+    "aml-alert-backlog": ("monitoring.alert_backlog", 20, "lower", "quarter"),
+    "aml-lvtr-on-time": ("monitoring.lv_reports_filed_on_time_share", 100, "higher", "quarter"),
+    "aml-str-filed": ("monitoring.suspicious_reports_filed", 0, "higher", "quarter"),
 }
+V1_TEXT = (loader.LIBRARY_DIR / "assurance-v1.yaml").read_text(encoding="utf-8")
 
 
 def _manager(make_user: Any) -> Any:
@@ -43,7 +52,7 @@ def _manager(make_user: Any) -> Any:
 
 def test_the_library_encodes_the_seeds_measures_and_targets(org: Any, make_user: Any) -> None:
     report = services.library_load(actor=_manager(make_user))
-    assert not report.unchanged and len(report.created) == 9 + 23
+    assert not report.unchanged and len(report.created) == 9 + 28
     assert set(Measure.objects.values_list("number", flat=True)) == {"1", "2", "3", "4", "5", "6", "四", "五", "六"}
     for key, (computation, target, direction, period) in SEED_TARGETS.items():
         indicator = Indicator.objects.get(key=key)
@@ -57,7 +66,7 @@ def test_the_library_encodes_the_seeds_measures_and_targets(org: Any, make_user:
 def test_loading_the_same_version_again_changes_nothing(org: Any, make_user: Any) -> None:
     services.library_load(actor=None)
     again = services.library_load(actor=None)
-    assert again.unchanged and LibraryVersion.objects.count() == 1 and Indicator.objects.count() == 23
+    assert again.unchanged and LibraryVersion.objects.count() == 1 and Indicator.objects.count() == 28
 
 
 def test_a_newer_version_keeps_tuned_targets_and_reports_changes(org: Any, make_user: Any) -> None:
@@ -65,14 +74,14 @@ def test_a_newer_version_keeps_tuned_targets_and_reports_changes(org: Any, make_
     services.library_load(actor=manager)
     services.indicator_target_set(actor=manager, indicator=Indicator.objects.get(key="customer-satisfaction"),
                                   target=92, amber=4, reason="董事会要求")
-    v2 = (TEXT.replace("version: 1", "version: 2")
+    v2 = (TEXT.replace("version: 2", "version: 3")
           .replace("        target: 90\n", "        target: 91\n")            # tuned: kept
           .replace("        target: 98\n", "        target: 99\n")            # untuned: follows the library
           .replace("name: 客户满意度\n", "name: 客户满意度（调查）\n"))
     v2 = v2.replace("      - id: policy-review\n        name: 定期制度评审\n        name_en: Periodic policy review\n"
                     "        period: year\n        computation: governance.policy_review_held\n"
                     "        target_note: 定期评审制度并更新\n", "")
-    report = services.library_load(actor=manager, text=v2, name="assurance-v2.yaml")
+    report = services.library_load(actor=manager, text=v2, name="assurance-v3.yaml")
     satisfaction = Indicator.objects.get(key="customer-satisfaction")
     assert (satisfaction.target, satisfaction.library_target, satisfaction.name) == (92, 91, "客户满意度（调查）")
     assert Indicator.objects.get(key="training-pass-rate").target == 99
@@ -99,7 +108,7 @@ def test_changed_content_under_the_same_version_is_refused(org: Any) -> None:
     (("target: 98", "target: [98]"), "target: [98]", "'target' must be a number"),
     (("period: half", "period: half\n        colour: red"), "colour: red", "unknown key 'colour'"),
     (("target: 98", "target: 198"), "target: 198", "outside the indicator's range 0–100"),
-    (("version: 1", "version: one"), "version: one", "'version' must be a integer"),
+    (("version: 2", "version: one"), "version: one", "'version' must be a integer"),
 ])
 def test_a_bad_file_is_refused_whole_with_file_line_and_reason(org: Any, change: tuple[str, str], line_text: str,
                                                                 reason: str) -> None:
@@ -150,7 +159,7 @@ def test_the_command_checks_and_loads_files(org: Any, tmp_path: Any, capsys: Any
     from django.core.management import CommandError, call_command
 
     call_command("framework", "check", str(loader.DEFAULT_LIBRARY))
-    assert "9 measures, 23 indicators and obligations" in capsys.readouterr().out
+    assert "9 measures, 28 indicators and obligations" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
     bad.write_text(TEXT.replace("target: 98", "target: lots"), encoding="utf-8")
     with pytest.raises(CommandError, match=r"bad.yaml:\d+: 'target' must be a number"):
@@ -158,3 +167,33 @@ def test_the_command_checks_and_loads_files(org: Any, tmp_path: Any, capsys: Any
     call_command("framework", "load")
     call_command("framework", "load")
     assert "already loaded; nothing changed" in capsys.readouterr().out
+
+
+def test_upgrading_from_v1_to_the_shipped_v2_keeps_targets_moves_the_review_obligations_and_adds_indicators(
+        org: Any, make_user: Any) -> None:
+    manager = _manager(make_user)
+    services.library_load(actor=manager, text=V1_TEXT, name="assurance-v1.yaml")
+    meeting = Indicator.objects.get(key="working-meeting-quarterly")
+    assert meeting.computation == "governance.working_meeting_held"  # a retired name v1 may still use
+    services.indicator_target_set(actor=manager, indicator=Indicator.objects.get(key="customer-satisfaction"),
+                                  target=93, amber=3, reason="董事会要求")
+    report = services.library_load(actor=manager)
+    assert report.version == 2 and not report.retired
+    assert Indicator.objects.get(key="customer-satisfaction").target == 93  # the institution's own target kept
+    meeting.refresh_from_db()
+    assert meeting.computation == "framework.working_meeting_held"
+    assert "indicator working-meeting-quarterly: computation" in report.changed
+    assert "indicator external-assessment-annual: computation" in report.changed
+    assert set(report.created) == {"indicator policy-attestation-completion", "indicator aml-alerts-reviewed-on-time",
+                                   "indicator aml-alert-backlog", "indicator aml-lvtr-on-time",
+                                   "indicator aml-str-filed"}
+    assert Indicator.objects.get(key="policy-attestation-completion").amber == 5  # amber from 95 %
+    assert list(LibraryVersion.objects.values_list("version", flat=True)) == [2, 1]
+
+
+def test_every_computation_the_shipped_library_names_is_in_the_catalogue() -> None:
+    from finassure.framework.catalogue import COMPUTATIONS
+
+    names = {line.split("computation:")[1].strip() for line in TEXT.splitlines() if "computation:" in line}
+    assert names <= set(COMPUTATIONS)
+    assert not any(n.startswith("governance.working") or n.startswith("governance.external") for n in names)

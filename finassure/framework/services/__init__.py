@@ -32,6 +32,19 @@ from finassure.framework.services.plans import (
     work_task_create,
     work_task_progress,
 )
+from finassure.framework.services.reviews import (
+    assessment_complete,
+    assessment_create,
+    assessment_finding_add,
+    assessment_start,
+    loss_event_record,
+    meeting_cancel,
+    meeting_decision_add,
+    meeting_record_minutes,
+    meeting_schedule,
+    raci_entry_add,
+    raci_entry_remove,
+)
 from finassure.framework.services.snapshots import (
     BREACH_DUE_DAYS,
     RunReport,
@@ -42,6 +55,9 @@ from finassure.framework.services.snapshots import (
 )
 
 __all__ = [
+    "assessment_complete", "assessment_create", "assessment_finding_add", "assessment_start", "loss_event_record",
+    "meeting_cancel", "meeting_decision_add", "meeting_record_minutes", "meeting_schedule", "raci_entry_add",
+    "raci_entry_remove",
     "BREACH_DUE_DAYS", "DUE_SOON_DAYS", "LoadReport", "RunReport", "accountability_record_create",
     "breach_action_open", "budget_line_save", "corrective_action_close", "corrective_action_complete",
     "corrective_action_open", "corrective_action_reassign", "corrective_action_start", "corrective_action_verify",
