@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
 from finassure.incidents import selectors, services
+from finassure.incidents.api_settings import router as settings_router
 from finassure.incidents.models import Grade, Incident
 from finassure.incidents.selectors import MANAGE, REPORT, VIEW, IncidentFilter
 from finassure.incidents.timers import TimerState, ack_timer, report_timer
@@ -17,18 +18,6 @@ from finassure.platform.api import PageNumber
 from finassure.platform.errors import ValidationFailed
 
 router = Router(tags=["incidents"])
-
-
-class IncidentTypeOut(Schema):
-    id: int
-    code: str
-    name: str
-    name_en: str
-    on_duty_role: str
-    ack_hours: float
-    is_security: bool
-    is_pii_leak: bool
-    is_active: bool
 
 
 class TimerOut(Schema):
@@ -128,12 +117,6 @@ def _with_timers(incident: Incident) -> Incident:
     return incident
 
 
-@router.get("/incident-types", response=list[IncidentTypeOut])
-def list_incident_types(request: HttpRequest) -> Any:
-    access.require(request.user, REPORT)
-    return list(selectors.incident_types(active_only=False))
-
-
 @router.get("/incidents", response=list[IncidentOut])
 @paginate(PageNumber)
 def list_incidents(request: HttpRequest, filters: Query[FilterIn]) -> Any:
@@ -203,3 +186,7 @@ def add_incident_note(request: HttpRequest, incident_id: int, payload: NoteIn) -
     event = services.incident_note_add(actor=request.user, incident=incident, text=payload.text, at=payload.at,
                                        reason=payload.reason)
     return Status(201, event)
+
+
+# Settings (and plans, drills) have their own modules; their endpoints hang under the same router.
+router.add_router("", settings_router)

@@ -33,3 +33,7 @@ class IncidentsConfig(AppConfig):
         nav.register(nav.NavItem(_("Incidents and emergencies"), _("Drills"), "incidents:drill_list", view, 520))
         nav.register(nav.NavItem(_("Incidents and emergencies"), _("Response efficiency"), "incidents:efficiency", view,
                                  530))
+        # Incident types, reporting rules and review days are security policy: the security administrator's.
+        grant(Role.SECURITY_ADMIN, "incidents.configure")
+        nav.register(nav.NavItem(_("Incidents and emergencies"), _("Incident settings"), "incidents:settings",
+                                 "incidents.configure", 590))

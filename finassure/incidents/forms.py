@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from finassure.accounts.models import Institution
+from finassure.accounts.roles import Role
 from finassure.incidents.models import GRADING_CRITERIA, Grade, Status
 from finassure.platform.forms import StyledForm
 
@@ -160,3 +163,35 @@ class DrillForm(StyledForm):
 class DrillCompleteForm(StyledForm):
     evaluation = forms.CharField(label=_("Evaluation"), widget=forms.Textarea(attrs={"rows": 4}))
     score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100, required=False)
+
+
+class IncidentTypeForm(StyledForm):
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=100)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
+    on_duty_role = forms.ChoiceField(label=_("On-duty role (notified when one is reported)"), choices=Role.choices)
+    ack_hours = forms.DecimalField(label=_("Acknowledge within (hours)"), min_value=Decimal("0.01"), max_value=999,
+                                   decimal_places=2)
+    is_security = forms.BooleanField(label=_("Information-security incident"), required=False)
+    is_pii_leak = forms.BooleanField(label=_("Personal-data leak"), required=False)
+    is_it = forms.BooleanField(label=_("IT incident (the banking IT first-report rule applies)"), required=False)
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+    order = forms.IntegerField(label=_("Order in lists"), min_value=0, max_value=32767, initial=100)
+
+
+class ReportingRuleForm(StyledForm):
+    grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
+    institution_kind = forms.ChoiceField(label=_("Institution type"), required=False,
+                                         choices=[("", _("Any type"))] + list(Institution.Kind.choices))
+    it_only = forms.BooleanField(label=_("IT incidents only"), required=False)
+    minutes = forms.IntegerField(label=_("First report within (minutes)"), min_value=1, max_value=525600)
+    minutes_critical_infrastructure = forms.IntegerField(
+        label=_("Within (minutes) for critical information infrastructure operators"), min_value=1,
+        max_value=525600, required=False)
+    basis = forms.CharField(label=_("Basis"), max_length=200)
+    is_active = forms.BooleanField(label=_("In force"), required=False, initial=True)
+
+
+class IncidentSettingsForm(StyledForm):
+    review_due_days = forms.IntegerField(label=_("Post-incident review due (days after resolution)"), min_value=1,
+                                         max_value=365)

@@ -123,6 +123,22 @@ class ReportingRule(TimeStampedModel):
         return f"{self.get_grade_display()} {self.institution_kind or '*'} {self.minutes} min"
 
 
+class IncidentSettings(TimeStampedModel):
+    """Settings of the incident module that are not per type or grade (one row, edited by the security
+    administrator): when the post-incident review falls due after resolution."""
+
+    review_due_days = models.PositiveSmallIntegerField(_("post-incident review due (days after resolution)"),
+                                                       default=7)
+
+    class Meta:
+        verbose_name = _("incident settings")
+        verbose_name_plural = _("incident settings")
+        constraints = [models.CheckConstraint(condition=Q(review_due_days__gte=1), name="incident_review_days_min")]
+
+    def __str__(self) -> str:
+        return str(_("Incident settings"))
+
+
 class Incident(TimeStampedModel):
     """An incident (事件) with its grade, lifecycle timestamps, roles and the deadlines its timers watch.
 

@@ -21,6 +21,7 @@ from finassure.incidents.models import (
     IncidentAlert,
     IncidentEvent,
     IncidentPlanStep,
+    IncidentSettings,
     IncidentType,
     PlanVersion,
     PostIncidentReview,
@@ -35,6 +36,7 @@ REPORT = "incidents.report_incident"
 MANAGE = "incidents.manage_incident"
 MANAGE_PLAN = "incidents.manage_plan"
 APPROVE_PLAN = "incidents.approve_plan"
+CONFIGURE = "incidents.configure"
 
 
 # --- deadlines ----------------------------------------------------------------------------------
@@ -338,3 +340,36 @@ def efficiency(*, actor: Any, year: int) -> list[EfficiencyRow]:
         rows.append(EfficiencyRow(quarter, grade, len(items), _mean(ack), _p90(ack),
                                   _mean(resolve), _p90(resolve)))
     return rows
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+def incident_settings() -> IncidentSettings:
+    """The module's settings row (defaults until the security administrator changes them)."""
+    return IncidentSettings.objects.order_by("pk").first() or IncidentSettings()
+
+
+def incident_type_config_list(*, actor: Any) -> QuerySet[IncidentType]:
+    """Every incident type, in use or not, for the settings page."""
+    access.require(actor, CONFIGURE)
+    return IncidentType.objects.order_by("order", "code")
+
+
+def incident_type_config_get(*, actor: Any, pk: int) -> IncidentType:
+    found = incident_type_config_list(actor=actor).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No such incident type.")
+    return found
+
+
+def reporting_rule_list(*, actor: Any) -> QuerySet[ReportingRule]:
+    access.require(actor, CONFIGURE)
+    return ReportingRule.objects.order_by("grade", "institution_kind", "it_only", "id")
+
+
+def reporting_rule_get(*, actor: Any, pk: int) -> ReportingRule:
+    found = reporting_rule_list(actor=actor).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No such reporting rule.")
+    return found

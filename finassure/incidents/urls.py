@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from finassure.incidents import views
+from finassure.incidents import settings_views, views
 
 app_name = "incidents"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("export.xlsx", views.incident_export, name="export"),
     path("report/", views.incident_report, name="report"),
     path("efficiency/", views.efficiency, name="efficiency"),
+    path("settings/", settings_views.settings_overview, name="settings"),
+    path("settings/types/new/", settings_views.incident_type_edit, name="settings_type_create"),
+    path("settings/types/<int:pk>/", settings_views.incident_type_edit, name="settings_type_edit"),
+    path("settings/rules/new/", settings_views.reporting_rule_edit, name="settings_rule_create"),
+    path("settings/rules/<int:pk>/", settings_views.reporting_rule_edit, name="settings_rule_edit"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),

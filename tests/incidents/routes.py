@@ -70,3 +70,43 @@ ROUTES = [
     Route("api:add_incident_note", "POST", lambda c: f"/api/v1/incidents/{c.objects['incident'].pk}/notes",
           perm(MANAGE, 201, scoped=True), 401, api=True, build=_incident, data=lambda c: {"text": "已隔离受影响主机"}),
 ]
+
+CONFIGURE = "incidents.configure"
+
+
+def _type_id(c: object) -> int:
+    from finassure.incidents.models import IncidentType
+
+    return IncidentType.objects.get(code="outage").pk
+
+
+def _rule_id(c: object) -> int:
+    from finassure.incidents.models import ReportingRule
+
+    return ReportingRule.objects.order_by("pk").first().pk  # type: ignore[union-attr]
+
+
+ROUTES += [
+    Route("incidents:settings", "GET", lambda c: "/incidents/settings/", perm(CONFIGURE), LOGIN),
+    Route("incidents:settings_type_create", "GET", lambda c: "/incidents/settings/types/new/", perm(CONFIGURE),
+          LOGIN),
+    Route("incidents:settings_type_edit", "GET", lambda c: f"/incidents/settings/types/{_type_id(c)}/",
+          perm(CONFIGURE), LOGIN),
+    Route("incidents:settings_rule_create", "GET", lambda c: "/incidents/settings/rules/new/", perm(CONFIGURE),
+          LOGIN),
+    Route("incidents:settings_rule_edit", "GET", lambda c: f"/incidents/settings/rules/{_rule_id(c)}/",
+          perm(CONFIGURE), LOGIN),
+    Route("api:get_incident_settings", "GET", lambda c: "/api/v1/incident-settings", perm(CONFIGURE), 401, api=True),
+    Route("api:update_incident_settings", "POST", lambda c: "/api/v1/incident-settings", perm(CONFIGURE), 401,
+          api=True, data=lambda c: {"review_due_days": 10}),
+    Route("api:create_incident_type", "POST", lambda c: "/api/v1/incident-types", perm(CONFIGURE, 201), 401,
+          api=True, data=lambda c: {"code": "atm", "name": "ATM 故障", "on_duty_role": "security_officer",
+                                    "ack_hours": 1}),
+    Route("api:update_incident_type", "POST", lambda c: f"/api/v1/incident-types/{_type_id(c)}", perm(CONFIGURE),
+          401, api=True, data=lambda c: {"ack_hours": 1}),
+    Route("api:list_reporting_rules", "GET", lambda c: "/api/v1/reporting-rules", perm(CONFIGURE), 401, api=True),
+    Route("api:create_reporting_rule", "POST", lambda c: "/api/v1/reporting-rules", perm(CONFIGURE, 201), 401,
+          api=True, data=lambda c: {"grade": "general", "minutes": 720, "basis": "内部制度"}),
+    Route("api:update_reporting_rule", "POST", lambda c: f"/api/v1/reporting-rules/{_rule_id(c)}", perm(CONFIGURE),
+          401, api=True, data=lambda c: {"minutes": 200}),
+]

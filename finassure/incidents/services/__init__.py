@@ -7,6 +7,11 @@ re-exports them so `from finassure.incidents import services` and `services.inci
 from __future__ import annotations
 
 from finassure.incidents.services._common import BACKDATE_TOLERANCE, FUTURE_TOLERANCE, REVIEW_DUE_DAYS
+from finassure.incidents.services.configuration import (
+    incident_settings_update,
+    incident_type_save,
+    reporting_rule_save,
+)
 from finassure.incidents.services.drills import (
     drill_complete,
     drill_finding_open,
@@ -40,7 +45,7 @@ from finassure.incidents.services.review import (
 
 __all__ = [
     "BACKDATE_TOLERANCE", "FUTURE_TOLERANCE", "REVIEW_DUE_DAYS", "REVIEW_FIELDS", "drill_complete",
-    "drill_finding_open", "drill_schedule", "drill_start", "drill_step_complete", "incident_close",
+    "drill_finding_open", "drill_schedule", "drill_start", "drill_step_complete", "incident_close", "incident_settings_update", "incident_type_save", "reporting_rule_save",
     "incident_note_add", "incident_plan_step_complete", "incident_regrade", "incident_regulator_report",
     "incident_report", "incident_roles_set", "incident_transition", "plan_create", "plan_version_approve",
     "plan_version_create", "review_action_open", "review_complete", "review_start", "review_update",

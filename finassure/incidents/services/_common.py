@@ -24,7 +24,7 @@ from finassure.platform.errors import ValidationFailed
 BACKDATE_TOLERANCE = dt.timedelta(minutes=15)
 # Allowed clock skew for times "now" sent by a browser or client.
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
-REVIEW_DUE_DAYS = 7
+REVIEW_DUE_DAYS = 7  # the default; the security administrator changes it in the incident settings
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import User
+from finassure.incidents import selectors
 from finassure.incidents.models import (
     Incident,
     IncidentEvent,
@@ -19,7 +20,6 @@ from finassure.incidents.models import (
 )
 from finassure.incidents.selectors import MANAGE
 from finassure.incidents.services._common import (
-    REVIEW_DUE_DAYS,
     _event,
     _invalid,
 )
@@ -41,7 +41,8 @@ def review_start(*, actor: Any, incident: Incident, now: dt.datetime | None = No
         raise Conflict(_("Only a resolved incident can be reviewed."))
     now = now or timezone.now()
     assert incident.resolved_at is not None  # noqa: S101 - resolved incidents carry the time (DB constraint path)
-    due = timezone.localtime(incident.resolved_at).date() + dt.timedelta(days=REVIEW_DUE_DAYS)
+    days = selectors.incident_settings().review_due_days
+    due = timezone.localtime(incident.resolved_at).date() + dt.timedelta(days=days)
     review = PostIncidentReview.objects.create(incident=incident, org_unit_id=incident.org_unit_id, due_on=due,
                                                author=actor)
     before = audit.snapshot(incident)
