@@ -1,5 +1,6 @@
 """Demo vulnerability scans of 示例银行: a container-image scan (Trivy JSON) half a year ago and an internal-network
-scan re-tested last month (generic CSV), imported through the same importer users use."""
+scan re-tested last month (generic CSV), imported through the same importer users use; last, a backup of the
+seeded demo with its restore test."""
 
 from __future__ import annotations
 
@@ -79,3 +80,16 @@ def seed_security(ctx: dict[str, Any]) -> None:
     services.scan_import(actor=officer, org_unit=units["head-office"], file_name="内网季度扫描-复测.csv",
                          data=NETWORK_RETEST.encode(), scope="总行办公网 10.8.0.0/16", name="总行办公网漏洞复测",
                          scanned_at=retest_at, is_retest=True, now=retest_at)
+
+
+@demo.step(99, "security-backup")
+def seed_backup(ctx: dict[str, Any]) -> None:
+    """Last of all: a backup of the seeded demo and its restore test, so the RPO/RTO page has a verified point."""
+    from finassure.security import backups
+    from finassure.security.models import RestoreTest
+
+    if RestoreTest.objects.filter(ok=True).exists():
+        return
+    run = backups.backup_create()
+    if run.succeeded:
+        backups.restore_test_run(run=run)

@@ -234,3 +234,14 @@ def test_rpo_and_rto_achieved_are_the_age_and_restore_time_of_the_newest_verifie
     BackupPolicy.objects.create(rpo_target_minutes=599, rto_target_minutes=1)
     status = selectors.recovery_status(actor=admin, now=now)
     assert not status.rpo_met and not status.rto_met
+
+
+def test_the_demo_records_one_verified_restore_once() -> None:
+    from finassure.security import demo as security_demo
+
+    _populate()
+    for _ in range(2):
+        security_demo.seed_backup({})
+    test = RestoreTest.objects.get()
+    assert test.ok and BackupRun.objects.count() == 1
+
