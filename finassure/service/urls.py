@@ -18,6 +18,7 @@ urlpatterns = [
     path("service/complaints/<int:pk>/<slug:action>/", views.complaint_action, name="complaint_action"),
     path("service/compensations/<int:pk>/<slug:action>/", views.compensation_action, name="compensation_action"),
     path("service/imports/", views.complaint_import, name="complaint_import"),
+    path("service/imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("service/imports/<int:pk>/rejected.xlsx", views.import_rejected, name="import_rejected"),
     path("service/faq/", views.faq_list, name="faq_list"),
     path("service/categories/", views.category_list, name="category_list"),

@@ -355,17 +355,32 @@ def classifier_retrain(request: HttpRequest) -> HttpResponse:
 @staff_view(perms.IMPORT)
 def complaint_import(request: HttpRequest) -> HttpResponse:
     """Upload a complaint register; the answer is the row-level report."""
+    from finassure.service.services.imports import INLINE_MAX_BYTES
+
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        content = upload.read()
         try:
-            report = services.complaint_import(actor=request.user, file_name=upload.name, content=upload.read())
+            if len(content) <= INLINE_MAX_BYTES:  # small: at once, the job page shows the report
+                job = services.complaint_import(actor=request.user, file_name=upload.name, content=content)
+            else:  # large: the worker runs it; the job page shows the progress bar
+                job = services.complaint_import_start(actor=request.user, file_name=upload.name, content=content)
         except ApplicationError as exc:
             apply_error(form, exc)
+        else:
+            return redirect("service:import_detail", pk=job.pk)
     return render(request, "service/complaint_import.html", {
-        "form": form, "report": report, "imports": selectors.import_list(actor=request.user)[:10],
+        "form": form, "report": None, "imports": selectors.import_list(actor=request.user)[:10],
     }, status=400 if form.errors else 200)
+
+
+@staff_view(perms.IMPORT)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import job: a progress bar polled by HTMX while it runs, then the row-level report."""
+    job = selectors.import_get(actor=request.user, pk=pk)
+    template = "service/_import_progress.html" if request.htmx else "service/import_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, {"report": job, "job": job})
 
 
 @staff_view(perms.IMPORT)

@@ -140,6 +140,8 @@ ROUTES = [
           perm(perms.APPROVE, 302, scoped=True), LOGIN,
           build=_compensation),
     Route("service:complaint_import", "GET", lambda c: "/service/imports/", perm(perms.IMPORT), LOGIN),
+    Route("service:import_detail", "GET", lambda c: f"/service/imports/{c.objects['import'].pk}/",
+          with_perm_else(perms.IMPORT, 200, 403), LOGIN, build=_import),
     Route("service:import_rejected", "GET", lambda c: f"/service/imports/{c.objects['import'].pk}/rejected.xlsx",
           with_perm_else(perms.IMPORT, 200, 403), LOGIN, build=_import),
     Route("service:classifier_retrain", "POST", lambda c: "/service/classifier/retrain/", perm(perms.CONFIGURE, 302),

@@ -52,7 +52,7 @@ from finassure.service.services.handling import (
     complaint_set_root_cause,
     complaint_withdraw,
 )
-from finassure.service.services.imports import complaint_import
+from finassure.service.services.imports import complaint_import, complaint_import_run, complaint_import_start
 from finassure.service.services.intake import complaint_register
 from finassure.service.services.keys import complaints_rotate_keys
 from finassure.service.services.portal import portal_visit_record
@@ -60,6 +60,7 @@ from finassure.service.services.routing import complaint_route, routing_rule_del
 from finassure.service.services.surveys import survey_answer, survey_create
 
 __all__ = [
+    "complaint_import_run", "complaint_import_start",
     "portal_visit_record",
     "complaint_route", "routing_rule_delete", "routing_rule_save",
     "attachment_add",
