@@ -188,7 +188,7 @@ class _Lookups:
             self.existing.update(Complaint.objects.filter(external_id__in=ids[start:start + 5000])
                                  .values_list("external_id", flat=True))
         self.now = timezone.now()
-        self.business = None
+        self.business: clock.BusinessHours | None = None
 
     def may_import(self, unit: OrgUnit) -> bool:
         if unit.pk not in self.allowed:
