@@ -22,3 +22,4 @@ class MonitoringConfig(AppConfig):
         nav.register(nav.NavItem(section, _("AML reports"), "monitoring:report_list", perms.VIEW, 602))
         nav.register(nav.NavItem(section, _("Rules and tuning"), "monitoring:rule_list", perms.VIEW, 603))
         nav.register(nav.NavItem(section, _("Engine runs"), "monitoring:run_list", perms.VIEW, 604))
+        nav.register(nav.NavItem(section, _("Models"), "monitoring:model_list", perms.VIEW, 605))

@@ -36,8 +36,14 @@ class Run(TimeStampedModel):
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
     input_path = models.CharField(_("transaction store"), max_length=500)
     output_dir = models.CharField(_("output folder"), max_length=500, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -48,6 +54,18 @@ class Run(TimeStampedModel):
     timings = models.JSONField(_("timings"), default=dict, blank=True)
     rule_sql = models.JSONField(_("compiled rule SQL"), default=dict, blank=True)
     outputs_sha256 = models.JSONField(_("output hashes"), default=dict, blank=True)
+    models_used = models.JSONField(
+        _("models used"),
+        default=dict,
+        blank=True,
+        help_text=_("The current model that alerted and the shadow model compared with it."),
+    )
+    rule_config = models.JSONField(
+        _("rule configuration used"),
+        default=dict,
+        blank=True,
+        help_text=_("Per rule: the approved change (version, unit) the run applied."),
+    )
     error = models.TextField(_("failure reason"), blank=True)
 
     class Meta:
@@ -91,14 +109,32 @@ class Case(TimeStampedModel):
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
     customer_id = models.CharField(_("customer id"), max_length=64, db_index=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("assignee"))
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("opened by"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assignee"),
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
     disposition = models.CharField(_("disposition"), max_length=20, choices=Disposition.choices, blank=True)
     disposition_reason = models.TextField(_("disposition reason"), blank=True)
-    disposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("disposed by"))
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("disposed by"),
+    )
     disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
 
     class Meta:
@@ -106,10 +142,14 @@ class Case(TimeStampedModel):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         constraints = [
-            models.UniqueConstraint(fields=["customer_id", "org_unit"], condition=Q(status="open"),
-                                    name="monitoring_one_open_case_per_customer"),
-            models.CheckConstraint(condition=Q(status="open") | ~Q(disposition=""),
-                                   name="monitoring_closed_case_has_disposition"),
+            models.UniqueConstraint(
+                fields=["customer_id", "org_unit"],
+                condition=Q(status="open"),
+                name="monitoring_one_open_case_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | ~Q(disposition=""), name="monitoring_closed_case_has_disposition"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,8 +163,9 @@ class CaseNote(TimeStampedModel):
     """An investigation note on a case."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("author"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
     text = models.TextField(_("note"))
 
     class Meta:
@@ -148,11 +189,25 @@ class LargeValueReport(TimeStampedModel):
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
     report_date = models.DateField(_("transaction day"))
     due_date = models.DateField(_("due"))
-    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
-    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("drafted by"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("approved by"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("drafted by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
 
@@ -161,9 +216,13 @@ class LargeValueReport(TimeStampedModel):
         verbose_name = _("large-value transaction report")
         verbose_name_plural = _("large-value transaction reports")
         constraints = [
-            models.UniqueConstraint(fields=["org_unit", "report_date"], name="monitoring_one_lv_report_per_day"),
-            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("drafted_by")),
-                                   name="monitoring_lv_four_eyes"),
+            models.UniqueConstraint(
+                fields=["org_unit", "report_date"], name="monitoring_one_lv_report_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("drafted_by")),
+                name="monitoring_lv_four_eyes",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -177,15 +236,30 @@ class SuspiciousReport(TimeStampedModel):
     """A suspicious transaction report (可疑交易报告) drafted from a case disposed as suspicious, with its grounds."""
 
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="suspicious_report",
-                                verbose_name=_("case"))
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, related_name="suspicious_report", verbose_name=_("case")
+    )
     grounds = models.TextField(_("grounds for suspicion"))
     due_date = models.DateField(_("due"))
-    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
-    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("drafted by"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("approved by"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("drafted by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
 
@@ -194,8 +268,10 @@ class SuspiciousReport(TimeStampedModel):
         verbose_name = _("suspicious transaction report")
         verbose_name_plural = _("suspicious transaction reports")
         constraints = [
-            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("drafted_by")),
-                                   name="monitoring_str_four_eyes"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("drafted_by")),
+                name="monitoring_str_four_eyes",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,8 +290,15 @@ class Alert(TimeStampedModel):
         CLOSED = "closed", _("Closed")
 
     alert_id = models.CharField(_("engine alert id"), max_length=64, unique=True)
-    run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts",
-                            verbose_name=_("run"), help_text=_("Empty for alerts opened by real-time scoring."))
+    run = models.ForeignKey(
+        Run,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        verbose_name=_("run"),
+        help_text=_("Empty for alerts opened by real-time scoring."),
+    )
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
     rule_id = models.CharField(_("rule"), max_length=64, db_index=True)
     rule_version = models.CharField(_("rule version"), max_length=32, blank=True)
@@ -236,31 +319,56 @@ class Alert(TimeStampedModel):
     explanation_zh = models.TextField(_("explanation (Chinese)"), blank=True)
     top_features = models.JSONField(_("model contributions"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("assignee"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assignee"),
+    )
     due_date = models.DateField(_("review due"))
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts",
-                             verbose_name=_("case"))
-    lv_report = models.ForeignKey(LargeValueReport, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="alerts", verbose_name=_("large-value report"))
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("case")
+    )
+    lv_report = models.ForeignKey(
+        LargeValueReport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+        verbose_name=_("large-value report"),
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("closed by"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
     close_reason = models.TextField(_("closing reason"), blank=True)
-    resolution = models.CharField(_("resolution"), max_length=20, choices=Case.Disposition.choices, blank=True)
+    resolution = models.CharField(
+        _("resolution"), max_length=20, choices=Case.Disposition.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-severity_rank", "created_at", "id"]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         indexes = [
-            models.Index(fields=["status", "-severity_rank", "created_at", "id"], name="monitoring_alert_queue"),
+            models.Index(
+                fields=["status", "-severity_rank", "created_at", "id"], name="monitoring_alert_queue"
+            ),
             models.Index(fields=["org_unit", "status"], name="monitoring_alert_unit"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="closed") | ~Q(resolution=""),
-                                   name="monitoring_closed_alert_has_resolution"),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(resolution=""),
+                name="monitoring_closed_alert_has_resolution",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -279,12 +387,19 @@ class ScoreResult(TimeStampedModel):
 
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
     txn_id = models.CharField(_("transaction id"), max_length=64, unique=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
     request = models.JSONField(_("request"), default=dict)
     result = models.JSONField(_("result"), default=dict)
-    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              verbose_name=_("alert"))
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("alert")
+    )
 
     class Meta:
         verbose_name = _("real-time score")
@@ -292,3 +407,142 @@ class ScoreResult(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.txn_id} {self.result.get('decision', '')}"
+
+
+class RuleChange(TimeStampedModel):
+    """A versioned change of one rule's switch and parameters for an org unit (the institution or a business line).
+
+    Proposed by one person, approved by another (four eyes, also a database constraint); the approved change
+    with the highest version is the rule's configuration for runs of that unit and the units below it.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
+    rule_id = models.CharField(_("rule"), max_length=64)
+    version = models.PositiveIntegerField(_("version"))
+    enabled = models.BooleanField(_("enabled"), default=True)
+    params = models.JSONField(
+        _("parameters"),
+        default=dict,
+        blank=True,
+        help_text=_("Only the parameters that differ from the engine's built-in ones."),
+    )
+    reason = models.TextField(_("reason for the change"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved or rejected by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["rule_id", "-version"]
+        verbose_name = _("rule change")
+        verbose_name_plural = _("rule changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "rule_id", "version"], name="monitoring_rule_change_version"
+            ),
+            models.UniqueConstraint(
+                fields=["org_unit", "rule_id"],
+                condition=Q(status="proposed"),
+                name="monitoring_one_pending_rule_change",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                name="monitoring_rule_change_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} v{self.version} ({self.org_unit})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring:rule_list") + f"#change-{self.pk}"
+
+
+class ModelVersion(TimeStampedModel):
+    """A trained engine model version (a folder with model.txt, model2.txt, meta.json), its metrics and its role.
+
+    A role change (to current or shadow) is requested by one person and approved by another (four eyes).
+    Runs score with the current model; the shadow model scores the same transactions without opening alerts,
+    and each run records how the two compare.
+    """
+
+    class Role(models.TextChoices):
+        CANDIDATE = "candidate", _("Candidate")
+        SHADOW = "shadow", _("Shadow")
+        CURRENT = "current", _("Current")
+        RETIRED = "retired", _("Retired")
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
+    version = models.CharField(_("version"), max_length=64)
+    path = models.CharField(_("model folder"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=64, blank=True)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    training = models.JSONField(_("training data"), default=dict, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CANDIDATE)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    requested_role = models.CharField(_("requested role"), max_length=16, choices=Role.choices, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_reason = models.TextField(_("reason"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "version"], name="monitoring_model_version_unique"),
+            models.UniqueConstraint(
+                fields=["org_unit"], condition=Q(role="current"), name="monitoring_one_current_model"
+            ),
+            models.UniqueConstraint(
+                fields=["org_unit"], condition=Q(role="shadow"), name="monitoring_one_shadow_model"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("requested_by")),
+                name="monitoring_model_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.get_role_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring:model_list") + f"#model-{self.pk}"

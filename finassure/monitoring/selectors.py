@@ -17,7 +17,9 @@ from finassure.monitoring.models import (
     Case,
     CaseNote,
     LargeValueReport,
+    ModelVersion,
     ReportStatus,
+    RuleChange,
     Run,
     Severity,
     SuspiciousReport,
@@ -51,8 +53,10 @@ class AlertFilter:
         return cls(
             status=status if status in Alert.Status.values or status == "all" else Alert.Status.OPEN,
             severity=query.get("severity", "") if query.get("severity", "") in Severity.values else "",
-            rule_id=str(query.get("rule_id", ""))[:64], customer_id=str(query.get("customer_id", ""))[:64],
-            org_unit=_int(query.get("org_unit")), assignee=_int(query.get("assignee")),
+            rule_id=str(query.get("rule_id", ""))[:64],
+            customer_id=str(query.get("customer_id", ""))[:64],
+            org_unit=_int(query.get("org_unit")),
+            assignee=_int(query.get("assignee")),
             unassigned=str(query.get("unassigned", "")) in {"1", "true", "on"},
             overdue=str(query.get("overdue", "")) in {"1", "true", "on"},
         )
@@ -78,13 +82,19 @@ def alert_list(*, actor: Any, filters: AlertFilter | None = None) -> QuerySet[Al
         qs = qs.filter(assignee__isnull=True)
     if f.overdue:
         qs = qs.filter(due_date__lt=timezone.localdate()).exclude(status=Alert.Status.CLOSED)
-    return qs.select_related("org_unit", "assignee").defer("txn_ids", "top_features", "explanation").order_by(
-        "-severity_rank", "created_at", "id")
+    return (
+        qs.select_related("org_unit", "assignee")
+        .defer("txn_ids", "top_features", "explanation")
+        .order_by("-severity_rank", "created_at", "id")
+    )
 
 
 def alert_get(*, actor: Any, pk: int) -> Alert:
-    alert = Alert.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk).select_related(
-        "org_unit", "assignee", "case", "run", "closed_by").first()
+    alert = (
+        Alert.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk)
+        .select_related("org_unit", "assignee", "case", "run", "closed_by")
+        .first()
+    )
     if alert is None:
         raise NotFound("No such alert, or it is outside your responsibility.")
     return alert
@@ -99,7 +109,9 @@ def analysts_for(*, unit: Any) -> list[Any]:
     """People who may work alerts of `unit` (for assignment)."""
     from finassure.accounts.roles import roles_with
 
-    candidates = {u.pk: u for role in roles_with(perms.WORK) for u in access.users_with_role(role=role, unit=unit)}
+    candidates = {
+        u.pk: u for role in roles_with(perms.WORK) for u in access.users_with_role(role=role, unit=unit)
+    }
     return sorted(candidates.values(), key=lambda u: u.username)
 
 
@@ -107,13 +119,20 @@ def analysts_for(*, unit: Any) -> list[Any]:
 
 
 def run_list(*, actor: Any) -> QuerySet[Run]:
-    return Run.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit")).select_related(
-        "org_unit", "requested_by").defer("manifest", "rule_sql").order_by("-created_at", "-id")
+    return (
+        Run.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+        .select_related("org_unit", "requested_by")
+        .defer("manifest", "rule_sql")
+        .order_by("-created_at", "-id")
+    )
 
 
 def run_get(*, actor: Any, pk: int) -> Run:
-    run = Run.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk).select_related(
-        "org_unit", "requested_by").first()
+    run = (
+        Run.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk)
+        .select_related("org_unit", "requested_by")
+        .first()
+    )
     if run is None:
         raise NotFound("No such run, or it is outside your responsibility.")
     return run
@@ -126,13 +145,19 @@ def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
     qs = Case.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
     if status in Case.Status.values:
         qs = qs.filter(status=status)
-    return qs.select_related("org_unit", "assignee").annotate(alert_count=Count("alerts")).order_by(
-        "status", "-created_at", "-id")
+    return (
+        qs.select_related("org_unit", "assignee")
+        .annotate(alert_count=Count("alerts"))
+        .order_by("status", "-created_at", "-id")
+    )
 
 
 def case_get(*, actor: Any, pk: int) -> Case:
-    case = Case.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk).select_related(
-        "org_unit", "assignee", "disposed_by").first()
+    case = (
+        Case.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"), pk=pk)
+        .select_related("org_unit", "assignee", "disposed_by")
+        .first()
+    )
     if case is None:
         raise NotFound("No such case, or it is outside your responsibility.")
     return case
@@ -162,7 +187,9 @@ def case_accounts(*, case: Case) -> list[str]:
     return sorted(set(case.alerts.values_list("account_id", flat=True)))
 
 
-def counterparty_graph(*, rows: list[dict[str, Any]], subjects: list[str], max_edges: int = 400) -> dict[str, Any]:
+def counterparty_graph(
+    *, rows: list[dict[str, Any]], subjects: list[str], max_edges: int = 400
+) -> dict[str, Any]:
     """Transactions around the subject accounts as an ECharts graph: accounts are nodes, summed flows are links."""
     edges: dict[tuple[str, str], list[float]] = {}
     for r in rows:
@@ -174,9 +201,18 @@ def counterparty_graph(*, rows: list[dict[str, Any]], subjects: list[str], max_e
     top = sorted(edges.items(), key=lambda kv: -kv[1][0])[:max_edges]
     names = {n for (s, d), _ in top for n in (s, d)} | set(subjects)
     return {
-        "nodes": [{"id": n, "name": n, "category": 0 if n in subjects else 1,
-                   "symbolSize": 28 if n in subjects else 14} for n in sorted(names)],
-        "links": [{"source": s, "target": d, "value": round(v[0], 2), "count": int(v[1])} for (s, d), v in top],
+        "nodes": [
+            {
+                "id": n,
+                "name": n,
+                "category": 0 if n in subjects else 1,
+                "symbolSize": 28 if n in subjects else 14,
+            }
+            for n in sorted(names)
+        ],
+        "links": [
+            {"source": s, "target": d, "value": round(v[0], 2), "count": int(v[1])} for (s, d), v in top
+        ],
         "categories": [{"name": "subject"}, {"name": "counterparty"}],
     }
 
@@ -188,19 +224,30 @@ def lv_report_list(*, actor: Any, status: str = "") -> QuerySet[LargeValueReport
     qs = LargeValueReport.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
-    return qs.select_related("org_unit", "drafted_by", "approved_by").annotate(hit_count=Count("alerts")).order_by(
-        "status", "due_date", "-id")
+    return (
+        qs.select_related("org_unit", "drafted_by", "approved_by")
+        .annotate(hit_count=Count("alerts"))
+        .order_by("status", "due_date", "-id")
+    )
 
 
 def str_report_list(*, actor: Any, status: str = "") -> QuerySet[SuspiciousReport]:
     qs = SuspiciousReport.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
-    return qs.select_related("org_unit", "case", "drafted_by", "approved_by").order_by("status", "due_date", "-id")
+    return qs.select_related("org_unit", "case", "drafted_by", "approved_by").order_by(
+        "status", "due_date", "-id"
+    )
 
 
 def report_get(*, actor: Any, kind: str, pk: int) -> LargeValueReport | SuspiciousReport:
-    qs: Any = lv_report_list(actor=actor) if kind == "lv" else str_report_list(actor=actor) if kind == "str" else None
+    qs: Any = (
+        lv_report_list(actor=actor)
+        if kind == "lv"
+        else str_report_list(actor=actor)
+        if kind == "str"
+        else None
+    )
     report = qs.filter(pk=pk).first() if qs is not None else None
     if report is None:
         raise NotFound("No such report, or it is outside your responsibility.")
@@ -216,11 +263,16 @@ def rule_tuning(*, actor: Any, months: int = 6) -> dict[str, Any]:
 
     scope = access.scope_for(actor, perms.VIEW)
     alerts = Alert.objects.filter(scope.q("org_unit"))
-    totals = {r["rule_id"]: r for r in alerts.values("rule_id").annotate(
-        total=Count("id"), open=Count("id", filter=Q(status=Alert.Status.OPEN)),
-        false_positive=Count("id", filter=Q(resolution=Case.Disposition.FALSE_POSITIVE)),
-        keep_monitoring=Count("id", filter=Q(resolution=Case.Disposition.KEEP_MONITORING)),
-        suspicious=Count("id", filter=Q(resolution=Case.Disposition.SUSPICIOUS)))}
+    totals = {
+        r["rule_id"]: r
+        for r in alerts.values("rule_id").annotate(
+            total=Count("id"),
+            open=Count("id", filter=Q(status=Alert.Status.OPEN)),
+            false_positive=Count("id", filter=Q(resolution=Case.Disposition.FALSE_POSITIVE)),
+            keep_monitoring=Count("id", filter=Q(resolution=Case.Disposition.KEEP_MONITORING)),
+            suspicious=Count("id", filter=Q(resolution=Case.Disposition.SUSPICIOUS)),
+        )
+    }
     since = (timezone.localdate().replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     month_keys = []
     day = since
@@ -228,19 +280,97 @@ def rule_tuning(*, actor: Any, months: int = 6) -> dict[str, Any]:
         month_keys.append(day.strftime("%Y-%m"))
         day = (day + dt.timedelta(days=32)).replace(day=1)
     by_month: dict[str, dict[str, int]] = {}
-    for row in alerts.filter(created_at__date__gte=since).annotate(month=TruncMonth("created_at")).values(
-            "rule_id", "month").annotate(n=Count("id")):
+    for row in (
+        alerts.filter(created_at__date__gte=since)
+        .annotate(month=TruncMonth("created_at"))
+        .values("rule_id", "month")
+        .annotate(n=Count("id"))
+    ):
         by_month.setdefault(row["rule_id"], {})[row["month"].strftime("%Y-%m")] = row["n"]
-    last = Run.objects.filter(scope.q("org_unit"), status=Run.Status.IMPORTED).order_by("-finished_at").first()
+    last = (
+        Run.objects.filter(scope.q("org_unit"), status=Run.Status.IMPORTED).order_by("-finished_at").first()
+    )
     definitions = {r.get("id"): r for r in (last.manifest.get("rules", []) if last else [])}
     rows = []
     for rule_id in sorted(set(totals) | set(definitions)):
-        t = totals.get(rule_id, {"total": 0, "open": 0, "false_positive": 0, "keep_monitoring": 0, "suspicious": 0})
+        t = totals.get(
+            rule_id, {"total": 0, "open": 0, "false_positive": 0, "keep_monitoring": 0, "suspicious": 0}
+        )
         reviewed = t["false_positive"] + t["keep_monitoring"] + t["suspicious"]
-        rows.append({
-            "rule_id": rule_id, "definition": definitions.get(rule_id), **{k: t[k] for k in (
-                "total", "open", "false_positive", "keep_monitoring", "suspicious")},
-            "suspicious_share": round(100 * t["suspicious"] / reviewed, 1) if reviewed else None,
-            "months": [by_month.get(rule_id, {}).get(m, 0) for m in month_keys],
-        })
+        rows.append(
+            {
+                "rule_id": rule_id,
+                "definition": definitions.get(rule_id),
+                **{k: t[k] for k in ("total", "open", "false_positive", "keep_monitoring", "suspicious")},
+                "suspicious_share": round(100 * t["suspicious"] / reviewed, 1) if reviewed else None,
+                "months": [by_month.get(rule_id, {}).get(m, 0) for m in month_keys],
+            }
+        )
     return {"months": month_keys, "rows": rows}
+
+
+# --- rule and model governance -----------------------------------------------------------------------------------
+
+
+def rule_change_list(*, actor: Any) -> QuerySet[RuleChange]:
+    return (
+        RuleChange.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+        .select_related("org_unit", "proposed_by", "decided_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def rule_change_get(*, actor: Any, pk: int) -> RuleChange:
+    change = rule_change_list(actor=actor).filter(pk=pk).first()
+    if change is None:
+        raise NotFound("No such rule change, or it is outside your responsibility.")
+    return change
+
+
+def rule_configuration(*, actor: Any, org_unit: Any) -> list[dict[str, Any]]:
+    """Each engine rule as runs of `org_unit` apply it: built-in definition, then the approved change in force."""
+    from finassure.monitoring import rulebook
+
+    in_force = rulebook.rules_in_force(org_unit=org_unit)
+    rows = []
+    for rule_id, rule in rulebook.builtin_rules().items():
+        change = in_force.get(rule_id)
+        rows.append(
+            {
+                "rule_id": rule_id,
+                "title_zh": rule.title.get("zh-hans", ""),
+                "severity": rule.severity,
+                "engine_version": rule.version,
+                "enabled": change.enabled if change else rule.enabled,
+                "params": {**rule.params, **(change.params if change else {})},
+                "changed": sorted(change.params) if change else [],
+                "change": change,
+            }
+        )
+    return rows
+
+
+def model_list(*, actor: Any) -> QuerySet[ModelVersion]:
+    return (
+        ModelVersion.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+        .select_related("org_unit", "registered_by", "requested_by", "approved_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def model_get(*, actor: Any, pk: int) -> ModelVersion:
+    model = model_list(actor=actor).filter(pk=pk).first()
+    if model is None:
+        raise NotFound("No such model version, or it is outside your responsibility.")
+    return model
+
+
+def shadow_comparisons(*, actor: Any, limit: int = 20) -> list[Run]:
+    """Recent runs in scope that scored a shadow model next to the current one."""
+    return list(
+        Run.objects.filter(
+            access.scope_for(actor, perms.VIEW).q("org_unit"), models_used__comparison__isnull=False
+        )
+        .order_by("-created_at", "-id")
+        .only("id", "created_at", "status", "models_used", "org_unit_id")[:limit]
+    )

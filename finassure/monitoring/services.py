@@ -173,17 +173,44 @@ def run_execute(*, run_id: int) -> Run:
 
 
 def _engine_run(run: Run) -> None:
-    engine_execute(store=Path(run.input_path), out=Path(run.output_dir))
+    """The engine over the store with the approved rule changes and the current model; the shadow model compared."""
+    from finassure.monitoring import rulebook
+
+    out = Path(run.output_dir)
+    rules_file, rule_config = rulebook.rules_file_for(
+        org_unit=run.org_unit, folder=out.parent / f"{out.name}-config"
+    )
+    models = rulebook.models_in_force(org_unit=run.org_unit)
+    current, shadow = models.get("current"), models.get("shadow")
+    used: dict[str, Any] = {
+        "current": current.version if current else None,
+        "shadow": shadow.version if shadow else None,
+    }
+    Run.objects.filter(pk=run.pk).update(rule_config=rule_config, models_used=used)
+    engine_execute(
+        store=Path(run.input_path), out=out, rules_file=rules_file, model=current.path if current else None
+    )
+    if shadow is not None:
+        try:
+            used["comparison"] = rulebook.shadow_compare(
+                store=Path(run.input_path), org_unit=run.org_unit, current=current, shadow=shadow
+            )
+        except Exception as exc:  # a broken shadow model never fails the run that alerts
+            log.exception("shadow scoring of run %s failed", run.pk)
+            used["comparison"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        Run.objects.filter(pk=run.pk).update(models_used=used)
 
 
-def engine_execute(*, store: Path, out: Path) -> dict[str, Any]:
+def engine_execute(
+    *, store: Path, out: Path, rules_file: Path | None = None, model: str | None = None
+) -> dict[str, Any]:
     """The engine's batch run over a store into a run folder; returns its manifest."""
     from finassure.engine.ingest.store import TransactionStore
     from finassure.engine.run import run as engine_run
 
     if not TransactionStore.is_store(store):
         raise ValidationFailed(_("The transaction store %(path)s holds no transactions.") % {"path": store})
-    return engine_run(store, out).manifest
+    return engine_run(store, out, rules_file=rules_file, model=model).manifest
 
 
 @transaction.atomic
