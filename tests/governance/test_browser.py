@@ -3,6 +3,7 @@ heat map draws without script or CSP errors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -105,3 +106,58 @@ def test_the_risk_heat_map_draws_without_errors(signed_in: Any, live_server: Any
     page.goto(f"{live_server.url}/governance/risks/")
     page.wait_for_selector("#risk-heatmap canvas")
     assert page.console_errors == []
+
+
+def test_a_product_is_proposed_reviewed_three_times_and_approved_with_a_condition(
+        signed_in: Any, live_server: Any, org: Any, make_user: Any) -> None:
+    from finassure.framework import selectors as framework_selectors
+    from finassure.governance.models import PRODUCT_CHECKLISTS, Product
+
+    base = live_server.url
+    people = {"proposer": make_user(Role.EMPLOYEE, unit="haidian", username="wang.product"),
+              "risk": make_user(Role.RISK_MANAGER, username="liu.risk"),
+              "compliance": make_user(Role.QUALITY_MANAGER, username="chen.compliance"),
+              "consumer": make_user(Role.CONSUMER_PROTECTION_OFFICER, username="zheng.cpo"),
+              "approver": make_user(Role.QUALITY_MANAGER, username="ma.deputy")}
+    pages = []
+
+    proposer = signed_in(people["proposer"])
+    pages.append(proposer)
+    proposer.goto(f"{base}/governance/products/new/")
+    proposer.select_option("#id_org_unit", str(org.haidian.pk))
+    proposer.fill("#id_code", "wm-steady-01")
+    proposer.fill("#id_name", "稳健理财1号")
+    proposer.select_option("#id_product_line", "wealth_management")
+    proposer.click("#edit-form button[type=submit]")
+    proposer.wait_for_selector("#product-facts")
+    proposer.click("form[action$='/submit/'] button")
+    proposer.wait_for_selector("#review-risk")
+    product = Product.objects.get(code="wm-steady-01")
+    assert product.status == "review"
+
+    for kind in ("risk", "compliance", "consumer"):
+        reviewer = signed_in(people[kind])
+        pages.append(reviewer)
+        reviewer.goto(f"{base}/governance/products/{product.pk}/")
+        for key, _label in PRODUCT_CHECKLISTS[kind]:
+            reviewer.check(f"#id_{kind}-item_{key}_0")
+        reviewer.select_option(f"#id_{kind}-result", "pass")
+        reviewer.click(f"form[action$='/reviews/{kind}/'] button")
+        reviewer.wait_for_selector(f"#review-{kind} .badge")
+
+    approver = signed_in(people["approver"])
+    pages.append(approver)
+    approver.goto(f"{base}/governance/products/{product.pk}/")
+    approver.fill("#id_note", "三项审查均通过，附条件同意上线。")
+    approver.fill("#id_post_launch_review_due", (timezone.localdate() + dt.timedelta(days=90)).isoformat())
+    approver.fill("#id_condition_1", "上线前完成销售人员适当性培训")
+    approver.select_option("#id_condition_1_owner", str(people["proposer"].pk))
+    approver.fill("#id_condition_1_due", (timezone.localdate() + dt.timedelta(days=30)).isoformat())
+    approver.click("#decision button")
+    approver.wait_for_selector("#post-launch-due")
+    product.refresh_from_db()
+    assert product.status == "approved" and product.approver == people["approver"]
+    condition = product.conditions.get()
+    assert framework_selectors.corrective_actions_for(source=condition).get().owner == people["proposer"]
+    assert "上线前完成销售人员适当性培训" in approver.locator("#conditions").inner_text()
+    assert all(p.console_errors == [] for p in pages)
