@@ -22,6 +22,15 @@ def _cycle_rows() -> list[dict]:
                     channel="transfer", cp="K9", country="CN"))
     rows.append(row("x2", "2026-02-20T10:00:00+08:00", "K9", 5000, account="K9", direction="out",
                     channel="transfer", cp="K8", country="CN"))
+    # a four-hop cycle whose amount shrinks a little at each hop (fees): found
+    for i, (a, b, amt) in enumerate([("M1", "M2", 20000), ("M2", "M3", 19500), ("M3", "M4", 19000),
+                                     ("M4", "M1", 18800)]):
+        rows.append(row(f"m{i}", f"2026-03-0{i + 1}T10:00:00+08:00", a, amt, account=a, direction="out",
+                        channel="transfer", cp=b, country="CN"))
+    # not a cycle of the same money: the middle hop carries a sixth of the amount (beyond the ±25 % tolerance)
+    for i, (a, b, amt) in enumerate([("L1", "L2", 30000), ("L2", "L3", 5000), ("L3", "L1", 5000)]):
+        rows.append(row(f"l{i}", f"2026-03-0{i + 1}T10:00:00+08:00", a, amt, account=a, direction="out",
+                        channel="transfer", cp=b, country="CN"))
     return rows
 
 
@@ -31,13 +40,15 @@ def test_typologies_fire_on_their_patterns(tmp_path: Path) -> None:
     by_rule: dict[str, set[str]] = {}
     for a in res.alerts.to_dict("records"):
         by_rule.setdefault(a["rule_id"], set()).add(a["account_id"])
-    assert by_rule["cycles"] == {"K1", "K2", "K3"}
+    assert by_rule["cycles"] == {"K1", "K2", "K3", "M1", "M2", "M3", "M4"}
     assert by_rule["dormant_reactivated"] == {"A-DORM"}
     assert by_rule["round_amounts"] == {"A-ROUND"}
     assert by_rule["gather_scatter"] == {"A-HUB"}
     assert by_rule["scatter_gather"] == {"SGO", "SGB"}
     cyc = [a for a in res.alerts.to_dict("records") if a["rule_id"] == "cycles" and a["account_id"] == "K1"][0]
     assert cyc["txn_ids"] == ["k0o", "k1o", "k2o"] and "cycle" in cyc["explanation"]
+    four = [a for a in res.alerts.to_dict("records") if a["rule_id"] == "cycles" and a["account_id"] == "M3"][0]
+    assert four["txn_ids"] == ["m0", "m1", "m2", "m3"] and four["txn_count"] == 1
 
 
 def test_pass_through_and_structuring(tmp_path: Path) -> None:

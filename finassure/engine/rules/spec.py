@@ -36,8 +36,15 @@ class RuleSpec:
         return SEVERITIES[self.severity]
 
     def fingerprint(self) -> str:
-        """Stable hash of everything that changes what the rule produces."""
-        payload = json.dumps([self.id, self.version, self.implementation, self.params], sort_keys=True, default=str)
+        """Stable hash of everything that changes what the rule produces.
+
+        The compiled SQL is part of it, so a run resumed after an engine upgrade recomputes a rule whose
+        implementation changed instead of reusing the old part.
+        """
+        from finassure.engine.rules import compile_sql  # the package imports this module
+
+        payload = json.dumps([self.id, self.version, self.implementation, self.params, compile_sql(self, "duckdb")],
+                             sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def as_manifest(self) -> dict[str, Any]:

@@ -113,21 +113,45 @@ def scatter_gather(t: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 
 def cycles(t: ir.Table, p: dict[str, Any]) -> ir.Table:
-    """Time-ordered cycles of length 2..``max_length`` (≤ 4): money returns to where it started."""
+    """Time-ordered cycles of length 2..``max_length`` (≤ 4): money returns to where it started.
+
+    With ``amount_tolerance`` set, each transfer must be within that fraction of the one before it (the
+    money going round stays similar); without it any amounts chain, which grows with hub degrees squared.
+    Bounded so that it scales: an edge can only lie on a cycle if its sender also receives and its receiver
+    also sends, so other edges are dropped first; open paths are only grown to ``max_length - 1`` transfers,
+    and each length closes with one join keyed on both ends (``cur → start``), never by filtering all paths
+    of the last length; path members travel as plain columns, built into arrays only for closed cycles.
+    """
     e = edges(t)
-    e = e.filter(e.amount_cny >= float(p.get("min_amount", 0))).select("src", "dst", "epoch_s", "txn_id")
+    e = e.filter(e.amount_cny >= float(p.get("min_amount", 0))).select("src", "dst", "epoch_s", "txn_id", "amount_cny")
+    tol = p.get("amount_tolerance")
+    senders = e.select(acct_s=e.src).distinct().view()
+    receivers = e.select(acct_r=e.dst).distinct().view()
+    e = e.semi_join(receivers, e.src == receivers.acct_r)
+    e = e.semi_join(senders, e.dst == senders.acct_s)
     gap = int(p["max_gap_hours"]) * 3600
+    max_len = int(p["max_length"])
+    # Every step's columns get their own names: ibis flattens the chained joins into one, and a name
+    # repeated across steps would be resolved to the wrong step's column.
+    path = e.select(start=e.src, cur=e.dst, t_last=e.epoch_s, a_last=e.amount_cny, id1=e.txn_id)
     found = []
-    path = e.select(start=e.src, cur=e.dst, t_last=e.epoch_s, ids=ibis.array([e.txn_id]),
-                    accts=ibis.array([e.src]))
-    for _length in range(2, int(p["max_length"]) + 1):
-        nxt = e.select(s2=e.src, d2=e.dst, t2=e.epoch_s, id2=e.txn_id)
-        step = path.join(nxt, [path.cur == nxt.s2, nxt.t2 >= path.t_last, nxt.t2 <= path.t_last + gap])
-        step = step.select(start=step.start, cur=step.d2, t_last=step.t2,
-                           ids=step.ids.concat(ibis.array([step.id2])),
-                           accts=step.accts.concat(ibis.array([step.s2])))
-        found.append(step.filter(step.cur == step.start))
-        path = step.filter(step.cur != step.start)
+    for n in range(2, max_len + 1):
+        nxt = e.select(**{f"s{n}": e.src, f"d{n}": e.dst, f"t{n}": e.epoch_s, f"m{n}": e.amount_cny,
+                          f"id{n}": e.txn_id}).view()
+        s_n, d_n, t_n, m_n = nxt[f"s{n}"], nxt[f"d{n}"], nxt[f"t{n}"], nxt[f"m{n}"]
+        hop_ok = [t_n >= path.t_last, t_n <= path.t_last + gap]
+        if tol is not None:  # the money passed on stays similar from hop to hop (fees and splits aside)
+            hop_ok += [m_n >= path.a_last * (1 - float(tol)), m_n <= path.a_last * (1 + float(tol))]
+        closed = path.join(nxt, [path.cur == s_n, path.start == d_n, *hop_ok])
+        ids = [closed[f"id{i}"] for i in range(1, n + 1)]
+        accts = [closed.start] + [closed[f"s{i}"] for i in range(2, n + 1)]
+        found.append(closed.select(ids=ibis.array(ids), accts=ibis.array(accts)))
+        if n < max_len:
+            step = path.join(nxt, [path.cur == s_n, d_n != path.start, *hop_ok])
+            keep = {f"id{i}": step[f"id{i}"] for i in range(1, n + 1)} | {
+                f"s{i}": step[f"s{i}"] for i in range(2, n + 1)}
+            path = step.select(start=step.start, cur=step[f"d{n}"], t_last=step[f"t{n}"], a_last=step[f"m{n}"],
+                               **keep)
     allc = found[0]
     for f in found[1:]:
         allc = allc.union(f)

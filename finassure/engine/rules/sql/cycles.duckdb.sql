@@ -38,113 +38,35 @@ WITH "t9" AS (
     ) AS "t2"
       ON "t7"."counterparty_account_id" = "t2"."acct"
   ) AS "t8"
-), "t15" AS (
-  SELECT
-    "t14"."start",
-    "t13"."d2" AS "cur",
-    "t13"."t2" AS "t_last",
-    CASE
-      WHEN "t14"."ids" IS NULL OR CAST(["t13"."id2"] AS TEXT[]) IS NULL
-      THEN NULL
-      ELSE LIST_CONCAT("t14"."ids", CAST(["t13"."id2"] AS TEXT[]))
-    END AS "ids",
-    CASE
-      WHEN "t14"."accts" IS NULL OR CAST(["t13"."s2"] AS TEXT[]) IS NULL
-      THEN NULL
-      ELSE LIST_CONCAT("t14"."accts", CAST(["t13"."s2"] AS TEXT[]))
-    END AS "accts"
-  FROM (
-    SELECT
-      "t10"."src" AS "start",
-      "t10"."dst" AS "cur",
-      "t10"."epoch_s" AS "t_last",
-      CAST(["t10"."txn_id"] AS TEXT[]) AS "ids",
-      CAST(["t10"."src"] AS TEXT[]) AS "accts"
-    FROM "t9" AS "t10"
-    WHERE
-      "t10"."amount_cny" >= 1000.0
-  ) AS "t14"
-  INNER JOIN (
-    SELECT
-      "t10"."src" AS "s2",
-      "t10"."dst" AS "d2",
-      "t10"."epoch_s" AS "t2",
-      "t10"."txn_id" AS "id2"
-    FROM "t9" AS "t10"
-    WHERE
-      "t10"."amount_cny" >= 1000.0
-  ) AS "t13"
-    ON "t14"."cur" = "t13"."s2"
-    AND "t13"."t2" >= "t14"."t_last"
-    AND "t13"."t2" <= (
-      "t14"."t_last" + 864000
-    )
-), "t20" AS (
-  SELECT
-    "t19"."start",
-    "t13"."d2" AS "cur",
-    "t13"."t2" AS "t_last",
-    CASE
-      WHEN "t19"."ids" IS NULL OR CAST(["t13"."id2"] AS TEXT[]) IS NULL
-      THEN NULL
-      ELSE LIST_CONCAT("t19"."ids", CAST(["t13"."id2"] AS TEXT[]))
-    END AS "ids",
-    CASE
-      WHEN "t19"."accts" IS NULL OR CAST(["t13"."s2"] AS TEXT[]) IS NULL
-      THEN NULL
-      ELSE LIST_CONCAT("t19"."accts", CAST(["t13"."s2"] AS TEXT[]))
-    END AS "accts"
-  FROM (
-    SELECT
-      *
-    FROM "t15" AS "t16"
-    WHERE
-      "t16"."cur" <> "t16"."start"
-  ) AS "t19"
-  INNER JOIN (
-    SELECT
-      "t10"."src" AS "s2",
-      "t10"."dst" AS "d2",
-      "t10"."epoch_s" AS "t2",
-      "t10"."txn_id" AS "id2"
-    FROM "t9" AS "t10"
-    WHERE
-      "t10"."amount_cny" >= 1000.0
-  ) AS "t13"
-    ON "t19"."cur" = "t13"."s2"
-    AND "t13"."t2" >= "t19"."t_last"
-    AND "t13"."t2" <= (
-      "t19"."t_last" + 864000
-    )
 )
 SELECT
-  "t31"."acct" AS "account_id",
-  COALESCE("t6"."cust", "t31"."acct") AS "customer_id",
+  "t30"."acct" AS "account_id",
+  COALESCE("t6"."cust", "t30"."acct") AS "customer_id",
   CAST(NULL AS DATE) AS "date",
   CAST(NULL AS TEXT) AS "direction",
   'CNY' AS "currency",
-  CAST("t31"."n_cycles" AS DOUBLE) AS "value",
+  CAST("t30"."n_cycles" AS DOUBLE) AS "value",
   1.0 AS "threshold",
-  "t31"."n_cycles" AS "txn_count",
+  "t30"."n_cycles" AS "txn_count",
   CASE
-    WHEN "t31"."ids" IS NULL
+    WHEN "t30"."ids" IS NULL
     THEN NULL
-    ELSE LIST_DISTINCT("t31"."ids") + CASE
-      WHEN LIST_BOOL_OR(LIST_APPLY("t31"."ids", x -> x IS NULL))
+    ELSE LIST_DISTINCT("t30"."ids") + CASE
+      WHEN LIST_BOOL_OR(LIST_APPLY("t30"."ids", x -> x IS NULL))
       THEN [NULL]
       ELSE []
     END
   END AS "txn_ids"
 FROM (
   SELECT
-    "t29"."acct",
+    "t28"."acct",
     COUNT(*) AS "n_cycles",
-    FLATTEN(ARRAY_AGG("t29"."ids") FILTER(WHERE
-      "t29"."ids" IS NOT NULL)) AS "ids"
+    FLATTEN(ARRAY_AGG("t28"."ids") FILTER(WHERE
+      "t28"."ids" IS NOT NULL)) AS "ids"
   FROM (
     SELECT
-      UNNEST("t28"."accts") AS "acct",
-      "t28"."ids"
+      UNNEST("t27"."accts") AS "acct",
+      "t27"."ids"
     FROM (
       SELECT
         *
@@ -153,74 +75,394 @@ FROM (
           *
         FROM (
           SELECT
-            *
-          FROM "t15" AS "t16"
-          WHERE
-            "t16"."cur" = "t16"."start"
-        ) AS "t17"
+            CAST(["t14"."txn_id", "t20"."id2"] AS TEXT[]) AS "ids",
+            CAST(["t14"."src", "t20"."s2"] AS TEXT[]) AS "accts"
+          FROM (
+            SELECT
+              "t10"."src",
+              "t10"."dst",
+              "t10"."epoch_s",
+              "t10"."txn_id",
+              "t10"."amount_cny"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t14"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."dst" AS "acct_r"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t15"
+            ON "t14"."src" = "t15"."acct_r"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."src" AS "acct_s"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t16"
+            ON "t14"."dst" = "t16"."acct_s"
+          INNER JOIN (
+            SELECT
+              "t14"."src" AS "s2",
+              "t14"."dst" AS "d2",
+              "t14"."epoch_s" AS "t2",
+              "t14"."amount_cny" AS "m2",
+              "t14"."txn_id" AS "id2"
+            FROM (
+              SELECT
+                "t10"."src",
+                "t10"."dst",
+                "t10"."epoch_s",
+                "t10"."txn_id",
+                "t10"."amount_cny"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t14"
+            SEMI JOIN (
+              SELECT DISTINCT
+                "t10"."dst" AS "acct_r"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t15"
+              ON "t14"."src" = "t15"."acct_r"
+            SEMI JOIN (
+              SELECT DISTINCT
+                "t10"."src" AS "acct_s"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t16"
+              ON "t14"."dst" = "t16"."acct_s"
+          ) AS "t20"
+            ON "t14"."dst" = "t20"."s2"
+            AND "t14"."src" = "t20"."d2"
+            AND "t20"."t2" >= "t14"."epoch_s"
+            AND "t20"."t2" <= (
+              "t14"."epoch_s" + 864000
+            )
+            AND "t20"."m2" >= (
+              "t14"."amount_cny" * 0.75
+            )
+            AND "t20"."m2" <= (
+              "t14"."amount_cny" * 1.25
+            )
+        ) AS "t23"
         UNION ALL
         SELECT
           *
         FROM (
           SELECT
-            *
-          FROM "t20" AS "t21"
-          WHERE
-            "t21"."cur" = "t21"."start"
-        ) AS "t22"
-      ) AS "t24"
+            CAST(["t14"."txn_id", "t20"."id2", "t21"."id3"] AS TEXT[]) AS "ids",
+            CAST(["t14"."src", "t20"."s2", "t21"."s3"] AS TEXT[]) AS "accts"
+          FROM (
+            SELECT
+              "t10"."src",
+              "t10"."dst",
+              "t10"."epoch_s",
+              "t10"."txn_id",
+              "t10"."amount_cny"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t14"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."dst" AS "acct_r"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t15"
+            ON "t14"."src" = "t15"."acct_r"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."src" AS "acct_s"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t16"
+            ON "t14"."dst" = "t16"."acct_s"
+          INNER JOIN (
+            SELECT
+              "t14"."src" AS "s2",
+              "t14"."dst" AS "d2",
+              "t14"."epoch_s" AS "t2",
+              "t14"."amount_cny" AS "m2",
+              "t14"."txn_id" AS "id2"
+            FROM (
+              SELECT
+                "t10"."src",
+                "t10"."dst",
+                "t10"."epoch_s",
+                "t10"."txn_id",
+                "t10"."amount_cny"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t14"
+            SEMI JOIN (
+              SELECT DISTINCT
+                "t10"."dst" AS "acct_r"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t15"
+              ON "t14"."src" = "t15"."acct_r"
+            SEMI JOIN (
+              SELECT DISTINCT
+                "t10"."src" AS "acct_s"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t16"
+              ON "t14"."dst" = "t16"."acct_s"
+          ) AS "t20"
+            ON "t14"."dst" = "t20"."s2"
+            AND "t20"."d2" <> "t14"."src"
+            AND "t20"."t2" >= "t14"."epoch_s"
+            AND "t20"."t2" <= (
+              "t14"."epoch_s" + 864000
+            )
+            AND "t20"."m2" >= (
+              "t14"."amount_cny" * 0.75
+            )
+            AND "t20"."m2" <= (
+              "t14"."amount_cny" * 1.25
+            )
+          INNER JOIN (
+            SELECT
+              "t14"."src" AS "s3",
+              "t14"."dst" AS "d3",
+              "t14"."epoch_s" AS "t3",
+              "t14"."amount_cny" AS "m3",
+              "t14"."txn_id" AS "id3"
+            FROM (
+              SELECT
+                "t10"."src",
+                "t10"."dst",
+                "t10"."epoch_s",
+                "t10"."txn_id",
+                "t10"."amount_cny"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t14"
+            SEMI JOIN (
+              SELECT DISTINCT
+                "t10"."dst" AS "acct_r"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t15"
+              ON "t14"."src" = "t15"."acct_r"
+            SEMI JOIN (
+              SELECT DISTINCT
+                "t10"."src" AS "acct_s"
+              FROM "t9" AS "t10"
+              WHERE
+                "t10"."amount_cny" >= 1000.0
+            ) AS "t16"
+              ON "t14"."dst" = "t16"."acct_s"
+          ) AS "t21"
+            ON "t20"."d2" = "t21"."s3"
+            AND "t14"."src" = "t21"."d3"
+            AND "t21"."t3" >= "t20"."t2"
+            AND "t21"."t3" <= (
+              "t20"."t2" + 864000
+            )
+            AND "t21"."m3" >= (
+              "t20"."m2" * 0.75
+            )
+            AND "t21"."m3" <= (
+              "t20"."m2" * 1.25
+            )
+        ) AS "t24"
+      ) AS "t26"
       UNION ALL
       SELECT
         *
       FROM (
         SELECT
-          *
+          CAST(["t14"."txn_id", "t20"."id2", "t21"."id3", "t22"."id4"] AS TEXT[]) AS "ids",
+          CAST(["t14"."src", "t20"."s2", "t21"."s3", "t22"."s4"] AS TEXT[]) AS "accts"
         FROM (
           SELECT
-            "t25"."start",
-            "t13"."d2" AS "cur",
-            "t13"."t2" AS "t_last",
-            CASE
-              WHEN "t25"."ids" IS NULL OR CAST(["t13"."id2"] AS TEXT[]) IS NULL
-              THEN NULL
-              ELSE LIST_CONCAT("t25"."ids", CAST(["t13"."id2"] AS TEXT[]))
-            END AS "ids",
-            CASE
-              WHEN "t25"."accts" IS NULL OR CAST(["t13"."s2"] AS TEXT[]) IS NULL
-              THEN NULL
-              ELSE LIST_CONCAT("t25"."accts", CAST(["t13"."s2"] AS TEXT[]))
-            END AS "accts"
+            "t10"."src",
+            "t10"."dst",
+            "t10"."epoch_s",
+            "t10"."txn_id",
+            "t10"."amount_cny"
+          FROM "t9" AS "t10"
+          WHERE
+            "t10"."amount_cny" >= 1000.0
+        ) AS "t14"
+        SEMI JOIN (
+          SELECT DISTINCT
+            "t10"."dst" AS "acct_r"
+          FROM "t9" AS "t10"
+          WHERE
+            "t10"."amount_cny" >= 1000.0
+        ) AS "t15"
+          ON "t14"."src" = "t15"."acct_r"
+        SEMI JOIN (
+          SELECT DISTINCT
+            "t10"."src" AS "acct_s"
+          FROM "t9" AS "t10"
+          WHERE
+            "t10"."amount_cny" >= 1000.0
+        ) AS "t16"
+          ON "t14"."dst" = "t16"."acct_s"
+        INNER JOIN (
+          SELECT
+            "t14"."src" AS "s2",
+            "t14"."dst" AS "d2",
+            "t14"."epoch_s" AS "t2",
+            "t14"."amount_cny" AS "m2",
+            "t14"."txn_id" AS "id2"
           FROM (
             SELECT
-              *
-            FROM "t20" AS "t21"
-            WHERE
-              "t21"."cur" <> "t21"."start"
-          ) AS "t25"
-          INNER JOIN (
-            SELECT
-              "t10"."src" AS "s2",
-              "t10"."dst" AS "d2",
-              "t10"."epoch_s" AS "t2",
-              "t10"."txn_id" AS "id2"
+              "t10"."src",
+              "t10"."dst",
+              "t10"."epoch_s",
+              "t10"."txn_id",
+              "t10"."amount_cny"
             FROM "t9" AS "t10"
             WHERE
               "t10"."amount_cny" >= 1000.0
-          ) AS "t13"
-            ON "t25"."cur" = "t13"."s2"
-            AND "t13"."t2" >= "t25"."t_last"
-            AND "t13"."t2" <= (
-              "t25"."t_last" + 864000
-            )
-        ) AS "t26"
-        WHERE
-          "t26"."cur" = "t26"."start"
-      ) AS "t27"
-    ) AS "t28"
-  ) AS "t29"
+          ) AS "t14"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."dst" AS "acct_r"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t15"
+            ON "t14"."src" = "t15"."acct_r"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."src" AS "acct_s"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t16"
+            ON "t14"."dst" = "t16"."acct_s"
+        ) AS "t20"
+          ON "t14"."dst" = "t20"."s2"
+          AND "t20"."d2" <> "t14"."src"
+          AND "t20"."t2" >= "t14"."epoch_s"
+          AND "t20"."t2" <= (
+            "t14"."epoch_s" + 864000
+          )
+          AND "t20"."m2" >= (
+            "t14"."amount_cny" * 0.75
+          )
+          AND "t20"."m2" <= (
+            "t14"."amount_cny" * 1.25
+          )
+        INNER JOIN (
+          SELECT
+            "t14"."src" AS "s3",
+            "t14"."dst" AS "d3",
+            "t14"."epoch_s" AS "t3",
+            "t14"."amount_cny" AS "m3",
+            "t14"."txn_id" AS "id3"
+          FROM (
+            SELECT
+              "t10"."src",
+              "t10"."dst",
+              "t10"."epoch_s",
+              "t10"."txn_id",
+              "t10"."amount_cny"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t14"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."dst" AS "acct_r"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t15"
+            ON "t14"."src" = "t15"."acct_r"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."src" AS "acct_s"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t16"
+            ON "t14"."dst" = "t16"."acct_s"
+        ) AS "t21"
+          ON "t20"."d2" = "t21"."s3"
+          AND "t21"."d3" <> "t14"."src"
+          AND "t21"."t3" >= "t20"."t2"
+          AND "t21"."t3" <= (
+            "t20"."t2" + 864000
+          )
+          AND "t21"."m3" >= (
+            "t20"."m2" * 0.75
+          )
+          AND "t21"."m3" <= (
+            "t20"."m2" * 1.25
+          )
+        INNER JOIN (
+          SELECT
+            "t14"."src" AS "s4",
+            "t14"."dst" AS "d4",
+            "t14"."epoch_s" AS "t4",
+            "t14"."amount_cny" AS "m4",
+            "t14"."txn_id" AS "id4"
+          FROM (
+            SELECT
+              "t10"."src",
+              "t10"."dst",
+              "t10"."epoch_s",
+              "t10"."txn_id",
+              "t10"."amount_cny"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t14"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."dst" AS "acct_r"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t15"
+            ON "t14"."src" = "t15"."acct_r"
+          SEMI JOIN (
+            SELECT DISTINCT
+              "t10"."src" AS "acct_s"
+            FROM "t9" AS "t10"
+            WHERE
+              "t10"."amount_cny" >= 1000.0
+          ) AS "t16"
+            ON "t14"."dst" = "t16"."acct_s"
+        ) AS "t22"
+          ON "t21"."d3" = "t22"."s4"
+          AND "t14"."src" = "t22"."d4"
+          AND "t22"."t4" >= "t21"."t3"
+          AND "t22"."t4" <= (
+            "t21"."t3" + 864000
+          )
+          AND "t22"."m4" >= (
+            "t21"."m3" * 0.75
+          )
+          AND "t22"."m4" <= (
+            "t21"."m3" * 1.25
+          )
+      ) AS "t25"
+    ) AS "t27"
+  ) AS "t28"
   GROUP BY
     1
-) AS "t31"
+) AS "t30"
 LEFT OUTER JOIN (
   SELECT
     "t0"."account_id",
@@ -229,4 +471,4 @@ LEFT OUTER JOIN (
   GROUP BY
     1
 ) AS "t6"
-  ON "t31"."acct" = "t6"."account_id"
+  ON "t30"."acct" = "t6"."account_id"
