@@ -35,6 +35,7 @@ urlpatterns = [
     path("audits/plans/new/", views.plan_create, name="plan_create"),
     path("audits/new/", views.engagement_create, name="engagement_create"),
     path("audits/<int:pk>/", views.engagement_detail, name="engagement_detail"),
+    path("audits/<int:pk>/report.pdf", views.engagement_report_pdf, name="engagement_report_pdf"),
     path("audits/<int:pk>/findings/", views.finding_create, name="finding_create"),
     path("audits/<int:pk>/<slug:action>/", views.engagement_action, name="engagement_action"),
     path("risks/", views.risk_list, name="risk_list"),

@@ -201,6 +201,8 @@ ROUTES = [
     Route("governance:engagement_create", "GET", lambda c: f"{G}/audits/new/", perm(MANAGE_AUDIT), LOGIN),
     Route("governance:engagement_detail", "GET", lambda c: f"{G}/audits/{c.objects['engagement'].pk}/",
           perm(VIEW_AUDIT, scoped=True), LOGIN, build=_engagement()),
+    Route("governance:engagement_report_pdf", "GET", lambda c: f"{G}/audits/{c.objects['engagement'].pk}/report.pdf",
+          perm(VIEW_AUDIT, scoped=True), LOGIN, build=_engagement("fieldwork")),
     Route("governance:engagement_action", "POST", lambda c: f"{G}/audits/{c.objects['engagement'].pk}/fieldwork/",
           perm(MANAGE_AUDIT, 302, scoped=True), LOGIN, build=_engagement()),
     Route("governance:finding_create", "POST", lambda c: f"{G}/audits/{c.objects['engagement'].pk}/findings/",

@@ -111,3 +111,42 @@ def test_engagements_outside_the_callers_units_are_invisible(org: Any, make_user
     outsider = make_user(Role.INTERNAL_AUDITOR, unit="shanghai")
     assert not selectors.engagement_list(actor=outsider).exists()
     assert list(selectors.engagement_list(actor=make_user(Role.EXECUTIVE))) == [engagement]
+
+
+def _pdf_text(content: bytes) -> str:
+    """The text drawn with the CID font (UTF-16 big-endian strings in reportlab's ASCII85+Flate page streams)."""
+    import base64
+    import re
+    import zlib
+
+    text = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", content, re.S):
+        raw = match.group(1).strip()
+        try:
+            stream = zlib.decompress(base64.a85decode(raw[:-2] if raw.endswith(b"~>") else raw))
+        except ValueError:
+            continue
+        except zlib.error:
+            continue
+        for literal in re.findall(rb"\(((?:[^\\)]|\\.)*)\) Tj", stream, re.S):
+            data = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
+                          else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m.group(1), m.group(1)), literal)
+            if len(data) % 2 == 0:
+                text.append(data.decode("utf-16-be", errors="replace"))
+    return "".join(text)
+
+
+def test_the_audit_report_pdf_renders_the_findings_in_chinese(org: Any, auditor: Any, login_client: Any,
+                                                             make_user: Any) -> None:
+    today = timezone.localdate()
+    owner = make_user(Role.EMPLOYEE, unit="haidian")
+    engagement = f.make_engagement(org.haidian, lead=auditor, starts_on=today - dt.timedelta(days=5))
+    services.engagement_start_fieldwork(actor=auditor, engagement=engagement)
+    services.finding_create(actor=auditor, engagement=engagement, title="大额现金双人复核缺失", severity="high",
+                            condition="抽查20笔，3笔无复核记录", recommendation="落实双人复核", owner=owner,
+                            due=today + dt.timedelta(days=30))
+    response = login_client(auditor).get(f"/governance/audits/{engagement.pk}/report.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and b"STSong-Light" in response.content
+    text = _pdf_text(response.content)
+    assert "大额现金双人复核缺失" in text and "落实双人复核" in text

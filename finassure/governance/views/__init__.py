@@ -8,6 +8,7 @@ from finassure.governance.views.audit import (
     engagement_create,
     engagement_detail,
     engagement_list,
+    engagement_report_pdf,
     finding_create,
     plan_create,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "position_create",
     "incompatible_create",
     "engagement_list",
+    "engagement_report_pdf",
     "plan_create",
     "engagement_create",
     "engagement_detail",

@@ -129,3 +129,17 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("governance:engagement_detail", pk=engagement.pk)
     return render(request, "governance/form_errors.html", {"form": form, "back": engagement.get_absolute_url()},
                   status=400)
+
+
+@staff_view(VIEW_AUDIT)
+def engagement_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The engagement's report as PDF, with its findings and the state of their corrective actions."""
+    from finassure.framework import selectors as framework_selectors
+    from finassure.governance.report import engagement_pdf
+
+    engagement = selectors.engagement_get(actor=request.user, pk=pk)
+    findings = [(f, framework_selectors.corrective_actions_for(source=f).first())
+                for f in selectors.findings_of(engagement=engagement)]
+    response = HttpResponse(engagement_pdf(engagement, findings), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="audit-{engagement.pk}.pdf"'
+    return response
