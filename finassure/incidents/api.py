@@ -1,4 +1,5 @@
-"""API of incidents: list and report, detail with timers, lifecycle steps, notes, timeline, incident types."""
+"""API of incidents: list and report, detail with timers, lifecycle steps, notes, timeline; settings (api_settings)
+and emergency plans and drills (api_plans) hang under the same router."""
 
 import datetime as dt
 from typing import Any
@@ -10,6 +11,7 @@ from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
 from finassure.incidents import selectors, services
+from finassure.incidents.api_plans import router as plans_router
 from finassure.incidents.api_settings import router as settings_router
 from finassure.incidents.models import Grade, Incident
 from finassure.incidents.selectors import MANAGE, REPORT, VIEW, IncidentFilter
@@ -190,3 +192,4 @@ def add_incident_note(request: HttpRequest, incident_id: int, payload: NoteIn) -
 
 # Settings (and plans, drills) have their own modules; their endpoints hang under the same router.
 router.add_router("", settings_router)
+router.add_router("", plans_router)

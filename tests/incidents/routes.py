@@ -110,3 +110,69 @@ ROUTES += [
     Route("api:update_reporting_rule", "POST", lambda c: f"/api/v1/reporting-rules/{_rule_id(c)}", perm(CONFIGURE),
           401, api=True, data=lambda c: {"minutes": 200}),
 ]
+
+APPROVE_PLAN = "incidents.approve_plan"
+
+
+def _version_path(c: object) -> str:
+    plan = c.objects["plan"]  # type: ignore[attr-defined]
+    return f"/api/v1/emergency-plans/{plan.pk}/versions/{plan.versions.get().pk}/approve"
+
+
+def _draft_plan(c: object) -> None:
+    from tests.incidents.helpers import make_plan as build
+
+    from finassure.accounts.models import User
+
+    plan = build(c.org.haidian, approved=False)  # type: ignore[attr-defined]
+    author = User.objects.create_user(username=f"plan-author-{plan.pk}", org_unit=c.org.haidian)  # type: ignore[attr-defined]
+    plan.versions.update(author=author)  # never the persona: nobody approves their own version
+    c.objects["plan"] = plan  # type: ignore[attr-defined]
+
+
+def _drill_step_path(c: object) -> str:
+    drill = c.objects["drill"]  # type: ignore[attr-defined]
+    return f"/api/v1/drills/{drill.pk}/steps/{drill.steps.first().pk}/done"
+
+
+def _running_drill(c: object) -> None:
+    from django.utils import timezone
+
+    drill = make_drill(c.org.haidian)  # type: ignore[attr-defined]
+    drill.state, drill.started_at = "running", timezone.now()
+    drill.save()
+    c.objects["drill"] = drill  # type: ignore[attr-defined]
+
+
+def _approved_version(c: object) -> None:
+    c.objects["version"] = make_plan(c.org.haidian).versions.get()  # type: ignore[attr-defined]
+
+
+ROUTES += [
+    Route("api:list_emergency_plans", "GET", lambda c: "/api/v1/emergency-plans", perm(VIEW), 401, api=True),
+    Route("api:get_emergency_plan", "GET", lambda c: f"/api/v1/emergency-plans/{c.objects['plan'].pk}",
+          perm(VIEW, scoped=True), 401, api=True, build=_plan),
+    Route("api:create_emergency_plan", "POST", lambda c: "/api/v1/emergency-plans",
+          perm(MANAGE_PLAN, 201, scoped=True), 401, api=True,
+          data=lambda c: {"org_unit_id": c.org.haidian.pk, "title": "断电应急预案", "scenario": "市电中断",
+                          "steps": [{"title": "启动发电机"}], "review_due_on": "2030-01-01"}),
+    Route("api:create_plan_version", "POST", lambda c: f"/api/v1/emergency-plans/{c.objects['plan'].pk}/versions",
+          perm(MANAGE_PLAN, 201, scoped=True), 401, api=True, build=_plan,
+          data=lambda c: {"steps": [{"title": "启动应急小组"}], "change_note": "精简"}),
+    Route("api:approve_plan_version", "POST", _version_path, perm(APPROVE_PLAN, 200, scoped=True), 401, api=True,
+          build=_draft_plan),
+    Route("api:list_drills", "GET", lambda c: "/api/v1/drills", perm(VIEW), 401, api=True),
+    Route("api:get_drill", "GET", lambda c: f"/api/v1/drills/{c.objects['drill'].pk}", perm(VIEW, scoped=True), 401,
+          api=True, build=_drill),
+    Route("api:schedule_drill", "POST", lambda c: "/api/v1/drills", perm(MANAGE_PLAN, 201, scoped=True), 401,
+          api=True, build=_approved_version,
+          data=lambda c: {"org_unit_id": c.org.haidian.pk, "plan_version_id": c.objects["version"].pk,
+                          "title": "演练", "scheduled_for": "2030-01-01T09:00:00+08:00"}),
+    Route("api:start_drill", "POST", lambda c: f"/api/v1/drills/{c.objects['drill'].pk}/start",
+          perm(MANAGE_PLAN, 200, scoped=True), 401, api=True, build=_drill),
+    Route("api:complete_drill_step", "POST", _drill_step_path, perm(MANAGE_PLAN, 200, scoped=True), 401, api=True,
+          build=_running_drill),
+    Route("api:complete_drill", "POST", lambda c: f"/api/v1/drills/{c.objects['drill'].pk}/complete",
+          perm(MANAGE_PLAN, 200, scoped=True), 401, api=True, build=_running_drill,
+          data=lambda c: {"evaluation": "符合预期", "score": 90}),
+]
