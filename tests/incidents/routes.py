@@ -120,11 +120,9 @@ def _version_path(c: object) -> str:
 
 
 def _draft_plan(c: object) -> None:
-    from tests.incidents.helpers import make_plan as build
-
     from finassure.accounts.models import User
 
-    plan = build(c.org.haidian, approved=False)  # type: ignore[attr-defined]
+    plan = make_plan(c.org.haidian, approved=False)  # type: ignore[attr-defined]
     author = User.objects.create_user(username=f"plan-author-{plan.pk}", org_unit=c.org.haidian)  # type: ignore[attr-defined]
     plan.versions.update(author=author)  # never the persona: nobody approves their own version
     c.objects["plan"] = plan  # type: ignore[attr-defined]
