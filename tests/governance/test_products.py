@@ -234,3 +234,28 @@ def test_a_half_filled_condition_is_refused_and_nothing_is_decided(org: Any, log
     assert response.status_code == 400 and "owner and a due date" in response.content.decode()
     product.refresh_from_db()
     assert product.status == "review" and not product.conditions.exists()
+
+
+def test_the_product_list_and_its_export_take_the_same_queries_for_3_or_12_products(
+        org: Any, login_client: Any, author: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login_client(author)
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            product = f.make_product(org.haidian)
+            product.processes.set([f.make_process(org.haidian)])
+            product.risks.set([f.make_risk(org.haidian)])
+
+    add(3)
+    count("/governance/products/")  # warm up (the first request of a session loads the navigation once)
+    few = (count("/governance/products/"), count("/governance/products/?format=xlsx"))
+    add(9)
+    assert (count("/governance/products/"), count("/governance/products/?format=xlsx")) == few
