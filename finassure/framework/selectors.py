@@ -553,6 +553,10 @@ def _costs(actor: Any, unit: OrgUnit, start: dt.date, end: dt.date, measures: di
         mid = row["measure_id"] if row["measure_id"] in measures or row["measure_id"] is None else -1
         bucket = result.setdefault(mid, {})
         bucket[row["kind"]] = bucket.get(row["kind"], Decimal(0)) + row["total"]
+    assessor = assessor_scope(actor)
+    if assessor is not None and not any(e.start <= start and end <= e.end and unit.path.startswith(e.unit_paths)
+                                        for e in assessor.engagements):
+        return result  # other modules' costs only inside an engagement's period and units
     by_key = {m.key: m.pk for m in measures.values()}
     tz = timezone.get_current_timezone()
     bounds = (dt.datetime.combine(start, dt.time.min, tz), dt.datetime.combine(end, dt.time.min, tz))

@@ -315,7 +315,8 @@ def accountability_list(request: HttpRequest) -> HttpResponse:
                              [_("Decided on"), _("What"), _("Who"), _("Org unit"), _("Finding"), _("Outcome")],
                              ([r.decided_on, r.subject, str(r.person), str(r.org_unit), r.finding, r.outcome]
                               for r in records))
-    return render(request, "framework/accountability_list.html", {"page": paginate(request, records)})
+    return render(request, "framework/accountability_list.html", {
+        "page": paginate(request, records), "can_plan": access.has_perm(request.user, FPerm.PLAN_MANAGE)})
 
 
 @staff_view(FPerm.VIEW)
@@ -333,7 +334,8 @@ def budget(request: HttpRequest) -> HttpResponse:
              "committed": [float(r["committed"] or 0) for r in by_measure],
              "spent": [float(r["spent"] or 0) for r in by_measure]}
     return render(request, "framework/budget.html", {"year": year, "lines": lines, "by_measure": by_measure,
-                                                     "chart": chart})
+                                                     "chart": chart,
+                                                     "can_plan": access.has_perm(request.user, FPerm.PLAN_MANAGE)})
 
 
 # --- notifications --------------------------------------------------------------------------------
