@@ -292,6 +292,8 @@ def model_role_request(*, actor: Any, model: ModelVersion, role: str, reason: st
         raise ValidationFailed(
             _("Say why."), fields={"reason": [_("Say why, for example the metrics compared.")]}
         )
+    if role == ModelVersion.Role.CURRENT:
+        _require_compared(model)
     before = audit.snapshot(model, MODEL_FIELDS)
     model.requested_role, model.requested_by, model.requested_reason = role, actor, reason
     model.approved_by, model.approved_at = None, None
@@ -304,6 +306,17 @@ def model_role_request(*, actor: Any, model: ModelVersion, role: str, reason: st
         changes=audit.diff(before, audit.snapshot(model, MODEL_FIELDS)),
     )
     return model
+
+
+def _require_compared(model: ModelVersion) -> None:
+    """A new current model must have been scored on the same case labels as the model it replaces."""
+    current = ModelVersion.objects.filter(org_unit=model.org_unit, role=ModelVersion.Role.CURRENT).first()
+    if current is None:
+        return
+    mine = (model.metrics.get("case_labels") or {}).get("labels_sha256")
+    theirs = (current.metrics.get("case_labels") or {}).get("labels_sha256")
+    if not mine or mine != theirs:
+        raise Conflict(_("Compare it with the current model first: evaluate both on the same case labels."))
 
 
 @transaction.atomic

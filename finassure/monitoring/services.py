@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import operator
+import os
 import time
 from collections import Counter
 from contextlib import nullcontext
@@ -542,7 +543,9 @@ def realtime_scorer() -> Any:
     if _SCORER is None:
         from finassure.engine.realtime import MemoryState, RedisState, Scorer
 
-        url = getattr(settings, "FINASSURE_REALTIME_REDIS_URL", None)
+        url = getattr(settings, "FINASSURE_REALTIME_REDIS_URL", None) or os.environ.get(
+            "FINASSURE_REALTIME_REDIS_URL"
+        )
         _SCORER = Scorer(state=RedisState(url) if url else MemoryState())
     return _SCORER
 

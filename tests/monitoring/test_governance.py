@@ -181,6 +181,10 @@ def test_promotion_needs_a_second_person_and_replaces_the_current_model(
     with pytest.raises(Conflict):
         rulebook.model_role_approve(actor=analyst, model=old)
     rulebook.model_role_approve(actor=checker, model=old)
+    # both scored on the same case labels (test_feedback.py runs the real evaluation)
+    ModelVersion.objects.filter(pk__in=[old.pk, new.pk]).update(
+        metrics={"case_labels": {"labels_sha256": "ab12"}}
+    )
     rulebook.model_role_request(actor=analyst, model=new, role="current", reason="新模型在案件标签上召回更高")
     rulebook.model_role_approve(actor=checker, model=new)
     old.refresh_from_db()
