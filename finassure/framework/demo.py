@@ -183,11 +183,11 @@ def _seed_assessments(units: dict[str, Any], users: dict[str, Any], today: dt.da
 
 
 def _seed_costs(units: dict[str, Any], users: dict[str, Any], today: dt.date) -> None:
-    for kind, measure, unit, days, amount, description, reference in LOSSES:
+    for kind, key, unit, days, amount, description, reference in LOSSES:
         if LossEvent.objects.filter(description=description).exists():
             continue
         services.loss_event_record(actor=users["quality"], kind=kind, org_unit=units[unit],
-                                   measure=Measure.objects.get(key=measure), amount=Decimal(amount),
+                                   measure=Measure.objects.get(key=key), amount=Decimal(amount),
                                    occurred_on=today - dt.timedelta(days=days), description=description,
                                    reference=reference)
     if RaciEntry.objects.exists():
