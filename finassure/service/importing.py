@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,11 +90,32 @@ def read_rows(file_name: str, content: bytes) -> tuple[list[str], Iterator[tuple
     raise FileRejected(_("Upload an Excel (.xlsx) or CSV (.csv) file."))
 
 
+_SIZE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _without_dimension_scan() -> Iterator[None]:
+    """Open read-only sheets without their size: openpyxl reads the <dimension> element, and when a file has
+    none (written by many tools) it parses the whole sheet once just to find that out, doubling the read.
+    A declared size is not needed (rows are read to the end) and is sometimes wrong ("A1" for a full sheet),
+    so this is also what `reset_dimensions()` would give."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    with _SIZE_LOCK:
+        original = ReadOnlyWorksheet._get_size
+        ReadOnlyWorksheet._get_size = lambda self: None  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            ReadOnlyWorksheet._get_size = original  # type: ignore[method-assign]
+
+
 def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        with _without_dimension_scan():
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged or fake file
         raise FileRejected(_("This is not a readable Excel workbook.")) from None
     sheet = next((book[name] for name in book.sheetnames if name.strip().lower() in SHEET_NAMES), None)
