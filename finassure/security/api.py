@@ -14,7 +14,14 @@ from finassure.accounts import selectors as access
 from finassure.platform.api import PageNumber
 from finassure.platform.errors import NotFound, PayloadTooLarge, ValidationFailed
 from finassure.security import backups, selectors, services
-from finassure.security.selectors import IMPORT, MANAGE, MANAGE_BACKUP, VIEW, VulnerabilityFilter
+from finassure.security.selectors import (
+    IMPORT,
+    MANAGE,
+    MANAGE_BACKUP,
+    REVIEW_ACCESS,
+    VIEW,
+    VulnerabilityFilter,
+)
 
 router = Router(tags=["security"])
 
@@ -223,3 +230,105 @@ def get_restore_test(request: HttpRequest, test_id: int) -> Any:
     if test is None:
         raise NotFound("No such restore test.")
     return test
+
+
+# --- access reviews -----------------------------------------------------------------------------
+
+
+class AccessReviewOut(Schema):
+    id: int
+    org_unit_id: int
+    title: str
+    source: str
+    system_name: str
+    reviewer_id: int
+    due_on: dt.date
+    state: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class AccessReviewItemOut(Schema):
+    id: int
+    account: str
+    person: str
+    role: str
+    scope: str
+    decision: str
+    note: str
+    decided_at: dt.datetime | None
+
+
+class AccessReviewDetailOut(AccessReviewOut):
+    items: list[AccessReviewItemOut]
+
+    @staticmethod
+    def resolve_items(obj: Any) -> list[Any]:
+        return list(selectors.access_review_items(review=obj))
+
+
+class AccessReviewIn(Schema):
+    org_unit_id: int
+    title: str = Field(..., min_length=1, max_length=200)
+    reviewer_id: int
+    due_on: dt.date
+    system_name: str = Field("", max_length=200, description="for an imported list: the other system's name")
+    file_name: str = Field("", max_length=255)
+    content_base64: str = Field("", description="an account list (CSV: account, name, role), base64; "
+                                                "empty to review finassure's own role assignments")
+
+
+class DecisionIn(Schema):
+    decision: str
+    note: str = Field("", max_length=300)
+
+
+@router.get("/access-reviews", response=list[AccessReviewOut])
+@paginate(PageNumber)
+def list_access_reviews(request: HttpRequest) -> Any:
+    return selectors.access_review_list(actor=request.user)
+
+
+@router.get("/access-reviews/{review_id}", response=AccessReviewDetailOut)
+def get_access_review(request: HttpRequest, review_id: int) -> Any:
+    return selectors.access_review_get(actor=request.user, pk=review_id)
+
+
+@router.post("/access-reviews", response={201: AccessReviewDetailOut})
+def start_access_review(request: HttpRequest, payload: AccessReviewIn) -> Any:
+    access.require(request.user, REVIEW_ACCESS)
+    unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=REVIEW_ACCESS)
+    reviewer = selectors.reviewers(unit=unit).filter(pk=payload.reviewer_id).first()
+    if reviewer is None:
+        raise ValidationFailed("The reviewer must be an active user of the institution.",
+                               fields={"reviewer_id": ["unknown or inactive user"]})
+    common = {"actor": request.user, "org_unit": unit, "title": payload.title, "reviewer": reviewer,
+              "due_on": payload.due_on}
+    if not payload.content_base64:
+        return Status(201, services.access_review_start(**common))
+    if len(payload.content_base64) > services.MAX_REPORT_BYTES * 4 // 3 + 4:
+        raise PayloadTooLarge("The file is too large.")
+    try:
+        data = base64.b64decode(payload.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("content_base64 is not valid base64.",
+                               fields={"content_base64": ["not valid base64"]}) from None
+    return Status(201, services.access_review_import(system_name=payload.system_name,
+                                                     file_name=payload.file_name or "accounts.csv", data=data,
+                                                     **common))
+
+
+@router.post("/access-reviews/{review_id}/items/{item_id}/decision", response=AccessReviewItemOut)
+def decide_access_review_item(request: HttpRequest, review_id: int, item_id: int, payload: DecisionIn) -> Any:
+    review = selectors.access_review_get(actor=request.user, pk=review_id)
+    item = selectors.access_review_items(review=review).filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("No such item.")
+    return services.access_review_decide(actor=request.user, item=item, decision=payload.decision, note=payload.note)
+
+
+@router.post("/access-reviews/{review_id}/close", response=AccessReviewOut)
+def close_access_review(request: HttpRequest, review_id: int) -> Any:
+    access.require(request.user, REVIEW_ACCESS)
+    review = selectors.access_review_get(actor=request.user, pk=review_id)
+    return services.access_review_close(actor=request.user, review=review)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from finassure.accounts.roles import ROLE_PERMISSIONS
-from tests.matrix import INSIDE, LOGIN, Route, perm
+from tests.matrix import INSIDE, LOGIN, Route, everyone, perm, visible_with
 from tests.security.helpers import make_access_review, make_restore_test, make_vulnerability
 
 VIEW, IMPORT, MANAGE = "security.view_vulnerability", "security.import_scan", "security.manage_vulnerability"
@@ -85,4 +85,39 @@ ROUTES += [
           api=True),
     Route("api:get_restore_test", "GET", lambda c: f"/api/v1/backups/restore-tests/{c.objects['restore_test'].pk}",
           perm(VIEW_BACKUP), 401, api=True, build=_restore_test),
+]
+
+
+def _reviewer(c: object) -> None:
+    from tests.support import create_user
+
+    c.objects["reviewer"] = create_user(c.org, role="security_admin", unit="head")  # type: ignore[attr-defined]
+
+
+def _review_with_item(c: object) -> None:
+    from finassure.security.models import AccessReviewItem
+
+    review = make_access_review(c.org.haidian)  # type: ignore[attr-defined]
+    c.objects["review"] = review  # type: ignore[attr-defined]
+    c.objects["item"] = AccessReviewItem.objects.create(review=review, account="teller01", role="柜员")  # type: ignore[attr-defined]
+
+
+def _decide_expect(role: str, place: str) -> int:
+    """Only the named reviewer decides: a persona that sees the review is refused; one that does not, gets 404."""
+    return 403 if VIEW in ROLE_PERMISSIONS[role] and place == INSIDE else 404
+
+
+ROUTES += [
+    Route("api:list_access_reviews", "GET", lambda c: "/api/v1/access-reviews", everyone(200), 401, api=True),
+    Route("api:get_access_review", "GET", lambda c: f"/api/v1/access-reviews/{c.objects['review'].pk}",
+          visible_with(VIEW), 401, api=True, build=_review),
+    Route("api:start_access_review", "POST", lambda c: "/api/v1/access-reviews",
+          perm(REVIEW_ACCESS, 201, scoped=True), 401, api=True, build=_reviewer,
+          data=lambda c: {"org_unit_id": c.org.haidian.pk, "title": "海淀支行权限复核",
+                          "reviewer_id": c.objects["reviewer"].pk, "due_on": "2030-06-30"}),
+    Route("api:decide_access_review_item", "POST",
+          lambda c: f"/api/v1/access-reviews/{c.objects['review'].pk}/items/{c.objects['item'].pk}/decision",
+          _decide_expect, 401, api=True, build=_review_with_item, data=lambda c: {"decision": "confirmed"}),
+    Route("api:close_access_review", "POST", lambda c: f"/api/v1/access-reviews/{c.objects['review'].pk}/close",
+          perm(REVIEW_ACCESS, 200, scoped=True), 401, api=True, build=_review),
 ]
