@@ -119,7 +119,11 @@ def assign_alert(request: HttpRequest, pk: int, payload: AssignIn) -> Any:
 @router.post("/monitoring/alerts/close", response=CloseOut)
 def close_alerts(request: HttpRequest, payload: CloseIn) -> Any:
     access.require(request.user, perms.WORK)
-    return {"closed": triage.alert_bulk_close(actor=request.user, alert_ids=payload.alert_ids, reason=payload.reason)}
+    return {
+        "closed": triage.alert_bulk_close(
+            actor=request.user, alert_ids=payload.alert_ids, reason=payload.reason
+        )
+    }
 
 
 @router.get("/monitoring/runs", response=list[RunOut])
@@ -155,6 +159,11 @@ class TransactionIn(Schema):
     counterparty_bank: str | None = Field(None, max_length=200)
     counterparty_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     cross_border: bool | None = None
+    suspected_fraud: bool = Field(
+        False,
+        description="the channel reports suspected fraud: a blocked transaction "
+        "then also opens a fraud incident (when the incidents module is installed)",
+    )
 
     @field_validator("ts")
     @classmethod
@@ -177,6 +186,7 @@ class ScoreOut(Schema):
     decision: str
     hits: list[HitOut]
     model_score: float | None
+    incident: str | None = None
     repeated: bool
 
 

@@ -514,7 +514,11 @@ def transaction_score(*, actor: Any, txn: dict[str, Any]) -> tuple[ScoreResult, 
             stored.save(force_insert=True)
             if blocked:
                 stored.alert = _realtime_alert(txn, result, default_unit_id=actor.org_unit_id)
-                stored.save(update_fields=["alert"])
+                if txn.get("suspected_fraud"):
+                    reference = _fraud_incident(actor=actor, txn=txn, alert=stored.alert)
+                    if reference:
+                        stored.result = {**stored.result, "incident": reference}
+                stored.save(update_fields=["alert", "result"])
     except IntegrityError:  # the same id scored concurrently: the first one stored wins
         return ScoreResult.objects.get(txn_id=txn["txn_id"]), False
     return stored, True
@@ -584,6 +588,50 @@ def _realtime_alert(txn: dict[str, Any], result: dict[str, Any], *, default_unit
         action="alert.opened_realtime", obj=alert, actor_repr="system", detail={"txn_id": txn["txn_id"]}
     )
     return alert
+
+
+def _fraud_incident(*, actor: Any, txn: dict[str, Any], alert: Alert) -> str | None:
+    """A blocked transaction the caller reports as suspected fraud opens a fraud incident (incidents module).
+
+    Only when the incidents app is installed and has an active incident type `fraud`; the incident is reported
+    by the API caller (anyone who works in the institution may report one). A refusal there never loses the
+    score or the alert: it is logged and audited, and the answer carries no incident.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("finassure.incidents"):
+        return None
+    from finassure.incidents import services as incidents
+    from finassure.incidents.models import IncidentType
+
+    kind = IncidentType.objects.filter(code="fraud", is_active=True).first()
+    if kind is None:
+        return None
+    try:
+        with transaction.atomic():
+            incident = incidents.incident_report(
+                actor=actor,
+                org_unit=alert.org_unit,
+                incident_type=kind,
+                title=f"实时评分拦截疑似欺诈交易 {txn['txn_id']}"[:200],
+                description=f"{alert.explanation_zh}\n{alert.explanation}\n"
+                f"客户 {alert.customer_id}，账户 {alert.account_id}，金额 {alert.value} {alert.currency}。",
+                occurred_at=txn["ts"] if isinstance(txn["ts"], dt.datetime) else None,
+            )
+    except ApplicationError as exc:
+        log.warning("no fraud incident for %s: %s", txn["txn_id"], exc.message)
+        audit.record(
+            action="alert.incident_refused",
+            obj=alert,
+            actor=actor,
+            outcome="failure",
+            detail={"reason": str(exc.message)[:500]},
+        )
+        return None
+    audit.record(
+        action="alert.incident_opened", obj=alert, actor=actor, detail={"incident": incident.reference}
+    )
+    return str(incident.reference)
 
 
 # --- demo data ---------------------------------------------------------------------------------------------------

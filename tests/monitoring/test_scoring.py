@@ -13,8 +13,17 @@ URL = "/api/v1/transactions/score"
 
 
 def _txn(**overrides: Any) -> dict[str, Any]:
-    txn = {"txn_id": "RT-0001", "ts": "2026-03-02T10:00:00+08:00", "account_id": "A-rt", "customer_id": "C-rt",
-           "customer_type": "individual", "direction": "in", "amount": 60000, "currency": "CNY", "channel": "cash"}
+    txn = {
+        "txn_id": "RT-0001",
+        "ts": "2026-03-02T10:00:00+08:00",
+        "account_id": "A-rt",
+        "customer_id": "C-rt",
+        "customer_type": "individual",
+        "direction": "in",
+        "amount": 60000,
+        "currency": "CNY",
+        "channel": "cash",
+    }
     return {**txn, **overrides}
 
 
@@ -38,20 +47,25 @@ def test_a_repeated_transaction_id_gets_its_first_result(api: Any) -> None:
     first = _post(api, _txn()).json()
     again = _post(api, _txn(amount=10)).json()
     assert again["repeated"] is True
-    assert {k: v for k, v in again.items() if k != "repeated"} == {k: v for k, v in first.items() if k != "repeated"}
+    assert {k: v for k, v in again.items() if k != "repeated"} == {
+        k: v for k, v in first.items() if k != "repeated"
+    }
     assert ScoreResult.objects.count() == 1
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"amount": -5}, "amount"),
-    ({"amount": 0}, "amount"),
-    ({"amount": 1e15}, "amount"),
-    ({"currency": "yuan"}, "currency"),
-    ({"direction": "sideways"}, "direction"),
-    ({"ts": "2026-03-02T10:00:00"}, "ts"),
-    ({"ts": "1970-01-01T00:00:00Z"}, "ts"),
-    ({"txn_id": ""}, "txn_id"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": -5}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"amount": 1e15}, "amount"),
+        ({"currency": "yuan"}, "currency"),
+        ({"direction": "sideways"}, "direction"),
+        ({"ts": "2026-03-02T10:00:00"}, "ts"),
+        ({"ts": "1970-01-01T00:00:00Z"}, "ts"),
+        ({"txn_id": ""}, "txn_id"),
+    ],
+)
 def test_absurd_values_are_refused_with_422(api: Any, change: dict[str, Any], field: str) -> None:
     response = _post(api, _txn(**change))
     assert response.status_code == 422
@@ -84,7 +98,12 @@ def test_a_blocked_transaction_opens_a_high_alert_at_once(api: Any, org: Any) ->
     body = _post(api, _txn(amount=200000, counterparty_country="KP", channel="transfer")).json()
     assert body["decision"] == "block", body
     alert = Alert.objects.get()
-    assert (alert.severity, alert.run, alert.org_unit, alert.txn_ids) == ("high", None, org.haidian, ["RT-0001"])
+    assert (alert.severity, alert.run, alert.org_unit, alert.txn_ids) == (
+        "high",
+        None,
+        org.haidian,
+        ["RT-0001"],
+    )
     assert alert.rule_id == "realtime:high_risk_geography"
     assert ScoreResult.objects.get().alert == alert
 
@@ -94,3 +113,48 @@ def test_a_passed_transaction_opens_no_alert(api: Any) -> None:
 
     assert _post(api, _txn(amount=100, channel="card")).json()["decision"] == "pass"
     assert not Alert.objects.exists()
+
+
+def test_a_blocked_transaction_reported_as_fraud_also_opens_a_fraud_incident(
+    api: Any, analyst: Any, org: Any
+) -> None:
+    from finassure.incidents.models import Incident
+    from finassure.monitoring.models import Alert, CustomerUnit
+
+    CustomerUnit.objects.create(customer_id="C-rt", org_unit=org.haidian)
+    body = _post(
+        api, _txn(amount=200000, counterparty_country="KP", channel="transfer", suspected_fraud=True)
+    ).json()
+    incident = Incident.objects.get()
+    assert body["decision"] == "block" and body["incident"] == incident.reference
+    assert (incident.incident_type.code, incident.org_unit, incident.reporter) == (
+        "fraud",
+        org.haidian,
+        analyst,
+    )
+    assert "RT-0001" in incident.title and Alert.objects.get().explanation_zh in incident.description
+    again = _post(
+        api, _txn(amount=200000, counterparty_country="KP", channel="transfer", suspected_fraud=True)
+    ).json()
+    assert again["repeated"] is True and again["incident"] == incident.reference
+    assert Incident.objects.count() == 1
+
+
+def test_suspected_fraud_that_is_not_blocked_opens_no_incident(api: Any) -> None:
+    from finassure.incidents.models import Incident
+
+    body = _post(api, _txn(amount=100, channel="card", suspected_fraud=True)).json()
+    assert body["decision"] == "pass" and body["incident"] is None
+    assert not Incident.objects.exists()
+
+
+def test_without_an_active_fraud_incident_type_the_alert_still_opens(api: Any) -> None:
+    from finassure.incidents.models import Incident, IncidentType
+    from finassure.monitoring.models import Alert
+
+    IncidentType.objects.filter(code="fraud").update(is_active=False)
+    body = _post(
+        api, _txn(amount=200000, counterparty_country="KP", channel="transfer", suspected_fraud=True)
+    ).json()
+    assert body["decision"] == "block" and body["incident"] is None
+    assert Alert.objects.count() == 1 and not Incident.objects.exists()
