@@ -28,22 +28,33 @@ class _Row:
         self.institutions = set(OrgUnit.objects.filter(access.scope_for(actor, perm).q(""))
                                 .values_list("institution_id", flat=True))
         self.line = 0
+        self._units: dict[str, tuple[OrgUnit | None, bool]] = {}
+        self._found: dict[tuple[str, str], Any] = {}
+
+    def _memo(self, kind: str, key: str, load: Callable[[], Any]) -> Any:
+        """One lookup per distinct key and kind in a file (registers repeat the same units and owners)."""
+        if (kind, key) not in self._found:
+            self._found[(kind, key)] = load()
+        return self._found[(kind, key)]
 
     def fail(self, column: int, reason: str) -> None:
         self.errors.add(self.line, self.columns[column], reason)
 
     def unit(self, column: int, code: Any) -> OrgUnit | None:
-        unit = OrgUnit.objects.filter(institution_id__in=self.institutions, code=r.text(code)).first()
+        if r.text(code) not in self._units:
+            found = OrgUnit.objects.filter(institution_id__in=self.institutions, code=r.text(code)).first()
+            self._units[r.text(code)] = (found, found is not None and access.has_perm(self.actor, self.perm, found))
+        unit, allowed = self._units[r.text(code)]
         if unit is None:
             self.fail(column, _("unknown org unit “%(code)s”") % {"code": r.text(code)})
-        elif not access.has_perm(self.actor, self.perm, unit):
+        elif not allowed:
             self.fail(column, _("you may not manage records of “%(unit)s”") % {"unit": unit})
             return None
         return unit
 
     def user(self, column: int, username: Any) -> User | None:
-        user = User.objects.filter(org_unit__institution_id__in=self.institutions, username=r.text(username),
-                                   is_active=True).first()
+        user = self._memo("user", r.text(username), lambda: User.objects.filter(
+            org_unit__institution_id__in=self.institutions, username=r.text(username), is_active=True).first())
         if user is None:
             self.fail(column, _("unknown member of staff “%(name)s”") % {"name": r.text(username)})
         return user
@@ -92,22 +103,34 @@ class _Row:
         return found
 
     def process(self, key: str) -> Process | None:
-        line, _sep, code = key.partition("/")
-        return Process.objects.filter(business_line__institution_id__in=self.institutions, business_line__code=line,
-                                      code=code).first()
+        def load() -> Any:
+            line, _sep, code = key.partition("/")
+            return Process.objects.filter(business_line__institution_id__in=self.institutions, business_line__code=line,
+                                          code=code).first()
+
+        return self._memo("process", key, load)
 
     def position(self, key: str) -> Position | None:
-        unit, _sep, code = key.partition("/")
-        return Position.objects.filter(org_unit__institution_id__in=self.institutions, org_unit__code=unit,
-                                       code=code).first()
+        def load() -> Any:
+            unit, _sep, code = key.partition("/")
+            return Position.objects.filter(org_unit__institution_id__in=self.institutions, org_unit__code=unit,
+                                           code=code).first()
+
+        return self._memo("position", key, load)
 
     def control(self, key: str) -> Control | None:
-        unit, _sep, code = key.partition("/")
-        return Control.objects.filter(org_unit__institution_id__in=self.institutions, org_unit__code=unit,
-                                      code=code).first()
+        def load() -> Any:
+            unit, _sep, code = key.partition("/")
+            return Control.objects.filter(org_unit__institution_id__in=self.institutions, org_unit__code=unit,
+                                          code=code).first()
+
+        return self._memo("control", key, load)
 
     def policy(self, code: str) -> Policy | None:
-        return Policy.objects.filter(org_unit__institution_id__in=self.institutions, code=code).first()
+        def load() -> Any:
+            return Policy.objects.filter(org_unit__institution_id__in=self.institutions, code=code).first()
+
+        return self._memo("policy", code, load)
 
     def risk(self, key: str) -> Risk | None:
         if not key.isdigit():
