@@ -135,7 +135,8 @@ class _Row:
     def risk(self, key: str) -> Risk | None:
         if not key.isdigit():
             return None
-        return Risk.objects.filter(org_unit__institution_id__in=self.institutions, pk=int(key)).first()
+        return (Risk.objects.filter(org_unit__institution_id__in=self.institutions, pk=int(key))
+                .select_related("owner", "org_unit").prefetch_related("controls", "policies").first())
 
     def call(self, service: Callable[..., Any], **kwargs: Any) -> bool:
         """Run a service for this row; its refusal becomes the row's error (its savepoint rolls back)."""
