@@ -394,10 +394,14 @@ def _rows(filename: str, text: str) -> Iterator[tuple[int, dict[str, str]]]:
         except csv.Error as exc:
             raise ReportRejected(filename, [RowError(f"line {line}", f"unreadable CSV ({exc}); is the file "
                                                                      "truncated?")]) from None
-        if not any(v.strip() for v in values):
+        if not values:
             continue
         if len(values) != len(header):
-            yield line, {"__width__": f"{len(values)} fields where the header has {len(header)}"}
+            # Checked before skipping blank rows: a row of empty fields cut short is a truncated file too.
+            yield line, {"__width__": f"{len(values)} fields where the header has {len(header)}; "
+                                      "is the file truncated?"}
+            continue
+        if not any(v.strip() for v in values):
             continue
         yield line, dict(zip(header, values, strict=True))
 

@@ -195,5 +195,6 @@ def incident_regulator_report(*, actor: Any, incident: Incident, at: dt.datetime
     _event(incident, kind=IncidentEvent.Kind.REGULATOR, actor=actor, at=when, text=note,
            backdate_reason=backdate_reason)
     audit.record(action="incident.regulator_report", actor=actor, obj=incident, org_unit_id=incident.org_unit_id,
-                 changes=audit.diff(before, audit.snapshot(incident)))
+                 changes=audit.diff(before, audit.snapshot(incident)),
+                 detail={"backdate_reason": backdate_reason} if backdate_reason else None)
     return incident
