@@ -376,8 +376,8 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
     unit_id = _int(form.cleaned_data.get("unit"))
     unit = (selectors.unit_get(actor=request.user, pk=unit_id) if unit_id
             else selectors.default_unit(actor=request.user))
-    if unit is None:
-        raise NotFound("No org unit in scope.")
+    if unit is None:  # nothing in scope (an external assessor without an engagement): the empty form
+        return render(request, "framework/report_form.html", {"form": form})
     report = reports.quarterly(actor=request.user, unit=unit, period=period)
     fmt = request.GET.get("format", "html")
     if fmt == "pdf":
