@@ -140,3 +140,8 @@ class ModelRoleForm(StyledForm):
         ],
     )
     reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachmentForm(StyledForm):
+    file = forms.FileField(label=_("File (PDF, JPEG or PNG)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))

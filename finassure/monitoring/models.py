@@ -546,3 +546,28 @@ class ModelVersion(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("monitoring:model_list") + f"#model-{self.pk}"
+
+
+class CaseAttachment(TimeStampedModel):
+    """Evidence attached to a case: checked by content (attachments.py), stored sealed, downloaded only in scope."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case"))
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_name = models.CharField(max_length=200, unique=True, editable=False)
+    key_id = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case attachment")
+        verbose_name_plural = _("case attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring:case_attachment", args=[self.case_id, self.pk])

@@ -15,6 +15,7 @@ from finassure.monitoring import perms
 from finassure.monitoring.models import (
     Alert,
     Case,
+    CaseAttachment,
     CaseNote,
     LargeValueReport,
     ModelVersion,
@@ -374,3 +375,12 @@ def shadow_comparisons(*, actor: Any, limit: int = 20) -> list[Run]:
         .order_by("-created_at", "-id")
         .only("id", "created_at", "status", "models_used", "org_unit_id")[:limit]
     )
+
+
+def case_attachment_get(*, actor: Any, case_pk: int, pk: int) -> CaseAttachment:
+    """An attachment of a case the caller may see (404 otherwise, as for the case)."""
+    case = case_get(actor=actor, pk=case_pk)
+    attachment = CaseAttachment.objects.filter(case=case, pk=pk).select_related("case__org_unit").first()
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    return attachment

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.monitoring import perms
-from finassure.monitoring.models import Alert, Case, CaseNote
+from finassure.monitoring.models import Alert, Case, CaseAttachment, CaseNote
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, NotFound, ValidationFailed
 
@@ -110,6 +110,48 @@ def case_note_add(*, actor: Any, case: Case, text: str) -> CaseNote:
     note = CaseNote.objects.create(case=case, author=actor, text=text[:10000])
     audit.record(action="case.note_added", actor=actor, obj=case, detail={"note": note.pk})
     return note
+
+
+def case_attachment_add(*, actor: Any, case: Case, name: str, data: bytes) -> CaseAttachment:
+    """Attach one checked file to an open case; the sealed file is removed again if the record is not stored."""
+    from finassure.monitoring import attachments
+
+    access.require(actor, perms.WORK, case.org_unit)
+    if case.status != Case.Status.OPEN:
+        raise Conflict(_("The case is closed."))
+    try:
+        checked = attachments.check(name, data)
+    except attachments.Rejected as exc:
+        raise ValidationFailed(str(exc), fields={"file": [str(exc)]}) from None
+    storage_name = attachments.new_storage_name()
+    kid = attachments.write(storage_name, checked.data)
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.attachments.count() >= attachments.max_files():
+                raise ValidationFailed(_("A case holds at most %(n)s files.") % {"n": attachments.max_files()},
+                                       fields={"file": [_("Too many files.")]})
+            attachment = CaseAttachment.objects.create(
+                case=locked, name=checked.name, content_type=checked.content_type, size=len(checked.data),
+                sha256=checked.sha256, storage_name=storage_name, key_id=kid, uploaded_by=actor)
+            audit.record(action="case.attachment_added", actor=actor, obj=case,
+                         detail={"attachment": attachment.pk, "name": checked.name, "sha256": checked.sha256,
+                                 "size": len(checked.data)})
+    except BaseException:
+        attachments.delete(storage_name)
+        raise
+    return attachment
+
+
+def case_attachment_open(*, actor: Any, attachment: CaseAttachment) -> bytes:
+    """The attachment's bytes for a caller who may see its case; every download is audited."""
+    from finassure.monitoring import attachments
+
+    access.require(actor, perms.VIEW, attachment.case.org_unit)
+    data = attachments.read(attachment.storage_name)
+    audit.record(action="case.attachment_downloaded", actor=actor, obj=attachment.case,
+                 detail={"attachment": attachment.pk, "name": attachment.name})
+    return data
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -196,6 +197,7 @@ def _case_page(
         "note_form": forms.NoteForm(),
         "dispose_form": forms.DisposeForm(),
         "grounds_form": forms.GroundsForm(),
+        "attachment_form": forms.AttachmentForm(),
     }
     if bound is not None:
         made[bound[0]] = bound[1]
@@ -208,6 +210,7 @@ def _case_page(
             "case": case,
             "alerts": selectors.case_alerts(case=case),
             "notes": selectors.case_notes(case=case),
+            "attachments": case.attachments.select_related("uploaded_by"),
             "period": (start, end),
             "report": report,
             "can_work": access.has_perm(request.user, perms.WORK, case.org_unit)
@@ -253,6 +256,41 @@ def case_graph(request: HttpRequest, pk: int) -> HttpResponse:
     graph = selectors.counterparty_graph(rows=rows, subjects=accounts)
     graph["period"] = [start.isoformat() if start else None, end.isoformat() if end else None]
     return JsonResponse(graph)
+
+
+@require_POST
+@staff_view(perms.WORK)
+def case_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from finassure.monitoring import attachments
+
+    case = selectors.case_get(actor=request.user, pk=pk)
+    access.require(request.user, perms.WORK, case.org_unit)
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _case_page(request, case, ("attachment_form", form), status=400)
+    upload = form.cleaned_data["file"]
+    upload.seek(0)
+    data = upload.read(attachments.max_bytes() + 1)
+    try:
+        triage.case_attachment_add(actor=request.user, case=case, name=upload.name or "", data=data)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        apply_error(form, exc)
+        return _case_page(request, case, ("attachment_form", form), status=exc.status)
+    messages.success(request, _("File attached."))
+    return redirect(case)
+
+
+@staff_view(perms.VIEW)
+def case_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    attachment = selectors.case_attachment_get(actor=request.user, case_pk=pk, pk=attachment_pk)
+    data = triage.case_attachment_open(actor=request.user, attachment=attachment)
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 CASE_ACTIONS = {"note": forms.NoteForm, "dispose": forms.DisposeForm, "report": forms.GroundsForm}

@@ -143,3 +143,28 @@ def model_copy(target: Path, version: str) -> Path:
     meta["version"] = version
     (target / "meta.json").write_text(json.dumps(meta), "utf-8")
     return target
+
+
+def tiny_pdf(text: str = "statement") -> bytes:
+    """A minimal well-formed PDF (ReportLab), as a bank statement scan would be."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, text)
+    page.save()
+    return buffer.getvalue()
+
+
+def make_attachment(case: Case, *, name: str = "statement.pdf", data: bytes | None = None) -> Any:
+    from finassure.monitoring import attachments
+    from finassure.monitoring.models import CaseAttachment
+
+    data = data if data is not None else tiny_pdf()
+    storage_name = attachments.new_storage_name()
+    kid = attachments.write(storage_name, data)
+    return CaseAttachment.objects.create(case=case, name=name, content_type="application/pdf", size=len(data),
+                                         sha256="0" * 64, storage_name=storage_name, key_id=kid,
+                                         uploaded_by=_someone(case.org_unit))

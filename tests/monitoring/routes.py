@@ -35,6 +35,21 @@ def _run(ctx: Ctx) -> None:
     ctx.objects["run"] = make_run(ctx.org.haidian, status=Run.Status.FAILED, error="boom")
 
 
+def _attachment(ctx: Ctx) -> None:
+    from tests.monitoring.factories import make_attachment, make_case
+
+    ctx.objects["case"] = make_case(ctx.org.haidian)
+    ctx.objects["attachment"] = make_attachment(ctx.objects["case"])
+
+
+def _upload(ctx: Ctx) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.monitoring.factories import tiny_pdf
+
+    return {"file": SimpleUploadedFile("流水.pdf", tiny_pdf(), content_type="application/pdf")}
+
+
 def _change(ctx: Ctx) -> None:
     from tests.monitoring.factories import make_rule_change
 
@@ -134,6 +149,11 @@ ROUTES = [
         LOGIN,
         build=_case,
     ),
+    Route("monitoring:case_attachment_add", "POST", lambda c: f"/monitoring/cases/{_o(c, 'case').pk}/attachments/",
+          perm(perms.WORK, 302, scoped=True), LOGIN, build=_case, data=_upload),
+    Route("monitoring:case_attachment", "GET",
+          lambda c: f"/monitoring/cases/{_o(c, 'case').pk}/attachments/{_o(c, 'attachment').pk}/",
+          perm(perms.VIEW, scoped=True), LOGIN, build=_attachment),
     Route(
         "monitoring:case_action",
         "POST",
