@@ -287,7 +287,7 @@ def case_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRe
     attachment = selectors.case_attachment_get(actor=request.user, case_pk=pk, pk=attachment_pk)
     data = triage.case_attachment_open(actor=request.user, attachment=attachment)
     response = HttpResponse(data, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
