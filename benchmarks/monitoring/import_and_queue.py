@@ -116,13 +116,14 @@ def main() -> int:
     folder = tmp / "run"
     write_run(folder, args.alerts)
     run = Run.objects.create(org_unit=head, status=Run.Status.RUNNING, output_dir=str(folder))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run = services.run_import(run_id=run.pk)
-    took = time.perf_counter() - start
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"database: {connection.vendor}")
     print(
         f"import: {run.counts['new']} alerts in {took:.1f} s = {run.counts['new'] / took:,.0f} alerts/s "
-        f"(lv reports {run.counts['lv_reports']})"
+        f"(lv reports {run.counts['lv_reports']}); CPU of this process {cpu:.1f} s; "
+        f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
     )
 
     extra = args.queue - Alert.objects.count()

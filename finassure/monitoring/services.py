@@ -319,9 +319,9 @@ def run_import(*, run_id: int) -> Run:
     fresh = [r for r in rows if r["alert_id"] not in known]
     units = _customer_units({r["customer_id"] for r in fresh})
     due = deadlines.review_due(timezone.localdate())
-    alerts = [_alert(run, rec, units, due) for rec in fresh]
-    lv_reports = lv_reports_attach(alerts=[a for a in alerts if a.is_large_value])
-    created = Alert.objects.bulk_create(alerts, batch_size=2000)
+    values = [_alert_values(run, rec, units, due) for rec in fresh]
+    lv_reports = _lv_reports_link(values)
+    created = _insert_alerts(values)
     run.manifest = {k: v for k, v in manifest.items() if k != "rules"} | {
         "rules": [{k: v for k, v in r.items() if k != "sql"} for r in manifest.get("rules", [])]
     }
@@ -331,8 +331,8 @@ def run_import(*, run_id: int) -> Run:
     run.counts = {
         "transactions": manifest.get("counts", {}).get("transactions"),
         "alerts": len(rows),
-        "new": len(created),
-        "already_known": len(rows) - len(created),
+        "new": created,
+        "already_known": len(rows) - created,
         "lv_reports": lv_reports,
         "by_rule": manifest["counts"]["by_rule"],
     }
@@ -344,7 +344,7 @@ def run_import(*, run_id: int) -> Run:
         action="run.imported",
         obj=run,
         actor_repr="system",
-        detail={"alerts": len(rows), "new": len(created), "sha256": hashes},
+        detail={"alerts": len(rows), "new": created, "sha256": hashes},
     )
     return run
 
@@ -387,6 +387,113 @@ def _alert(run: Run, rec: dict[str, Any], units: dict[str, int], due: dt.date) -
         top_features=list(rec.get("top_features") or []),
         due_date=due,
     )
+
+
+def _alert_values(run: Run, rec: dict[str, Any], units: dict[str, int], due: dt.date) -> dict[str, Any]:
+    """One alert row as column values (attnames), for the bulk insert; the same mapping as `_alert`."""
+    day = rec.get("date")
+    return {
+        "alert_id": str(rec["alert_id"])[:64],
+        "run_id": run.pk,
+        "org_unit_id": units.get(rec["customer_id"], run.org_unit_id),
+        "rule_id": str(rec["rule_id"])[:64],
+        "rule_version": str(rec.get("rule_version") or "")[:32],
+        "customer_id": str(rec["customer_id"])[:64],
+        "account_id": str(rec["account_id"])[:64],
+        "date": dt.date.fromisoformat(day) if day else None,
+        "direction": rec.get("direction") or "",
+        "currency": rec.get("currency") or "",
+        "value": rec.get("value"),
+        "threshold": rec.get("threshold"),
+        "txn_count": int(rec.get("txn_count") or 0),
+        "txn_ids": list(rec.get("txn_ids") or []),
+        "score": float(rec["score"]),
+        "model_score": rec.get("model_score"),
+        "severity": rec["severity"],
+        "severity_rank": SEVERITY_RANK[rec["severity"]],
+        "explanation": rec.get("explanation") or "",
+        "explanation_zh": rec.get("explanation_zh") or "",
+        "top_features": list(rec.get("top_features") or []),
+        "due_date": due,
+    }
+
+
+def _lv_reports_link(values: list[dict[str, Any]]) -> int:
+    """`lv_reports_attach` for alert rows: large-value hits point at their unit's and day's draft report."""
+    days: dict[tuple[int, dt.date], list[dict[str, Any]]] = {}
+    for row in values:
+        if row["date"] is not None and row["rule_id"].startswith("pboc_lv_"):
+            days.setdefault((row["org_unit_id"], row["date"]), []).append(row)
+    for (unit_id, day), hits in days.items():
+        report, _created = LargeValueReport.objects.get_or_create(
+            org_unit_id=unit_id, report_date=day, defaults={"due_date": deadlines.report_due(day)}
+        )
+        if report.status == ReportStatus.DRAFT:
+            for row in hits:
+                row["lv_report_id"] = report.pk
+    return len(days)
+
+
+def _insert_alerts(values: list[dict[str, Any]], batch: int = 10_000) -> int:
+    """Insert alert rows in bulk: `executemany` of pre-adapted tuples (SQLite), `COPY` (PostgreSQL).
+
+    Django's bulk_create spends ~0.3 ms of CPU per alert preparing 33 values (and SQLite's 999-parameter
+    limit cuts it into 30-row statements); here each value is converted once by a per-column function.
+    Columns the rows do not name take the field's default. Runs inside the caller's transaction, so a
+    failure (a duplicate engine id racing another import, say) leaves nothing behind.
+    """
+    from django.db import connections, router
+    from django.db.models import DateField, DateTimeField, JSONField
+
+    if not values:
+        return 0
+    connection = connections[router.db_for_write(Alert)]
+    sqlite = connection.vendor == "sqlite"
+    fields = [f for f in Alert._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now) if sqlite else now
+    converters: list[Any] = []
+    defaults: list[Any] = []
+    for f in fields:
+        if f.attname in ("created_at", "updated_at"):
+            converters.append(None)
+            defaults.append(stamp)
+            continue
+        default = f.get_default()
+        if isinstance(f, JSONField):
+            converters.append(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+        elif isinstance(f, DateTimeField):
+            converters.append(lambda v: None if v is None else connection.ops.adapt_datetimefield_value(v))
+        elif isinstance(f, DateField) and sqlite:
+            converters.append(lambda v: None if v is None else v.isoformat())
+        else:
+            converters.append(lambda v: v)
+        defaults.append(converters[-1](default))
+    plan = list(zip([f.attname for f in fields], converters, defaults, strict=True))
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), batch):
+            rows = [
+                tuple(
+                    default
+                    if (value := row.get(name, _MISSING)) is _MISSING or convert is None
+                    else convert(value)
+                    for name, convert, default in plan
+                )
+                for row in values[start : start + batch]
+            ]
+            if sqlite:
+                placeholders = ", ".join(["%s"] * len(fields))
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+            else:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row_values in rows:
+                        copy.write_row(row_values)
+    return len(values)
+
+
+_MISSING = object()
 
 
 def lv_reports_attach(*, alerts: list[Alert]) -> int:

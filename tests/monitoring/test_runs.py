@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from finassure.monitoring import deadlines, services
 from finassure.monitoring.models import Alert, CustomerUnit, LargeValueReport, Run
@@ -20,8 +22,9 @@ def _manifest(out: Path) -> dict[str, Any]:
     return json.loads((out / "manifest.json").read_text("utf-8"))
 
 
-def test_a_run_calls_the_engine_and_imports_its_alerts(org: Any, analyst: Any, engine_output: Any,
-                                                       engine_store: Path) -> None:
+def test_a_run_calls_the_engine_and_imports_its_alerts(
+    org: Any, analyst: Any, engine_output: Any, engine_store: Path
+) -> None:
     run = services.run_start(actor=analyst, org_unit=org.haidian)
     expected = _manifest(engine_output["out"])["counts"]
     assert run.status == Run.Status.IMPORTED, run.error
@@ -104,8 +107,9 @@ def test_files_changed_after_the_import_are_refused(prepared_run: Run, copied_ou
         services.run_import(run_id=prepared_run.pk)
 
 
-def test_a_failed_run_shows_its_reason_and_is_retried(org: Any, analyst: Any, tmp_path: Path,
-                                                      engine_output: Any, settings: Any) -> None:
+def test_a_failed_run_shows_its_reason_and_is_retried(
+    org: Any, analyst: Any, tmp_path: Path, engine_output: Any, settings: Any
+) -> None:
     empty = tmp_path / "empty-store"
     empty.mkdir()
     run = services.run_start(actor=analyst, org_unit=org.haidian, store=empty)
@@ -119,7 +123,9 @@ def test_a_failed_run_shows_its_reason_and_is_retried(org: Any, analyst: Any, tm
     assert Alert.objects.filter(run=run).exists()
 
 
-def test_an_engine_crash_fails_the_run_with_nothing_imported(org: Any, analyst: Any, monkeypatch: Any) -> None:
+def test_an_engine_crash_fails_the_run_with_nothing_imported(
+    org: Any, analyst: Any, monkeypatch: Any
+) -> None:
     def crash(**kwargs: Any) -> None:
         raise RuntimeError("duckdb out of memory")
 
@@ -147,7 +153,9 @@ def test_alerts_go_to_the_unit_of_their_customer(org: Any, prepared_run: Run, co
     customer = json.loads((copied_output / "alerts.jsonl").read_text("utf-8").splitlines()[0])["customer_id"]
     CustomerUnit.objects.create(customer_id=customer, org_unit=org.shanghai)
     services.run_import(run_id=prepared_run.pk)
-    assert set(Alert.objects.filter(customer_id=customer).values_list("org_unit", flat=True)) == {org.shanghai.pk}
+    assert set(Alert.objects.filter(customer_id=customer).values_list("org_unit", flat=True)) == {
+        org.shanghai.pk
+    }
     assert Alert.objects.exclude(customer_id=customer).exclude(org_unit=org.haidian).count() == 0
 
 
@@ -173,3 +181,38 @@ def test_the_daily_schedule_requests_a_run_of_the_head_office(org: Any) -> None:
     assert run.trigger == Run.Trigger.SCHEDULED and run.status == Run.Status.PENDING
     assert run.org_unit.parent_id is None
     assert tasks.daily_run.call() == {"run": None}  # one waiting already: no pile-up
+
+
+def test_the_bulk_import_stores_every_field_of_every_alert(prepared_run: Run, copied_output: Path) -> None:
+    records = {
+        r["alert_id"]: r
+        for r in map(json.loads, (copied_output / "alerts.jsonl").read_text("utf-8").splitlines())
+    }
+    before = timezone.now()
+    services.run_import(run_id=prepared_run.pk)
+    stored = {a.alert_id: a for a in Alert.objects.all()}
+    assert set(stored) == set(records)
+    for alert_id, rec in records.items():
+        a = stored[alert_id]
+        assert (a.rule_id, a.customer_id, a.account_id, a.severity, a.score) == (
+            rec["rule_id"],
+            rec["customer_id"],
+            rec["account_id"],
+            rec["severity"],
+            rec["score"],
+        )
+        assert a.date == (dt.date.fromisoformat(rec["date"]) if rec.get("date") else None)
+        assert a.txn_ids == list(rec.get("txn_ids") or []) and a.txn_count == int(rec.get("txn_count") or 0)
+        assert a.top_features == list(rec.get("top_features") or [])
+        assert (a.value, a.threshold, a.model_score) == (
+            rec.get("value"),
+            rec.get("threshold"),
+            rec.get("model_score"),
+        )
+        assert a.explanation_zh == (rec.get("explanation_zh") or "") and a.status == Alert.Status.OPEN
+        assert a.run_id == prepared_run.pk and a.created_at >= before and a.resolution == ""
+        if a.is_large_value and a.date:
+            assert a.lv_report == LargeValueReport.objects.get(org_unit=a.org_unit, report_date=a.date)
+        else:
+            assert a.lv_report is None
+    assert any(a.is_large_value for a in stored.values())
