@@ -91,15 +91,28 @@ def gather_scatter(t: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 
 def scatter_gather(t: ir.Table, p: dict[str, Any]) -> ir.Table:
-    """An origin pays several intermediaries who each pay the same beneficiary soon after."""
+    """An origin pays several intermediaries who each pay the same beneficiary soon after.
+
+    The pairs (origin, beneficiary) with enough intermediaries are found first from counts alone; only their
+    paths are then joined again to collect the transactions, so no id list is built for the millions of
+    two-hop paths of a large graph that never qualify. Origins that pay fewer than ``min_intermediaries``
+    accounts and beneficiaries paid by fewer are dropped before any join (they cannot qualify).
+    """
     e = edges(t)
     e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
-    a = e.select(o=e.src, m=e.dst, t1=e.epoch_s, id1=e.txn_id)
-    b = e.select(m2=e.src, b=e.dst, t2=e.epoch_s, id2=e.txn_id, day=e.local_date)
+    k = int(p["min_intermediaries"])
+    big_out = e.group_by(o_=e.src).aggregate(n_=e.dst.nunique()).filter(lambda x: x.n_ >= k)
+    big_in = e.group_by(b_=e.dst).aggregate(n_=e.src.nunique()).filter(lambda x: x.n_ >= k)
+    a = e.semi_join(big_out, e.src == big_out.o_)
+    a = a.select(o=a.src, m=a.dst, t1=a.epoch_s, id1=a.txn_id)
+    b = e.semi_join(big_in, e.dst == big_in.b_)
+    b = b.select(m2=b.src, b=b.dst, t2=b.epoch_s, id2=b.txn_id, day=b.local_date)
     j = a.join(b, [a.m == b.m2, b.t2 >= a.t1, b.t2 <= a.t1 + int(p["window_days"]) * 86400, a.o != b.b])
-    g = j.group_by(["o", "b"]).aggregate(n_mid=j.m.nunique(), ids=j.id1.collect().concat(j.id2.collect()),
-                                         day=j.day.min(), n=j.count())
-    g = g.filter(g.n_mid >= int(p["min_intermediaries"]))
+    pairs = j.group_by(["o", "b"]).aggregate(n_mid=j.m.nunique()).filter(lambda x: x.n_mid >= k)
+    pairs = pairs.select(po=pairs.o, pb=pairs.b, n_mid=pairs.n_mid)
+    q = j.join(pairs, [j.o == pairs.po, j.b == pairs.pb])
+    g = q.group_by(["o", "b"]).aggregate(n_mid=q.n_mid.max(), ids=q.id1.collect().concat(q.id2.collect()),
+                                         day=q.day.min(), n=q.count())
     ends = g.select(acct=g.o, n_mid=g.n_mid, ids=g.ids, day=g.day, n=g.n).union(
         g.select(acct=g.b, n_mid=g.n_mid, ids=g.ids, day=g.day, n=g.n))
     ends = ends.group_by("acct").aggregate(n_mid=ends.n_mid.max(), ids=ends.ids.collect().flatten(),
