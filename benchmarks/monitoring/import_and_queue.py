@@ -86,7 +86,7 @@ def main() -> int:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, reset_queries
+    from django.db import connection, reset_queries, transaction
     from django.utils import timezone
 
     from finassure.accounts import services as accounts
@@ -128,44 +128,49 @@ def main() -> int:
 
     extra = args.queue - Alert.objects.count()
     due = timezone.localdate()
-    for chunk in range(0, max(extra, 0), 50_000):
+    fill_start = time.perf_counter()
+    for chunk in range(0, max(extra, 0), 50_000):  # the import's own bulk path (services._insert_alerts)
         size = min(50_000, extra - chunk)
-        Alert.objects.bulk_create(
-            [
-                Alert(
-                    alert_id=f"q{chunk + i:011d}",
-                    run=run,
-                    org_unit=head,
-                    rule_id=r["rule_id"],
-                    customer_id=r["customer_id"],
-                    account_id=r["account_id"],
-                    score=0.5,
-                    severity=r["severity"],
-                    severity_rank=SEVERITY_RANK[r["severity"]],
-                    due_date=due,
-                    txn_ids=[],
-                )
-                for i, r in enumerate(_alerts(size, offset=args.alerts + chunk))
-            ],
-            batch_size=5000,
-        )
+        rows = [
+            {
+                "alert_id": f"q{chunk + i:011d}",
+                "run_id": run.pk,
+                "org_unit_id": head.pk,
+                "rule_id": r["rule_id"],
+                "customer_id": r["customer_id"],
+                "account_id": r["account_id"],
+                "score": 0.5,
+                "severity": r["severity"],
+                "severity_rank": SEVERITY_RANK[r["severity"]],
+                "due_date": due,
+                "txn_ids": [],
+                "top_features": [],
+            }
+            for i, r in enumerate(_alerts(size, offset=args.alerts + chunk))
+        ]
+        with transaction.atomic():
+            services._insert_alerts(rows)
+    if extra > 0:
+        print(f"filled {extra:,} more alerts in {time.perf_counter() - fill_start:.0f} s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    timings = []
-    for i in range(31):
-        reset_queries()
-        t0 = time.perf_counter()
-        qs = selectors.alert_list(actor=analyst)
-        total = qs.count()
-        rows = list(qs[:50])
-        if i:
-            timings.append((time.perf_counter() - t0) * 1000)
-        assert len(rows) == 50 and rows[0].severity == "high"
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95) - 1]
-    print(
-        f"queue: {total:,} open alerts, first page p50 {statistics.median(timings):.0f} ms, p95 {p95:.0f} ms"
-    )
+    for label, capped in (("exact count", False), ("count capped at 10,000 (the page)", True)):
+        timings = []
+        for i in range(31):
+            reset_queries()
+            t0 = time.perf_counter()
+            qs = selectors.alert_list(actor=analyst)
+            total = selectors.CappedCount(qs).count() if capped else qs.count()
+            rows = list(qs[:50])
+            if i:
+                timings.append((time.perf_counter() - t0) * 1000)
+            assert len(rows) == 50 and rows[0].severity == "high"
+        timings.sort()
+        p95 = timings[int(len(timings) * 0.95) - 1]
+        print(
+            f"queue, {label}: {Alert.objects.filter(status='open').count():,} open alerts (counted {total:,}), "
+            f"first page p50 {statistics.median(timings):.0f} ms, p95 {p95:.0f} ms"
+        )
     return 0
 
 

@@ -384,3 +384,36 @@ def case_attachment_get(*, actor: Any, case_pk: int, pk: int) -> CaseAttachment:
     if attachment is None:
         raise NotFound("No such attachment.")
     return attachment
+
+
+QUEUE_COUNT_CAP = 10_000
+
+
+class CappedCount:
+    """A queue queryset whose count stops just above `cap`, for the paginator.
+
+    Counting a million open alerts exactly costs more than the page itself (~120–230 ms on PostgreSQL, see
+    benchmarks/monitoring/RESULTS.md); nobody pages past the first few hundred alerts, so the page says
+    "more than 10,000" and asks for filters instead. Slicing goes to the real queryset.
+    """
+
+    ordered = True
+
+    def __init__(self, queryset: QuerySet[Alert], cap: int = QUEUE_COUNT_CAP) -> None:
+        self.queryset, self.cap = queryset, cap
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.queryset.order_by().values("pk")[: self.cap + 1].count()
+        return self._count
+
+    @property
+    def capped(self) -> bool:
+        return self.count() > self.cap
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.queryset[key]

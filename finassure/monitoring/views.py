@@ -27,12 +27,15 @@ def alert_list(
     request: HttpRequest, bulk_form: forms.BulkCloseForm | None = None, status: int = 200
 ) -> HttpResponse:
     filters = selectors.AlertFilter.from_query(request.GET)
-    page = paginate(request, selectors.alert_list(actor=request.user, filters=filters))
+    queue = selectors.CappedCount(selectors.alert_list(actor=request.user, filters=filters))
+    page = paginate(request, queue)
     return render(
         request,
         "monitoring/alert_list.html",
         {
             "page": page,
+            "capped": queue.capped,
+            "cap": queue.cap,
             "filters": filters,
             "params": request.GET,
             "today": timezone.localdate(),

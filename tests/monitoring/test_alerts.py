@@ -53,7 +53,9 @@ def test_an_analyst_assigns_an_alert_to_a_colleague(org: Any, analyst: Any, chec
     assert AuditEvent.objects.filter(action="alert.assigned", object_id=str(alert.pk)).exists()
 
 
-def test_an_alert_is_not_assigned_to_someone_who_cannot_work_it(org: Any, analyst: Any, make_user: Any) -> None:
+def test_an_alert_is_not_assigned_to_someone_who_cannot_work_it(
+    org: Any, analyst: Any, make_user: Any
+) -> None:
     alert = make_alert(org.haidian)
     with pytest.raises(ValidationFailed):
         triage.alert_assign(actor=analyst, alert=alert, assignee=make_user("executive", unit="beijing"))
@@ -61,10 +63,17 @@ def test_an_alert_is_not_assigned_to_someone_who_cannot_work_it(org: Any, analys
 
 def test_bulk_close_marks_every_alert_a_false_positive_with_the_reason(org: Any, analyst: Any) -> None:
     alerts = [make_alert(org.haidian) for _ in range(3)]
-    assert triage.alert_bulk_close(actor=analyst, alert_ids=[a.pk for a in alerts], reason="工资代发，正常业务") == 3
+    assert (
+        triage.alert_bulk_close(actor=analyst, alert_ids=[a.pk for a in alerts], reason="工资代发，正常业务")
+        == 3
+    )
     for a in Alert.objects.all():
         assert (a.status, a.resolution, a.close_reason, a.closed_by) == (
-            Alert.Status.CLOSED, Case.Disposition.FALSE_POSITIVE, "工资代发，正常业务", analyst)
+            Alert.Status.CLOSED,
+            Case.Disposition.FALSE_POSITIVE,
+            "工资代发，正常业务",
+            analyst,
+        )
         assert a.reviewed_at is not None
     assert AuditEvent.objects.filter(action="alert.closed").count() == 3
 
@@ -146,16 +155,41 @@ def test_bulk_close_in_the_browser_needs_a_reason(org: Any, analyst: Any, login_
     response = client.post("/monitoring/alerts/close/", {"alerts": [alert.pk], "reason": ""})
     assert response.status_code == 400
     assert Alert.objects.get().status == Alert.Status.OPEN
-    response = client.post("/monitoring/alerts/close/", {"alerts": [alert.pk], "reason": "正常经营往来，误报"})
+    response = client.post(
+        "/monitoring/alerts/close/", {"alerts": [alert.pk], "reason": "正常经营往来，误报"}
+    )
     assert response.status_code == 302 and Alert.objects.get().status == Alert.Status.CLOSED
 
 
 def test_the_api_closes_alerts_and_refuses_an_empty_reason(org: Any, analyst: Any, login_client: Any) -> None:
     alert = make_alert(org.haidian)
     client = login_client(analyst)
-    bad = client.post("/api/v1/monitoring/alerts/close", {"alert_ids": [alert.pk], "reason": ""},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/monitoring/alerts/close",
+        {"alert_ids": [alert.pk], "reason": ""},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid"
-    ok = client.post("/api/v1/monitoring/alerts/close", {"alert_ids": [alert.pk], "reason": "正常经营往来，误报"},
-                     content_type="application/json")
+    ok = client.post(
+        "/api/v1/monitoring/alerts/close",
+        {"alert_ids": [alert.pk], "reason": "正常经营往来，误报"},
+        content_type="application/json",
+    )
     assert ok.json() == {"closed": 1}
+
+
+def test_the_queue_count_stops_above_the_cap_and_says_so(
+    org: Any, analyst: Any, login_client: Any, monkeypatch: Any
+) -> None:
+    from finassure.monitoring import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 3)
+    monkeypatch.setattr(selectors.CappedCount.__init__, "__defaults__", (3,))
+    for _ in range(5):
+        make_alert(org.haidian)
+    queue = selectors.CappedCount(selectors.alert_list(actor=analyst), cap=3)
+    assert (queue.count(), queue.capped, len(queue[:10])) == (4, True, 5)
+    page = login_client(analyst).get("/monitoring/alerts/").content.decode()
+    assert 'id="queue-capped"' in page and "More than 3 alerts match" in page
+    exact = selectors.CappedCount(selectors.alert_list(actor=analyst), cap=10)
+    assert (exact.count(), exact.capped) == (5, False)
