@@ -37,11 +37,12 @@ def _filters_context(request: HttpRequest) -> dict[str, Any]:
 @staff_view(perms.VIEW)
 def complaint_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.ComplaintFilter.from_query(request.GET)
-    page = paginate(request, selectors.complaint_list(actor=request.user, filters=filters), per_page=25)
+    items = selectors.CappedCount(selectors.complaint_list(actor=request.user, filters=filters))
+    page = paginate(request, items, per_page=25)
     now = timezone.now()
     rows = [(c, *c.clocks(now)) for c in page]
     return render(request, "service/complaint_list.html", {
-        "page": page, "rows": rows, "can_create": access.has_perm(request.user, perms.CREATE),
+        "page": page, "rows": rows, "count_capped": items.capped, "count_cap": items.cap, "can_create": access.has_perm(request.user, perms.CREATE),
         "can_import": access.has_perm(request.user, perms.IMPORT),
         "export_query": request.GET.urlencode(), **_filters_context(request),
     })

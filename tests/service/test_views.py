@@ -279,3 +279,14 @@ def test_statistics_count_by_product_category_and_unit_within_scope(org: Any, ag
     body = response.content.decode()
     assert response.status_code == 200 and 'id="stat-total">2<' in body
     assert "海淀支行" in body and "上海分行" not in body and "service-chart-data" in body
+
+
+def test_the_list_count_stops_at_its_cap(org: Any, agent: Any) -> None:
+    from finassure.service import selectors
+
+    for _ in range(3):
+        make_complaint(org.haidian, actor=agent)
+    capped = selectors.CappedCount(selectors.complaint_list(actor=agent), cap=2)
+    assert (capped.count(), capped.capped, len(capped[0:5])) == (2, True, 3)
+    exact = selectors.CappedCount(selectors.complaint_list(actor=agent), cap=3)
+    assert (exact.count(), exact.capped) == (3, False)
