@@ -53,3 +53,11 @@ def test_the_demo_has_a_year_of_history_and_breaches_with_open_actions(client: A
     rows = selectors.cost_benefit(actor=ctx["users"]["quality"], unit=head, year=engaged.completed_on.year)
     infosec = next(r for r in rows if r.measure.key == "m2-infosec")
     assert infosec.spent > 0 and infosec.movements
+
+    # re-running the framework's steps adds nothing
+    models = (MeetingDecision, ExternalAssessment, AssessmentFinding, LossEvent, RaciEntry, CorrectiveAction)
+    before = {m.__name__: m.objects.count() for m in models}
+    with context.acting(context.RequestContext(channel="cli")):
+        seed_framework(ctx)
+        seed_reviews(ctx)
+    assert {m.__name__: m.objects.count() for m in models} == before
