@@ -302,7 +302,7 @@ def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str,
     by_category_n: Counter[int | None] = Counter()
     by_unit_n: Counter[int] = Counter()
     by_month_n: Counter[str] = Counter()
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for g in groups:
         month = g["month"]
         label = (timezone.localtime(month) if timezone.is_aware(month) else month).strftime("%Y-%m")
@@ -332,8 +332,8 @@ def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str,
             .values("complaint__product_line").annotate(total=Sum("amount"), n=Count("id")).order_by("-total"))
     compensation = [(products.get(r["complaint__product_line"], ""), r["n"], r["total"]) for r in paid]
     answers = (Survey.objects.filter(scope.q("org_unit"), responded_at__gte=start, responded_at__lt=end)
-               .values("kind").annotate(satisfied=Count("id", filter=Q(rating__gte=4)), n=Count("id")))
-    found = {r["kind"]: (r["satisfied"], r["n"]) for r in answers}
+               .values("kind").annotate(happy=Count("id", filter=Q(rating__gte=4)), n=Count("id")))
+    found = {r["kind"]: (r["happy"], r["n"]) for r in answers}
     satisfaction = {kind: found.get(kind, (0, 0)) for kind in Survey.Kind.values}
     return {
         "total": totals["total"], "major": totals["major"], "closed": totals["closed"],
