@@ -28,5 +28,12 @@ def test_the_demo_leaves_alerts_a_case_and_reports(settings: Any, tmp_path: Path
     assert SuspiciousReport.objects.filter(status=ReportStatus.DRAFT).exists()
     filed = LargeValueReport.objects.get(status=ReportStatus.FILED)
     assert filed.drafted_by == ctx["users"]["aml"] and filed.approved_by == ctx["users"]["risk"]
+    from finassure.monitoring.models import ModelVersion, RuleChange
+
+    assert set(RuleChange.objects.values_list("rule_id", "status")) == {
+        ("structuring_cash", "approved"),
+        ("fan_in", "proposed"),
+    }
+    assert ModelVersion.objects.get().requested_role == "shadow"
     seed_monitoring(ctx)  # idempotent
     assert Run.objects.count() == 1
