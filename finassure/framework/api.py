@@ -383,6 +383,12 @@ def record_meeting_minutes(request: HttpRequest, meeting_id: int, payload: Minut
                                            attendees=people)
 
 
+@router.post("/meetings/{meeting_id}/cancel", response=MeetingOut)
+def cancel_meeting(request: HttpRequest, meeting_id: int) -> Any:
+    meeting = selectors.meeting_get(actor=request.user, pk=meeting_id)
+    return services.meeting_cancel(actor=request.user, meeting=meeting)
+
+
 @router.post("/meetings/{meeting_id}/decisions", response={201: DecisionOut})
 def add_meeting_decision(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> Any:
     meeting = selectors.meeting_get(actor=request.user, pk=meeting_id)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
     path("meetings/<int:pk>/decisions/", views.meeting_decision, name="meeting_decision"),
+    path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("assessments/", views.assessment_list, name="assessment_list"),
     path("assessments/new/", views.assessment_create, name="assessment_create"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),

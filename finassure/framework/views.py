@@ -63,6 +63,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "assignments": access.assignments_in_force(user=user),
         "can_run": access.has_perm(user, FPerm.RUN_SNAPSHOTS, unit) if unit is not None else False,
         "unread": selectors.notifications_for(actor=user, unread_only=True).count(),
+        "engagements": list(selectors.assessment_list(actor=user)[:10])
+        if selectors.assessor_scope(user) is not None else None,
     })
 
 
@@ -466,6 +468,20 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
     else:
         messages.error(request, _("The minutes were not saved: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect(meeting.get_absolute_url())
+
+
+@staff_view(FPerm.PLAN_MANAGE)
+@require_POST
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(actor=request.user, pk=pk)
+    try:
+        services.meeting_cancel(actor=request.user, meeting=meeting)
+        messages.success(request, _("Meeting cancelled."))
+    except ApplicationError as exc:
+        if exc.status != 409:
+            raise
+        messages.error(request, exc.message)
     return redirect(meeting.get_absolute_url())
 
 

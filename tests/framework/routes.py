@@ -34,6 +34,9 @@ def _build(ctx: Ctx) -> None:
         scheduled_for=dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC), agenda="1. 指标通报", status="held",
         minutes="通报指标，布置整改", held_at=dt.datetime(2026, 11, 20, 11, tzinfo=dt.UTC))
     ctx.objects["meeting"].attendees.set([ctx.target])
+    ctx.objects["scheduled"] = Meeting.objects.create(
+        kind="internal_review", title="年度内部评审", org_unit=ctx.org.haidian,
+        scheduled_for=dt.datetime(2026, 12, 20, 9, tzinfo=dt.UTC), agenda="1. 评审")
     ctx.objects["budget_line"] = BudgetLine.objects.create(measure=measure, org_unit=ctx.org.haidian, year=2026,
                                                            title="投诉系统升级", planned=100000)
     assessor = ctx.persona if ctx.persona is not None and "external_assessor" in access.roles_of(ctx.persona) else None
@@ -144,6 +147,8 @@ ROUTES = [
     Route("framework:meeting_decision", "POST", lambda c: f"/framework/meetings/{_o('meeting')(c)}/decisions/",
           perm(PM, 302, scoped=True), LOGIN, build=_build,
           data=lambda c: {"text": "修订流程", "outcome": "action", "owner": c.target.pk, "due": "2026-12-31"}),
+    Route("framework:meeting_cancel", "POST", lambda c: f"/framework/meetings/{_o('meeting')(c)}/cancel/",
+          perm(PM, 302, scoped=True), LOGIN, build=_build),
     Route("framework:assessment_list", "GET", lambda c: "/framework/assessments/?format=xlsx", perm(V), LOGIN,
           build=_build),
     Route("framework:assessment_create", "GET", lambda c: "/framework/assessments/new/", perm(PM), LOGIN),
@@ -207,6 +212,8 @@ ROUTES = [
     Route("api:record_meeting_minutes", "POST", lambda c: f"/api/v1/framework/meetings/{_o('meeting')(c)}/minutes",
           internal_then(PM, 200), 401, api=True, build=_build,
           data=lambda c: {"minutes": "已召开", "attendee_ids": [c.target.pk]}),
+    Route("api:cancel_meeting", "POST", lambda c: f"/api/v1/framework/meetings/{_o('scheduled')(c)}/cancel",
+          internal_then(PM, 200), 401, api=True, build=_build),
     Route("api:add_meeting_decision", "POST", lambda c: f"/api/v1/framework/meetings/{_o('meeting')(c)}/decisions",
           internal_then(PM, 201), 401, api=True, build=_build,
           data=lambda c: {"text": "修订投诉流程", "outcome": "action", "owner_id": c.target.pk, "due": "2026-12-31"}),

@@ -405,3 +405,21 @@ def test_meeting_and_assessment_workbooks_carry_decisions_and_findings(org: Any,
     assert rows[1][6] == "应急预案未演练" and rows[1][11] == "open"
     assert web.get(f"/framework/meetings/{meeting.pk}/").status_code == 200
     assert web.get(f"/framework/assessments/{assessment.pk}/").status_code == 200
+
+
+def test_a_cancelled_meeting_takes_no_minutes_and_the_assessor_is_told_its_scope(
+        client: Any, org: Any, make_user: Any, login_client: Any) -> None:
+    manager = make_user(Role.QUALITY_MANAGER, unit="head")
+    meeting = services.meeting_schedule(actor=manager, kind="internal_review", title="年度内部评审", org_unit=org.head,
+                                        scheduled_for=AT, agenda="评审")
+    assert _api(client, manager)("POST", f"/meetings/{meeting.pk}/cancel").json()["status"] == "cancelled"
+    with pytest.raises(Conflict):
+        services.meeting_record_minutes(actor=manager, meeting=meeting, minutes="x", attendees=[manager])
+    with pytest.raises(Conflict):
+        services.meeting_cancel(actor=manager, meeting=meeting)
+    assessor = make_user(Role.EXTERNAL_ASSESSOR, unit="head")
+    web = login_client(assessor)
+    assert "You have no engagement yet" in web.get("/").content.decode()
+    assessment = _assessment(org, manager, assessor, [make_measure()])
+    page = web.get("/").content.decode()
+    assert assessment.title in page and "You have no engagement yet" not in page
