@@ -141,6 +141,8 @@ def _decide(*, actor: Any, change: RuleChange, status: str, note: str) -> RuleCh
         note,
     )
     change.save()
+    if status == RuleChange.Status.APPROVED:
+        realtime_rules_forget()  # real-time scoring in this process applies it from the next request
     verb = "approved" if status == RuleChange.Status.APPROVED else "rejected"
     audit.record(
         action=f"rule_change.{verb}",
@@ -162,6 +164,16 @@ def rule_change_reject(*, actor: Any, change: RuleChange, note: str) -> RuleChan
     if not note:
         raise ValidationFailed(_("Give a reason."), fields={"note": [_("Say what must change.")]})
     return _decide(actor=actor, change=change, status=RuleChange.Status.REJECTED, note=note)
+
+
+# Real-time scoring's per-process cache of the changes in force per org unit (services.realtime_scorer_for):
+# org unit id -> (checked at, signature "rule_id:change_id,…", the changes as JSON).
+REALTIME_RULES: dict[int, tuple[float, str, str]] = {}
+
+
+def realtime_rules_forget() -> None:
+    """Drop the cached rule changes per unit (after an approval), so the next score looks them up again."""
+    REALTIME_RULES.clear()
 
 
 def _lineage(org_unit: OrgUnit) -> list[int]:

@@ -597,7 +597,10 @@ def transaction_score(*, actor: Any, txn: dict[str, Any]) -> tuple[ScoreResult, 
     if _score_known(txn["txn_id"]):
         return ScoreResult.objects.get(txn_id=txn["txn_id"]), False
     try:
-        result = realtime_scorer().score(dict(txn))
+        scorer, rule_changes = realtime_scorer_for(actor.org_unit_id)
+        result = scorer.score(dict(txn))
+        if rule_changes:
+            result["rule_changes"] = rule_changes  # kept in the stored result: which approved changes applied
     except (KeyError, ValueError) as exc:
         raise TransactionRefused(
             _("The transaction cannot be scored: %(reason)s") % {"reason": exc},
@@ -659,6 +662,46 @@ def realtime_scorer() -> Any:
         )
         _SCORER = Scorer(state=RedisState(url) if url else MemoryState())
     return _SCORER
+
+
+REALTIME_RULES_REFRESH_S = 30.0
+_SCORERS: dict[
+    str, Any
+] = {}  # changes (as JSON) -> scorer applying them, sharing the state of the base scorer
+
+
+def realtime_scorer_for(org_unit_id: int) -> tuple[Any, str]:
+    """The scorer for callers of `org_unit_id`: the engine's rules with the approved changes in force there.
+
+    The changes in force are looked up at most every REALTIME_RULES_REFRESH_S seconds per unit (an approval
+    in this process forgets them at once; other server processes see it within that delay). All variants
+    share the base scorer's state and FX table. Returns the scorer and the signature of the applied changes
+    ("rule_id:change_id,…", empty when only built-in rules apply).
+    """
+    import time as _time
+
+    from finassure.monitoring import rulebook
+
+    now = _time.monotonic()
+    cached = rulebook.REALTIME_RULES.get(org_unit_id)
+    if cached is None or now - cached[0] > REALTIME_RULES_REFRESH_S:
+        unit = OrgUnit.objects.filter(pk=org_unit_id).only("id", "path").first()
+        in_force = rulebook.rules_in_force(org_unit=unit) if unit is not None else {}
+        signature = ",".join(f"{rid}:{c.pk}" for rid, c in sorted(in_force.items()))
+        overrides = {rid: {"enabled": c.enabled, "params": c.params} for rid, c in in_force.items()}
+        key = json.dumps(overrides, sort_keys=True, default=str)
+        if signature and key not in _SCORERS:
+            from finassure.engine.realtime import Scorer
+            from finassure.engine.rules import load_rules
+
+            base = realtime_scorer()
+            _SCORERS[key] = Scorer(
+                state=base.state, fx=base.fx, rules={r.id: r for r in load_rules(overrides=overrides)}
+            )
+        cached = (now, signature, key)
+        rulebook.REALTIME_RULES[org_unit_id] = cached
+    _checked, signature, key = cached
+    return (_SCORERS[key] if signature else realtime_scorer()), signature
 
 
 def _realtime_alert(txn: dict[str, Any], result: dict[str, Any], *, default_unit_id: int) -> Alert:

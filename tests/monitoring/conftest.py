@@ -58,8 +58,9 @@ def prepared_run(org: Any, copied_output: Path) -> Any:
     """A run whose engine part finished: its folder holds the outputs, ready for import."""
     from finassure.monitoring.models import Run
 
-    return Run.objects.create(org_unit=org.haidian, status=Run.Status.RUNNING, input_path="store",
-                              output_dir=str(copied_output))
+    return Run.objects.create(
+        org_unit=org.haidian, status=Run.Status.RUNNING, input_path="store", output_dir=str(copied_output)
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +70,13 @@ def _english() -> Iterator[None]:
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_realtime_rules() -> Iterator[None]:
+    """Unit ids are reused between tests: never let one test's cached rule changes reach another."""
+    from finassure.monitoring import rulebook
+
+    rulebook.realtime_rules_forget()
+    yield
+    rulebook.realtime_rules_forget()

@@ -158,3 +158,28 @@ def test_without_an_active_fraud_incident_type_the_alert_still_opens(api: Any) -
     ).json()
     assert body["decision"] == "block" and body["incident"] is None
     assert Alert.objects.count() == 1 and not Incident.objects.exists()
+
+
+def test_real_time_scoring_applies_the_approved_rule_changes_of_the_callers_unit(
+    api: Any, analyst: Any, checker: Any, org: Any
+) -> None:
+    from finassure.monitoring import rulebook
+
+    change = rulebook.rule_change_propose(
+        actor=analyst,
+        org_unit=org.beijing,
+        rule_id="pboc_lv_cash",
+        enabled=False,
+        params={},
+        reason="测试：暂停大额现金规则",
+    )
+    before = _post(api, _txn(txn_id="RT-before")).json()
+    assert "pboc_lv_cash" in {
+        h["rule_id"] for h in before["hits"]
+    }  # proposed only: the built-in rule applies
+    rulebook.rule_change_approve(actor=checker, change=change)
+    after = _post(api, _txn(txn_id="RT-after")).json()
+    assert "pboc_lv_cash" not in {h["rule_id"] for h in after["hits"]}
+    stored = ScoreResult.objects.get(txn_id="RT-after").result
+    assert stored["rule_changes"] == f"pboc_lv_cash:{change.pk}"
+    assert "rule_changes" not in ScoreResult.objects.get(txn_id="RT-before").result
