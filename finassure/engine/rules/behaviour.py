@@ -11,9 +11,18 @@ from finassure.engine.rules.common import bucket, cents, standard
 
 
 def _daily(t: ir.Table) -> ir.Table:
+    """Per account and day: totals and times, without the ids (see :func:`_with_ids`)."""
     return t.group_by(["account_id", "local_date"]).aggregate(
         cust=t.customer_id.min(), total=cents(t.amount_cny).sum(), n=t.count(), first_s=t.epoch_s.min(),
-        last_s=t.epoch_s.max(), ids=t.txn_id.collect())
+        last_s=t.epoch_s.max())
+
+
+def _with_ids(d: ir.Table, t: ir.Table) -> ir.Table:
+    """The account-days left in ``d`` with their transaction ids, collected only for those days: collecting
+    them for every account-day of a large input before the filter costs more than the rule itself."""
+    src = t.select(acct_=t.account_id, day_=t.local_date, id_=t.txn_id).view()
+    j = d.join(src, [d.account_id == src.acct_, d.local_date == src.day_])
+    return j.group_by(list(d.columns)).aggregate(ids=j.id_.collect())
 
 
 def dormant(t: ir.Table, p: dict[str, Any]) -> ir.Table:
@@ -25,6 +34,7 @@ def dormant(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     d = d.mutate(idle_days=idle.cast("int64"))
     d = d.filter(d.prev_last.notnull() & (d.idle_days >= int(p["min_idle_days"]))
                  & (d.total >= int(round(float(p["min_amount"]) * 100))))
+    d = _with_ids(d, t)
     return standard(d, customer_id=d.cust, date=d.local_date, currency=ibis.literal("CNY"),
                     value=d.total / 100.0, threshold=ibis.literal(float(p["min_amount"])), txn_count=d.n,
                     txn_ids=d.ids)
@@ -64,6 +74,7 @@ def velocity_spike(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     factor = float(p["factor"])
     d = d.filter((d.n_hist >= int(p["min_history"])) & (d.total >= int(round(float(p["min_amount"]) * 100)))
                  & ((d.total >= d.avg_total * factor) | (d.n >= d.avg_n * factor)))
+    d = _with_ids(d, t)
     return standard(d, customer_id=d.cust, date=d.local_date, currency=ibis.literal("CNY"),
                     value=d.total / 100.0, threshold=(d.avg_total * factor / 100.0).round(2), txn_count=d.n,
                     txn_ids=d.ids)

@@ -1,45 +1,105 @@
 SELECT
-  `t2`.`account_id`,
-  `t2`.`cust` AS `customer_id`,
-  `t2`.`local_date` AS `date`,
+  `t8`.`account_id`,
+  `t8`.`cust` AS `customer_id`,
+  `t8`.`local_date` AS `date`,
   CAST(NULL AS STRING) AS `direction`,
   'CNY' AS `currency`,
-  `t2`.`total` / 100.0 AS `value`,
+  `t8`.`total` / 100.0 AS `value`,
   50000.0 AS `threshold`,
-  `t2`.`n` AS `txn_count`,
-  `t2`.`ids` AS `txn_ids`
+  `t8`.`n` AS `txn_count`,
+  `t8`.`ids` AS `txn_ids`
 FROM (
   SELECT
-    `t1`.`account_id`,
-    `t1`.`local_date`,
-    `t1`.`cust`,
-    `t1`.`total`,
-    `t1`.`n`,
-    `t1`.`first_s`,
-    `t1`.`last_s`,
-    `t1`.`ids`,
-    LAG(`t1`.`last_s`) OVER (PARTITION BY `t1`.`account_id` ORDER BY `t1`.`local_date` ASC NULLS LAST) AS `prev_last`
+    `t7`.`account_id`,
+    `t7`.`local_date`,
+    `t7`.`cust`,
+    `t7`.`total`,
+    `t7`.`n`,
+    `t7`.`first_s`,
+    `t7`.`last_s`,
+    `t7`.`prev_last`,
+    `t7`.`idle_days`,
+    COLLECT_LIST(`t7`.`id_`) AS `ids`
   FROM (
     SELECT
-      `t0`.`account_id`,
-      `t0`.`local_date`,
-      MIN(`t0`.`customer_id`) AS `cust`,
-      SUM(CAST(ROUND(`t0`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
-      COUNT(*) AS `n`,
-      MIN(`t0`.`epoch_s`) AS `first_s`,
-      MAX(`t0`.`epoch_s`) AS `last_s`,
-      COLLECT_LIST(`t0`.`txn_id`) AS `ids`
-    FROM `transactions` AS `t0`
-    GROUP BY
-      1,
-      2
-  ) AS `t1`
-) AS `t2`
-WHERE
-  `t2`.`prev_last` IS NOT NULL
-  AND CAST(FLOOR((
-    `t2`.`first_s` - `t2`.`prev_last`
-  ) / (
-    86400
-  )) AS BIGINT) >= 180
-  AND `t2`.`total` >= 5000000
+      `t6`.`account_id`,
+      `t6`.`local_date`,
+      `t6`.`cust`,
+      `t6`.`total`,
+      `t6`.`n`,
+      `t6`.`first_s`,
+      `t6`.`last_s`,
+      `t6`.`prev_last`,
+      `t6`.`idle_days`,
+      `t2`.`acct_`,
+      `t2`.`day_`,
+      `t2`.`id_`
+    FROM (
+      SELECT
+        `t4`.`account_id`,
+        `t4`.`local_date`,
+        `t4`.`cust`,
+        `t4`.`total`,
+        `t4`.`n`,
+        `t4`.`first_s`,
+        `t4`.`last_s`,
+        `t4`.`prev_last`,
+        CAST(FLOOR((
+          `t4`.`first_s` - `t4`.`prev_last`
+        ) / (
+          86400
+        )) AS BIGINT) AS `idle_days`
+      FROM (
+        SELECT
+          `t3`.`account_id`,
+          `t3`.`local_date`,
+          `t3`.`cust`,
+          `t3`.`total`,
+          `t3`.`n`,
+          `t3`.`first_s`,
+          `t3`.`last_s`,
+          LAG(`t3`.`last_s`) OVER (PARTITION BY `t3`.`account_id` ORDER BY `t3`.`local_date` ASC NULLS LAST) AS `prev_last`
+        FROM (
+          SELECT
+            `t0`.`account_id`,
+            `t0`.`local_date`,
+            MIN(`t0`.`customer_id`) AS `cust`,
+            SUM(CAST(ROUND(`t0`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
+            COUNT(*) AS `n`,
+            MIN(`t0`.`epoch_s`) AS `first_s`,
+            MAX(`t0`.`epoch_s`) AS `last_s`
+          FROM `transactions` AS `t0`
+          GROUP BY
+            1,
+            2
+        ) AS `t3`
+      ) AS `t4`
+      WHERE
+        `t4`.`prev_last` IS NOT NULL
+        AND CAST(FLOOR((
+          `t4`.`first_s` - `t4`.`prev_last`
+        ) / (
+          86400
+        )) AS BIGINT) >= 180
+        AND `t4`.`total` >= 5000000
+    ) AS `t6`
+    INNER JOIN (
+      SELECT
+        `t0`.`account_id` AS `acct_`,
+        `t0`.`local_date` AS `day_`,
+        `t0`.`txn_id` AS `id_`
+      FROM `transactions` AS `t0`
+    ) AS `t2`
+      ON `t6`.`account_id` = `t2`.`acct_` AND `t6`.`local_date` = `t2`.`day_`
+  ) AS `t7`
+  GROUP BY
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9
+) AS `t8`

@@ -1,68 +1,119 @@
 SELECT
-  `t2`.`account_id`,
-  `t2`.`cust` AS `customer_id`,
-  `t2`.`local_date` AS `date`,
+  `t8`.`account_id`,
+  `t8`.`cust` AS `customer_id`,
+  `t8`.`local_date` AS `date`,
   CAST(NULL AS STRING) AS `direction`,
   'CNY' AS `currency`,
-  `t2`.`total` / 100.0 AS `value`,
+  `t8`.`total` / 100.0 AS `value`,
   CAST(ROUND((
-    `t2`.`avg_total` * 5.0
+    `t8`.`avg_total` * 5.0
   ) / 100.0, 2) AS DOUBLE) AS `threshold`,
-  `t2`.`n` AS `txn_count`,
-  `t2`.`ids` AS `txn_ids`
+  `t8`.`n` AS `txn_count`,
+  `t8`.`ids` AS `txn_ids`
 FROM (
   SELECT
-    `t1`.`account_id`,
-    `t1`.`local_date`,
-    `t1`.`cust`,
-    `t1`.`total`,
-    `t1`.`n`,
-    `t1`.`first_s`,
-    `t1`.`last_s`,
-    `t1`.`ids`,
-    AVG(`t1`.`total`) OVER (
-      PARTITION BY `t1`.`account_id`
-      ORDER BY `t1`.`local_date` ASC NULLS LAST
-      ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
-    ) AS `avg_total`,
-    AVG(`t1`.`n`) OVER (
-      PARTITION BY `t1`.`account_id`
-      ORDER BY `t1`.`local_date` ASC NULLS LAST
-      ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
-    ) AS `avg_n`,
-    COUNT(`t1`.`n`) OVER (
-      PARTITION BY `t1`.`account_id`
-      ORDER BY `t1`.`local_date` ASC NULLS LAST
-      ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
-    ) AS `n_hist`
+    `t7`.`account_id`,
+    `t7`.`local_date`,
+    `t7`.`cust`,
+    `t7`.`total`,
+    `t7`.`n`,
+    `t7`.`first_s`,
+    `t7`.`last_s`,
+    `t7`.`avg_total`,
+    `t7`.`avg_n`,
+    `t7`.`n_hist`,
+    COLLECT_LIST(`t7`.`id_`) AS `ids`
   FROM (
     SELECT
-      `t0`.`account_id`,
-      `t0`.`local_date`,
-      MIN(`t0`.`customer_id`) AS `cust`,
-      SUM(CAST(ROUND(`t0`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
-      COUNT(*) AS `n`,
-      MIN(`t0`.`epoch_s`) AS `first_s`,
-      MAX(`t0`.`epoch_s`) AS `last_s`,
-      COLLECT_LIST(`t0`.`txn_id`) AS `ids`
-    FROM `transactions` AS `t0`
-    GROUP BY
-      1,
-      2
-  ) AS `t1`
-) AS `t2`
-WHERE
-  `t2`.`n_hist` >= 5
-  AND `t2`.`total` >= 2000000
-  AND (
-    (
-      `t2`.`total` >= (
-        `t2`.`avg_total` * 5.0
-      )
-    )
-    OR (
-      `t2`.`n` >= (
-        `t2`.`avg_n` * 5.0
-      )
-    )
-  )
+      `t6`.`account_id`,
+      `t6`.`local_date`,
+      `t6`.`cust`,
+      `t6`.`total`,
+      `t6`.`n`,
+      `t6`.`first_s`,
+      `t6`.`last_s`,
+      `t6`.`avg_total`,
+      `t6`.`avg_n`,
+      `t6`.`n_hist`,
+      `t2`.`acct_`,
+      `t2`.`day_`,
+      `t2`.`id_`
+    FROM (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t3`.`account_id`,
+          `t3`.`local_date`,
+          `t3`.`cust`,
+          `t3`.`total`,
+          `t3`.`n`,
+          `t3`.`first_s`,
+          `t3`.`last_s`,
+          AVG(`t3`.`total`) OVER (
+            PARTITION BY `t3`.`account_id`
+            ORDER BY `t3`.`local_date` ASC NULLS LAST
+            ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
+          ) AS `avg_total`,
+          AVG(`t3`.`n`) OVER (
+            PARTITION BY `t3`.`account_id`
+            ORDER BY `t3`.`local_date` ASC NULLS LAST
+            ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
+          ) AS `avg_n`,
+          COUNT(`t3`.`n`) OVER (
+            PARTITION BY `t3`.`account_id`
+            ORDER BY `t3`.`local_date` ASC NULLS LAST
+            ROWS BETWEEN 30 PRECEDING AND 1 PRECEDING
+          ) AS `n_hist`
+        FROM (
+          SELECT
+            `t0`.`account_id`,
+            `t0`.`local_date`,
+            MIN(`t0`.`customer_id`) AS `cust`,
+            SUM(CAST(ROUND(`t0`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
+            COUNT(*) AS `n`,
+            MIN(`t0`.`epoch_s`) AS `first_s`,
+            MAX(`t0`.`epoch_s`) AS `last_s`
+          FROM `transactions` AS `t0`
+          GROUP BY
+            1,
+            2
+        ) AS `t3`
+      ) AS `t4`
+      WHERE
+        `t4`.`n_hist` >= 5
+        AND `t4`.`total` >= 2000000
+        AND (
+          (
+            `t4`.`total` >= (
+              `t4`.`avg_total` * 5.0
+            )
+          )
+          OR (
+            `t4`.`n` >= (
+              `t4`.`avg_n` * 5.0
+            )
+          )
+        )
+    ) AS `t6`
+    INNER JOIN (
+      SELECT
+        `t0`.`account_id` AS `acct_`,
+        `t0`.`local_date` AS `day_`,
+        `t0`.`txn_id` AS `id_`
+      FROM `transactions` AS `t0`
+    ) AS `t2`
+      ON `t6`.`account_id` = `t2`.`acct_` AND `t6`.`local_date` = `t2`.`day_`
+  ) AS `t7`
+  GROUP BY
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10
+) AS `t8`
