@@ -144,6 +144,9 @@ def backup_database(path: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Manif
 
 
 def _sqlite_backup(connection: BaseDatabaseWrapper, target: Path) -> dict[str, int]:
+    if connection.in_atomic_block:
+        # SQLite's backup step would wait forever on the connection's own write lock (and copy uncommitted rows).
+        raise BackupError("a SQLite backup cannot run inside an open transaction; run it outside transaction.atomic")
     connection.ensure_connection()
     destination = sqlite3.connect(target)
     try:

@@ -245,3 +245,14 @@ def test_the_demo_records_one_verified_restore_once() -> None:
     test = RestoreTest.objects.get()
     assert test.ok and BackupRun.objects.count() == 1
 
+
+
+def test_a_sqlite_backup_inside_an_open_transaction_is_a_recorded_failure_not_a_hang() -> None:
+    from django.db import transaction
+
+    if connection.vendor != "sqlite":
+        assert backups.backup_create().succeeded  # pg_dump reads its own snapshot of committed data
+        return
+    with transaction.atomic():
+        run = backups.backup_create()
+    assert run.status == "failed" and "inside an open transaction" in run.reason
