@@ -187,7 +187,7 @@ def main() -> None:
     from tests.support import verified_login
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         rng = random.Random(7)
         started = time.perf_counter()

@@ -352,7 +352,7 @@ class CappedCount:
         self.capped = False
 
     def count(self) -> int:
-        n = self.qs[:self.cap + 1].count()
+        n = self.qs.order_by()[:self.cap + 1].count()  # no ORDER BY: it would sort every match first
         self.capped = n > self.cap
         return min(n, self.cap)
 
