@@ -351,3 +351,18 @@ def test_the_api_adds_lists_and_downloads(org: Any, agent: Any, officer: Any) ->
     assert api.get(listed[0]["download"]).status_code == 403
     officer_api = Client(HTTP_AUTHORIZATION=f"Bearer {officer_token}")
     assert officer_api.get(listed[0]["download"]).content == PDF_BYTES
+
+
+def test_key_rotation_re_seals_attachments_under_the_active_key(org: Any, agent: Any, settings: Any,
+                                                               _media: Path) -> None:
+    import base64
+
+    complaint = make_complaint(org.haidian, actor=agent, attachments=[upload("a.pdf", PDF_BYTES)])
+    before = complaint.attachments.get()
+    settings.FIELD_ENCRYPTION_KEYS = f"{settings.FIELD_ENCRYPTION_KEYS},new9:{base64.b64encode(b'k' * 32).decode()}"
+    settings.FIELD_ENCRYPTION_ACTIVE_KEY = "new9"
+    services.complaints_rotate_keys()
+    after = ComplaintAttachment.objects.get(pk=before.pk)
+    assert after.key_id == "new9" and after.storage_name != before.storage_name
+    assert attachments.read(after.storage_name) == PDF_BYTES
+    assert len(stored_files(_media)) == 1  # the file under the old key is gone

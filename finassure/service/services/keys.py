@@ -46,5 +46,30 @@ def complaints_rotate_keys(*, batch: int = 500) -> int:
     for item in ComplaintImport.objects.exclude(rejected_rows=""):
         item.save(update_fields=["rejected_rows"])
         count += 1
+    count += _reseal_attachments()
     audit.record(action="complaint.rotate_keys", actor=None, actor_repr="system", detail={"records": count})
+    return count
+
+
+def _reseal_attachments() -> int:
+    """Re-encrypt attachment files written under an older key: a new sealed file under a new random name,
+    the record switched in a transaction, then the old file removed."""
+    from finassure.service import attachments
+    from finassure.service.models import ComplaintAttachment
+
+    active = crypto.keyring().active_kid
+    count = 0
+    for item in ComplaintAttachment.objects.exclude(key_id=active).order_by("pk").iterator(chunk_size=200):
+        data = attachments.read(item.storage_name)
+        old_name, new_name = item.storage_name, attachments.new_storage_name()
+        kid = attachments.write(new_name, data)
+        try:
+            with transaction.atomic():
+                ComplaintAttachment.objects.filter(pk=item.pk, storage_name=old_name).update(
+                    storage_name=new_name, key_id=kid)
+        except Exception:
+            attachments.delete(new_name)
+            raise
+        attachments.delete(old_name)
+        count += 1
     return count
