@@ -15,3 +15,13 @@ def complaint_import_run(job_id: int) -> dict[str, object]:
     with context.acting(context.RequestContext(channel="worker")):
         job = services.complaint_import_run(job_id=job_id)
     return {"import": job.pk, "status": job.status, "imported": job.imported, "rejected": job.rejected}
+
+
+@task()
+def attachments_sweep() -> dict[str, object]:
+    """Remove attachment and import files no record references (left by rolled-back transactions)."""
+    from finassure.service import services
+
+    with context.acting(context.RequestContext(channel="worker")):
+        removed = services.attachments_sweep_orphans()
+    return {"removed": removed}

@@ -115,14 +115,17 @@ def attachment_open(*, actor: Any, attachment: ComplaintAttachment) -> bytes:
 
 
 def attachments_sweep_orphans(*, older_than_seconds: int = 3600) -> int:
-    """Delete stored attachment files that no record references (left by a rolled-back transaction)."""
+    """Delete stored attachment and import-upload files that no record references (left by a rolled-back
+    transaction), once they are older than `older_than_seconds` (a file being written is not yet referenced)."""
     import time
 
     from django.core.files.storage import default_storage
 
+    from finassure.service.models import ComplaintImport
+
     known = set(ComplaintAttachment.objects.values_list("storage_name", flat=True))
+    known |= set(ComplaintImport.objects.exclude(upload_storage="").values_list("upload_storage", flat=True))
     removed = 0
-    root = "service/attachments"
 
     def walk(path: str) -> Iterable[str]:
         if not default_storage.exists(path):
@@ -134,7 +137,7 @@ def attachments_sweep_orphans(*, older_than_seconds: int = 3600) -> int:
             yield from walk(f"{path}/{sub}")
 
     cutoff = time.time() - older_than_seconds
-    for name in list(walk(root)):
+    for name in [n for root in ("service/attachments", "service/imports") for n in walk(root)]:
         if name in known:
             continue
         if default_storage.get_modified_time(name).timestamp() > cutoff:
