@@ -149,3 +149,29 @@ def test_the_command_exports_labels_and_the_engine_trains_on_them(
     (version,) = list((tmp_path / "models").iterdir())
     model = rulebook.model_register(actor=analyst, org_unit=org.beijing, path=version)
     assert model.training["training_source"] == f"amlsim:{tmp_path / 'labels'}"
+
+
+def test_the_models_page_shows_the_metrics_on_case_labels_side_by_side(
+    org: Any, analyst: Any, login_client: Any, tmp_path: Path
+) -> None:
+    first = rulebook.model_register(
+        actor=analyst, org_unit=org.beijing, path=model_copy(tmp_path / "a", "v-a")
+    )
+    rulebook.model_register(actor=analyst, org_unit=org.beijing, path=model_copy(tmp_path / "b", "v-b"))
+    first.metrics = {
+        **first.metrics,
+        "case_labels": {
+            "precision": 0.5,
+            "recall": 0.75,
+            "f1": 0.6,
+            "accounts": 40,
+            "positives": 8,
+            "labels_sha256": "abcdef1234567890",
+        },
+    }
+    first.save()
+    page = login_client(analyst).get("/monitoring/models/").content.decode()
+    assert (
+        "Case labels: P 0.5 · R 0.75 · F1 0.6 · 40 accounts, 8 suspicious" in page and "abcdef123456" in page
+    )
+    assert page.count("Not yet evaluated on case labels") == 1  # v-b
