@@ -21,7 +21,9 @@ import time
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pad-audit", type=int, default=0, help="append this many audit records first")
     args = parser.parse_args()
@@ -55,12 +57,16 @@ def main() -> int:
             rows.append((run.duration_seconds, test.restore_seconds, test.duration_seconds))
             os.unlink(run.file_path)
             os.unlink(f"{run.file_path}.manifest.json")
-    print(f"engine {connection.vendor}: {run.table_count} tables, {run.row_count} rows, backup file {run.size} bytes, "
-          f"{test.chain_checked} audit records verified on the copy")
+    print(
+        f"engine {connection.vendor}: {run.table_count} tables, {run.row_count} rows, backup file {run.size} bytes, "
+        f"{test.chain_checked} audit records verified on the copy"
+    )
     for label, index in (("backup", 0), ("restore into scratch db", 1), ("restore test total", 2)):
         values = [r[index] for r in rows]
-        print(f"  {label:<24} median {statistics.median(values):7.3f} s   min {min(values):7.3f} s   "
-              f"max {max(values):7.3f} s   ({len(values)} runs)")
+        print(
+            f"  {label:<24} median {statistics.median(values):7.3f} s   min {min(values):7.3f} s   "
+            f"max {max(values):7.3f} s   ({len(values)} runs)"
+        )
     return 0
 
 

@@ -150,10 +150,18 @@ def create_emergency_plan(request: HttpRequest, payload: PlanIn) -> Any:
     unknown = sorted(set(payload.incident_types) - {t.code for t in types})
     if unknown:
         raise ValidationFailed("Unknown incident type.", fields={"incident_types": [", ".join(unknown)]})
-    plan = services.plan_create(actor=request.user, org_unit=unit, title=payload.title, scenario=payload.scenario,
-                                steps=[s.dict() for s in payload.steps], review_due_on=payload.review_due_on,
-                                trigger_grades=[g.value for g in payload.trigger_grades], incident_types=types,
-                                systems=payload.systems, contacts=payload.contacts)
+    plan = services.plan_create(
+        actor=request.user,
+        org_unit=unit,
+        title=payload.title,
+        scenario=payload.scenario,
+        steps=[s.dict() for s in payload.steps],
+        review_due_on=payload.review_due_on,
+        trigger_grades=[g.value for g in payload.trigger_grades],
+        incident_types=types,
+        systems=payload.systems,
+        contacts=payload.contacts,
+    )
     return Status(201, plan)
 
 
@@ -161,9 +169,15 @@ def create_emergency_plan(request: HttpRequest, payload: PlanIn) -> Any:
 def create_plan_version(request: HttpRequest, plan_id: int, payload: PlanVersionIn) -> Any:
     access.require(request.user, MANAGE_PLAN)
     plan = selectors.plan_get(actor=request.user, pk=plan_id)
-    return Status(201, services.plan_version_create(actor=request.user, plan=plan,
-                                                    steps=[s.dict() for s in payload.steps],
-                                                    change_note=payload.change_note))
+    return Status(
+        201,
+        services.plan_version_create(
+            actor=request.user,
+            plan=plan,
+            steps=[s.dict() for s in payload.steps],
+            change_note=payload.change_note,
+        ),
+    )
 
 
 @router.post("/emergency-plans/{plan_id}/versions/{version_id}/approve", response=PlanVersionOut)
@@ -195,21 +209,33 @@ def schedule_drill(request: HttpRequest, payload: DrillIn) -> Any:
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=MANAGE_PLAN)
     version = selectors.approved_versions(actor=request.user).filter(pk=payload.plan_version_id).first()
     if version is None:
-        raise ValidationFailed("Choose an approved plan version you manage.",
-                               fields={"plan_version_id": ["not an approved plan version in your scope"]})
+        raise ValidationFailed(
+            "Choose an approved plan version you manage.",
+            fields={"plan_version_id": ["not an approved plan version in your scope"]},
+        )
     people = list(selectors.people_in(unit=unit).filter(pk__in=payload.participant_ids))
     if len(people) != len(set(payload.participant_ids)):
-        raise ValidationFailed("Participants must be active users of the institution.",
-                               fields={"participant_ids": ["unknown or inactive user"]})
-    drill = services.drill_schedule(actor=request.user, org_unit=unit, plan_version=version, title=payload.title,
-                                    scheduled_for=payload.scheduled_for, participants=people)
+        raise ValidationFailed(
+            "Participants must be active users of the institution.",
+            fields={"participant_ids": ["unknown or inactive user"]},
+        )
+    drill = services.drill_schedule(
+        actor=request.user,
+        org_unit=unit,
+        plan_version=version,
+        title=payload.title,
+        scheduled_for=payload.scheduled_for,
+        participants=people,
+    )
     return Status(201, drill)
 
 
 @router.post("/drills/{drill_id}/start", response=DrillDetailOut)
 def start_drill(request: HttpRequest, drill_id: int) -> Any:
     access.require(request.user, MANAGE_PLAN)
-    drill = services.drill_start(actor=request.user, drill=selectors.drill_get(actor=request.user, pk=drill_id))
+    drill = services.drill_start(
+        actor=request.user, drill=selectors.drill_get(actor=request.user, pk=drill_id)
+    )
     return drill
 
 
@@ -227,6 +253,7 @@ def complete_drill_step(request: HttpRequest, drill_id: int, step_id: int) -> An
 def complete_drill(request: HttpRequest, drill_id: int, payload: DrillCompleteIn) -> Any:
     access.require(request.user, MANAGE_PLAN)
     drill = selectors.drill_get(actor=request.user, pk=drill_id)
-    drill = services.drill_complete(actor=request.user, drill=drill, evaluation=payload.evaluation,
-                                    score=payload.score)
+    drill = services.drill_complete(
+        actor=request.user, drill=drill, evaluation=payload.evaluation, score=payload.score
+    )
     return drill

@@ -89,15 +89,20 @@ class IncidentSettingsIn(Schema):
 
 def _given(payload: Schema) -> dict[str, Any]:
     """The fields the caller sent; null clears only the optional critical-infrastructure deadline."""
-    return {k: v for k, v in payload.dict(exclude_unset=True).items()
-            if v is not None or k == "minutes_critical_infrastructure"}
+    return {
+        k: v
+        for k, v in payload.dict(exclude_unset=True).items()
+        if v is not None or k == "minutes_critical_infrastructure"
+    }
 
 
 @router.get("/incident-settings", response=IncidentSettingsOut)
 def get_incident_settings(request: HttpRequest) -> Any:
-    return {"review_due_days": selectors.incident_settings().review_due_days,
-            "incident_types": list(selectors.incident_type_config_list(actor=request.user)),
-            "reporting_rules": list(selectors.reporting_rule_list(actor=request.user))}
+    return {
+        "review_due_days": selectors.incident_settings().review_due_days,
+        "incident_types": list(selectors.incident_type_config_list(actor=request.user)),
+        "reporting_rules": list(selectors.reporting_rule_list(actor=request.user)),
+    }
 
 
 @router.post("/incident-settings", response=IncidentSettingsOut)

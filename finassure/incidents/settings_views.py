@@ -27,10 +27,16 @@ def settings_overview(request: HttpRequest) -> HttpResponse:
             apply_error(form, exc)
         else:
             return redirect("incidents:settings")
-    return render(request, "incidents/settings.html", {
-        "form": form, "types": selectors.incident_type_config_list(actor=request.user),
-        "rules": selectors.reporting_rule_list(actor=request.user),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "incidents/settings.html",
+        {
+            "form": form,
+            "types": selectors.incident_type_config_list(actor=request.user),
+            "rules": selectors.reporting_rule_list(actor=request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _save(request: HttpRequest, form: Any, save: Any, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -41,7 +47,9 @@ def _save(request: HttpRequest, form: Any, save: Any, template: str, context: di
             apply_error(form, exc)
         else:
             return redirect("incidents:settings")
-    return render(request, template, {"form": form, **context}, status=400 if request.method == "POST" else 200)
+    return render(
+        request, template, {"form": form, **context}, status=400 if request.method == "POST" else 200
+    )
 
 
 @staff_view(CONFIGURE)
@@ -49,8 +57,13 @@ def incident_type_edit(request: HttpRequest, pk: int | None = None) -> HttpRespo
     existing = selectors.incident_type_config_get(actor=request.user, pk=pk) if pk is not None else None
     initial = {name: getattr(existing, name) for name in TYPE_FIELDS} if existing is not None else None
     form = IncidentTypeForm(request.POST or None, initial=initial)
-    return _save(request, form, lambda **data: services.incident_type_save(
-        actor=request.user, incident_type=existing, **data), "incidents/settings_form.html", {"object": existing})
+    return _save(
+        request,
+        form,
+        lambda **data: services.incident_type_save(actor=request.user, incident_type=existing, **data),
+        "incidents/settings_form.html",
+        {"object": existing},
+    )
 
 
 @staff_view(CONFIGURE)
@@ -58,5 +71,10 @@ def reporting_rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
     existing = selectors.reporting_rule_get(actor=request.user, pk=pk) if pk is not None else None
     initial = {name: getattr(existing, name) for name in RULE_FIELDS} if existing is not None else None
     form = ReportingRuleForm(request.POST or None, initial=initial)
-    return _save(request, form, lambda **data: services.reporting_rule_save(actor=request.user, rule=existing, **data),
-                 "incidents/settings_form.html", {"object": existing, "is_rule": True})
+    return _save(
+        request,
+        form,
+        lambda **data: services.reporting_rule_save(actor=request.user, rule=existing, **data),
+        "incidents/settings_form.html",
+        {"object": existing, "is_rule": True},
+    )

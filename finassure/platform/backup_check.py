@@ -93,8 +93,12 @@ def restore_check(path: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Restore
     else:
         problems = []
         if result.mismatches:
-            shown = ", ".join(f"{t}: expected {e}, found {f}" for t, (e, f) in list(result.mismatches.items())[:5])
-            problems.append(f"row counts differ from the manifest in {len(result.mismatches)} tables ({shown})")
+            shown = ", ".join(
+                f"{t}: expected {e}, found {f}" for t, (e, f) in list(result.mismatches.items())[:5]
+            )
+            problems.append(
+                f"row counts differ from the manifest in {len(result.mismatches)} tables ({shown})"
+            )
         if not result.chain_ok:
             problems.append(f"audit chain broken on the copy at {result.chain_reason}")
         result.ok = not problems

@@ -14,8 +14,12 @@ def backup_platform() -> dict[str, object]:
     with context.acting(context.RequestContext(channel="worker")):
         run = backups.backup_create()
         pruned = backups.backup_prune()
-    return {"backup": run.pk, "status": run.status, "seconds": run.duration_seconds,
-            "pruned": [p.pk for p in pruned]}
+    return {
+        "backup": run.pk,
+        "status": run.status,
+        "seconds": run.duration_seconds,
+        "pruned": [p.pk for p in pruned],
+    }
 
 
 @task()

@@ -19,23 +19,37 @@ def _post(client: Any, url: str, payload: dict[str, Any] | None = None) -> Any:
     return client.post(url, json.dumps(payload or {}), content_type="application/json")
 
 
-def test_a_plan_is_created_versioned_and_approved_by_someone_else(org: Any, make_user: Any,
-                                                                  login_client: Any) -> None:
+def test_a_plan_is_created_versioned_and_approved_by_someone_else(
+    org: Any, make_user: Any, login_client: Any
+) -> None:
     author = make_user(Role.SECURITY_OFFICER, unit="beijing")
     client = login_client(author)
-    created = _post(client, "/api/v1/emergency-plans", {
-        "org_unit_id": org.haidian.pk, "title": "数据中心断电应急预案", "scenario": "主数据中心市电中断",
-        "steps": [{"title": "启动柴油发电机", "role": "机房值班"}, {"title": "通知业务部门"}],
-        "review_due_on": "2027-06-30", "trigger_grades": ["major", "serious"], "incident_types": ["outage"]})
+    created = _post(
+        client,
+        "/api/v1/emergency-plans",
+        {
+            "org_unit_id": org.haidian.pk,
+            "title": "数据中心断电应急预案",
+            "scenario": "主数据中心市电中断",
+            "steps": [{"title": "启动柴油发电机", "role": "机房值班"}, {"title": "通知业务部门"}],
+            "review_due_on": "2027-06-30",
+            "trigger_grades": ["major", "serious"],
+            "incident_types": ["outage"],
+        },
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["incident_types"] == ["outage"] and body["trigger_grades"] == ["major", "serious"]
-    assert body["versions"][0]["steps"] == [{"title": "启动柴油发电机", "role": "机房值班"},
-                                            {"title": "通知业务部门", "role": ""}]
+    assert body["versions"][0]["steps"] == [
+        {"title": "启动柴油发电机", "role": "机房值班"},
+        {"title": "通知业务部门", "role": ""},
+    ]
     assert body["version_in_force_id"] is None
     version_id = body["versions"][0]["id"]
     url = f"/api/v1/emergency-plans/{body['id']}/versions/{version_id}/approve"
-    assert _post(client, url).status_code == 403  # the author cannot approve (the officer lacks the right anyway)
+    assert (
+        _post(client, url).status_code == 403
+    )  # the author cannot approve (the officer lacks the right anyway)
 
     approver = make_user(Role.RISK_MANAGER, unit="beijing")
     approved = _post(login_client(approver), url)
@@ -48,8 +62,11 @@ def test_the_author_of_a_version_cannot_approve_it(org: Any, make_user: Any, log
     manager = make_user(Role.RISK_MANAGER, unit="beijing")
     client = login_client(manager)
     plan = make_plan(org.haidian)
-    new = _post(client, f"/api/v1/emergency-plans/{plan.pk}/versions",
-                {"steps": [{"title": "启动应急小组"}], "change_note": "精简步骤"})
+    new = _post(
+        client,
+        f"/api/v1/emergency-plans/{plan.pk}/versions",
+        {"steps": [{"title": "启动应急小组"}], "change_note": "精简步骤"},
+    )
     assert new.status_code == 201 and new.json()["number"] == 2
     refused = _post(client, f"/api/v1/emergency-plans/{plan.pk}/versions/{new.json()['id']}/approve")
     assert refused.status_code == 403 and "separation of duties" in refused.json()["error"]["message"]
@@ -58,8 +75,13 @@ def test_the_author_of_a_version_cannot_approve_it(org: Any, make_user: Any, log
 
 def test_bad_plans_are_refused_and_nothing_is_saved(org: Any, make_user: Any, login_client: Any) -> None:
     client = login_client(make_user(Role.SECURITY_OFFICER, unit="beijing"))
-    base = {"org_unit_id": org.haidian.pk, "title": "预案", "scenario": "场景", "review_due_on": "2027-01-01",
-            "steps": [{"title": "步骤"}]}
+    base = {
+        "org_unit_id": org.haidian.pk,
+        "title": "预案",
+        "scenario": "场景",
+        "review_due_on": "2027-01-01",
+        "steps": [{"title": "步骤"}],
+    }
     assert _post(client, "/api/v1/emergency-plans", {**base, "steps": []}).status_code == 422
     assert _post(client, "/api/v1/emergency-plans", {**base, "incident_types": ["nope"]}).status_code == 400
     assert _post(client, "/api/v1/emergency-plans", {**base, "trigger_grades": ["huge"]}).status_code == 422
@@ -68,13 +90,23 @@ def test_bad_plans_are_refused_and_nothing_is_saved(org: Any, make_user: Any, lo
     assert not EmergencyPlan.objects.exists()
 
 
-def test_a_drill_is_scheduled_run_step_by_step_and_completed(org: Any, make_user: Any, login_client: Any) -> None:
+def test_a_drill_is_scheduled_run_step_by_step_and_completed(
+    org: Any, make_user: Any, login_client: Any
+) -> None:
     officer = make_user(Role.SECURITY_OFFICER, unit="beijing")
     client = login_client(officer)
     version = make_plan(org.haidian).versions.get()
-    scheduled = _post(client, "/api/v1/drills", {
-        "org_unit_id": org.haidian.pk, "plan_version_id": version.pk, "title": "网银中断演练",
-        "scheduled_for": "2027-03-01T09:00:00+08:00", "participant_ids": [officer.pk]})
+    scheduled = _post(
+        client,
+        "/api/v1/drills",
+        {
+            "org_unit_id": org.haidian.pk,
+            "plan_version_id": version.pk,
+            "title": "网银中断演练",
+            "scheduled_for": "2027-03-01T09:00:00+08:00",
+            "participant_ids": [officer.pk],
+        },
+    )
     assert scheduled.status_code == 201, scheduled.content
     drill = scheduled.json()
     assert [s["title"] for s in drill["steps"]] == ["启动应急小组", "切换至备用链路", "发布客户公告"]
@@ -83,18 +115,23 @@ def test_a_drill_is_scheduled_run_step_by_step_and_completed(org: Any, make_user
     assert _post(client, f"/api/v1/drills/{drill['id']}/start").json()["state"] == "running"
     step = _post(client, f"/api/v1/drills/{drill['id']}/steps/{drill['steps'][0]['id']}/done")
     assert step.status_code == 200 and step.json()["minutes_from_start"] == 0
-    done = _post(client, f"/api/v1/drills/{drill['id']}/complete", {"evaluation": "切换用时符合预期", "score": 85})
+    done = _post(
+        client, f"/api/v1/drills/{drill['id']}/complete", {"evaluation": "切换用时符合预期", "score": 85}
+    )
     assert done.status_code == 200 and done.json()["state"] == "completed" and done.json()["score"] == 85
 
 
-def test_a_drill_needs_an_approved_version_and_known_participants(org: Any, make_user: Any,
-                                                                  login_client: Any) -> None:
+def test_a_drill_needs_an_approved_version_and_known_participants(
+    org: Any, make_user: Any, login_client: Any
+) -> None:
     client = login_client(make_user(Role.SECURITY_OFFICER, unit="beijing"))
     draft = make_plan(org.haidian, approved=False).versions.get()
     base = {"org_unit_id": org.haidian.pk, "title": "演练", "scheduled_for": "2027-03-01T09:00:00+08:00"}
     assert _post(client, "/api/v1/drills", {**base, "plan_version_id": draft.pk}).status_code == 400
     approved = make_plan(org.haidian).versions.get()
-    bad = _post(client, "/api/v1/drills", {**base, "plan_version_id": approved.pk, "participant_ids": [999999]})
+    bad = _post(
+        client, "/api/v1/drills", {**base, "plan_version_id": approved.pk, "participant_ids": [999999]}
+    )
     assert bad.status_code == 400
     assert not Drill.objects.exists()
 

@@ -16,8 +16,9 @@ from tests.security.helpers import make_restore_test
 pytestmark = pytest.mark.django_db
 
 
-def test_the_page_shows_rpo_and_rto_achieved_against_the_targets_and_the_history(make_user: Any,
-                                                                                 login_client: Any) -> None:
+def test_the_page_shows_rpo_and_rto_achieved_against_the_targets_and_the_history(
+    make_user: Any, login_client: Any
+) -> None:
     make_restore_test(ok=True, hours_ago=3, seconds=90)
     failed = make_restore_test(ok=False, hours_ago=1)
     client = login_client(make_user(Role.SECURITY_OFFICER, unit="head"))
@@ -40,8 +41,9 @@ def test_without_a_verified_backup_the_targets_are_not_met(make_user: Any, login
     assert body["rpo_minutes"] is None and body["rpo_met"] is False and body["rto_met"] is False
 
 
-def test_the_restore_test_page_lists_rows_per_table_and_marks_the_difference(make_user: Any,
-                                                                            login_client: Any) -> None:
+def test_the_restore_test_page_lists_rows_per_table_and_marks_the_difference(
+    make_user: Any, login_client: Any
+) -> None:
     test = make_restore_test(ok=False)
     client = login_client(make_user(Role.AUDIT_ADMIN, unit="head"))
     page = client.get(f"/security/backups/restore-tests/{test.pk}/").content.decode()
@@ -50,7 +52,9 @@ def test_the_restore_test_page_lists_rows_per_table_and_marks_the_difference(mak
     assert client.get("/security/backups/restore-tests/999999/").status_code == 404
 
 
-def test_the_api_reports_recovery_and_the_restore_test_with_its_comparison(make_user: Any, login_client: Any) -> None:
+def test_the_api_reports_recovery_and_the_restore_test_with_its_comparison(
+    make_user: Any, login_client: Any
+) -> None:
     test = make_restore_test(ok=True, hours_ago=2, seconds=30)
     client = login_client(make_user(Role.SECURITY_ADMIN, unit="head"))
     body = client.get("/api/v1/backups/recovery").json()
@@ -61,25 +65,38 @@ def test_the_api_reports_recovery_and_the_restore_test_with_its_comparison(make_
     assert client.get("/api/v1/backups/restore-tests").json()["count"] == 1
 
 
-def test_the_system_administrator_changes_the_policy_and_it_is_audited(make_user: Any, login_client: Any) -> None:
+def test_the_system_administrator_changes_the_policy_and_it_is_audited(
+    make_user: Any, login_client: Any
+) -> None:
     client = login_client(make_user(Role.SYSTEM_ADMIN, unit="head"))
-    response = client.post("/security/backups/policy/", {"keep_count": 3, "keep_days": 10,
-                                                          "rpo_target_minutes": 30, "rto_target_minutes": 120})
+    response = client.post(
+        "/security/backups/policy/",
+        {"keep_count": 3, "keep_days": 10, "rpo_target_minutes": 30, "rto_target_minutes": 120},
+    )
     assert response.status_code == 302
     policy = BackupPolicy.objects.get()
     assert (policy.keep_count, policy.keep_days, policy.rpo_target_minutes, policy.rto_target_minutes) == (
-        3, 10, 30, 120)
+        3,
+        10,
+        30,
+        120,
+    )
     event = AuditEvent.objects.get(action="backup_policy.update")
     assert event.changes["keep_count"] == [7, 3] and event.changes["rpo_target_minutes"] == [1500, 30]
 
 
 def test_bad_policy_values_are_refused_and_nothing_changes(make_user: Any, login_client: Any) -> None:
     client = login_client(make_user(Role.SYSTEM_ADMIN, unit="head"))
-    response = client.post("/security/backups/policy/", {"keep_count": 0, "keep_days": 10,
-                                                          "rpo_target_minutes": 30, "rto_target_minutes": 120})
+    response = client.post(
+        "/security/backups/policy/",
+        {"keep_count": 0, "keep_days": 10, "rpo_target_minutes": 30, "rto_target_minutes": 120},
+    )
     assert response.status_code == 400
-    api = client.post("/api/v1/backups/policy", json.dumps({"keep_count": 5, "rto_target_minutes": -1}),
-                      content_type="application/json")
+    api = client.post(
+        "/api/v1/backups/policy",
+        json.dumps({"keep_count": 5, "rto_target_minutes": -1}),
+        content_type="application/json",
+    )
     assert api.status_code == 422
     assert not BackupPolicy.objects.exclude(keep_count=7).exists()
     assert not AuditEvent.objects.filter(action="backup_policy.update").exists()
@@ -87,8 +104,15 @@ def test_bad_policy_values_are_refused_and_nothing_changes(make_user: Any, login
 
 def test_only_the_system_administrator_changes_the_policy(make_user: Any, login_client: Any) -> None:
     client = login_client(make_user(Role.SECURITY_ADMIN, unit="head"))
-    assert client.post("/security/backups/policy/", {"keep_count": 3, "keep_days": 10, "rpo_target_minutes": 30,
-                                                     "rto_target_minutes": 120}).status_code == 403
-    api = client.post("/api/v1/backups/policy", json.dumps({"keep_count": 5}), content_type="application/json")
+    assert (
+        client.post(
+            "/security/backups/policy/",
+            {"keep_count": 3, "keep_days": 10, "rpo_target_minutes": 30, "rto_target_minutes": 120},
+        ).status_code
+        == 403
+    )
+    api = client.post(
+        "/api/v1/backups/policy", json.dumps({"keep_count": 5}), content_type="application/json"
+    )
     assert api.status_code == 403
     assert not BackupPolicy.objects.exclude(keep_count=7).exists()

@@ -34,8 +34,9 @@ def _backup_dir(settings: Any, tmp_path: Path) -> Path:
 
 
 def _populate() -> None:
-    institution = accounts_services.institution_create(actor=None, code="bk-bank", name="示例银行",
-                                                       head_office_name="总行")
+    institution = accounts_services.institution_create(
+        actor=None, code="bk-bank", name="示例银行", head_office_name="总行"
+    )
     head = institution.org_units.get(parent__isnull=True)
     accounts_services.user_create(actor=None, username="wangwu", display_name="王五", org_unit=head)
 
@@ -68,7 +69,8 @@ def test_backup_and_restore_test_are_scheduled_daily() -> None:
 
 
 def test_the_scheduled_restore_test_restores_the_backup_into_a_scratch_database_and_records_it(
-        _backup_dir: Path) -> None:
+    _backup_dir: Path,
+) -> None:
     _populate()
     audit_records = AuditEvent.objects.count()  # the backup's own audit record comes after the snapshot
 
@@ -94,8 +96,12 @@ def test_the_scheduled_restore_test_restores_the_backup_into_a_scratch_database_
     assert test.rows_expected == test.rows_restored == run.row_count
     assert test.chain_ok is True and test.chain_checked == audit_records
     assert 0 < test.restore_seconds <= test.duration_seconds
-    assert tested.return_value == {"restore_test": test.pk, "ok": True, "seconds": test.duration_seconds,
-                                   "reason": ""}
+    assert tested.return_value == {
+        "restore_test": test.pk,
+        "ok": True,
+        "seconds": test.duration_seconds,
+        "reason": "",
+    }
     if connection.vendor == "postgresql":
         assert test.scratch == f"{connection.settings_dict['NAME']}_restore_check"
     assert not _scratch_exists(test.scratch), "the scratch database is removed after the test"
@@ -162,7 +168,10 @@ def test_a_backup_with_a_broken_audit_chain_fails_the_restore_test() -> None:
 
 
 def test_without_any_backup_the_restore_test_records_nothing() -> None:
-    assert _run_queued(tasks.restore_test).return_value == {"restore_test": None, "reason": "no backup to test yet"}
+    assert _run_queued(tasks.restore_test).return_value == {
+        "restore_test": None,
+        "reason": "no backup to test yet",
+    }
     assert not RestoreTest.objects.exists()
 
 
@@ -181,16 +190,19 @@ def _fake_run(folder: Path, name: str, started_at: dt.datetime) -> BackupRun:
     path = folder / name
     path.write_bytes(b"backup")
     backup.manifest_path(path).write_text("{}")
-    return BackupRun.objects.create(started_at=started_at, status="succeeded", file_name=name, file_path=str(path),
-                                    sha256="0" * 64)
+    return BackupRun.objects.create(
+        started_at=started_at, status="succeeded", file_name=name, file_path=str(path), sha256="0" * 64
+    )
 
 
 def test_retention_keeps_the_newest_and_the_young_backups_and_records_each_pruning(_backup_dir: Path) -> None:
     now = timezone.now()
     BackupPolicy.objects.create(keep_count=2, keep_days=3)
     ages = {"a": 0, "b": 1, "c": 2, "d": 4, "e": 5, "f": 9}  # days old
-    runs = {key: _fake_run(_backup_dir, f"{key}.backup", now - dt.timedelta(days=age, hours=1))
-            for key, age in ages.items()}
+    runs = {
+        key: _fake_run(_backup_dir, f"{key}.backup", now - dt.timedelta(days=age, hours=1))
+        for key, age in ages.items()
+    }
     # f is the newest verified backup (its restore test passed): it is kept whatever its age.
     RestoreTest.objects.create(backup=runs["f"], file_name="f.backup", started_at=now, ok=True)
 
@@ -210,20 +222,26 @@ def test_retention_keeps_the_newest_and_the_young_backups_and_records_each_pruni
 
 
 def _verified_at(started: dt.datetime, seconds: float) -> RestoreTest:
-    run = BackupRun.objects.create(started_at=started, status="succeeded", file_name="x.backup", sha256="1" * 64)
-    return RestoreTest.objects.create(backup=run, file_name="x.backup", started_at=started, ok=True,
-                                      duration_seconds=seconds)
+    run = BackupRun.objects.create(
+        started_at=started, status="succeeded", file_name="x.backup", sha256="1" * 64
+    )
+    return RestoreTest.objects.create(
+        backup=run, file_name="x.backup", started_at=started, ok=True, duration_seconds=seconds
+    )
 
 
-def test_rpo_and_rto_achieved_are_the_age_and_restore_time_of_the_newest_verified_backup(make_user: Any) -> None:
+def test_rpo_and_rto_achieved_are_the_age_and_restore_time_of_the_newest_verified_backup(
+    make_user: Any,
+) -> None:
     admin = make_user(Role.SYSTEM_ADMIN, unit="head")
     now = timezone.now()
     status = selectors.recovery_status(actor=admin, now=now)
     assert status.rpo_minutes is None and not status.rpo_met and not status.rto_met
     _verified_at(now - dt.timedelta(hours=30), 60)
     newest = _verified_at(now - dt.timedelta(hours=10), 90)
-    failed_run = BackupRun.objects.create(started_at=now - dt.timedelta(hours=1), status="succeeded",
-                                          file_name="y.backup", sha256="2" * 64)
+    failed_run = BackupRun.objects.create(
+        started_at=now - dt.timedelta(hours=1), status="succeeded", file_name="y.backup", sha256="2" * 64
+    )
     RestoreTest.objects.create(backup=failed_run, file_name="y.backup", started_at=now, ok=False, reason="x")
 
     status = selectors.recovery_status(actor=admin, now=now)
@@ -244,7 +262,6 @@ def test_the_demo_records_one_verified_restore_once() -> None:
         security_demo.seed_backup({})
     test = RestoreTest.objects.get()
     assert test.ok and BackupRun.objects.count() == 1
-
 
 
 def test_a_sqlite_backup_inside_an_open_transaction_is_a_recorded_failure_not_a_hang() -> None:

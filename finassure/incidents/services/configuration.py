@@ -20,10 +20,27 @@ from finassure.incidents.selectors import CONFIGURE
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, ValidationFailed
 
-TYPE_FIELDS = ("code", "name", "name_en", "on_duty_role", "ack_hours", "is_security", "is_pii_leak", "is_it",
-               "is_active", "order")
-RULE_FIELDS = ("grade", "institution_kind", "it_only", "minutes", "minutes_critical_infrastructure", "basis",
-               "is_active")
+TYPE_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "on_duty_role",
+    "ack_hours",
+    "is_security",
+    "is_pii_leak",
+    "is_it",
+    "is_active",
+    "order",
+)
+RULE_FIELDS = (
+    "grade",
+    "institution_kind",
+    "it_only",
+    "minutes",
+    "minutes_critical_infrastructure",
+    "basis",
+    "is_active",
+)
 
 
 def _check_unknown(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -63,7 +80,9 @@ def _clean_type(values: dict[str, Any]) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def incident_type_save(*, actor: Any, incident_type: IncidentType | None = None, **fields: Any) -> IncidentType:
+def incident_type_save(
+    *, actor: Any, incident_type: IncidentType | None = None, **fields: Any
+) -> IncidentType:
     """Create an incident type, or change one (fields not given keep their values)."""
     access.require(actor, CONFIGURE)
     _check_unknown(fields, TYPE_FIELDS)
@@ -72,15 +91,19 @@ def incident_type_save(*, actor: Any, incident_type: IncidentType | None = None,
     values = {name: getattr(target, name) for name in TYPE_FIELDS} | fields
     _refuse(_clean_type(values))
     if IncidentType.objects.filter(code=values["code"]).exclude(pk=target.pk).exists():
-        raise Conflict(_("Another incident type already has the code %(code)s.") % {"code": values["code"]},
-                       fields={"code": [_("This code is taken.")]})
+        raise Conflict(
+            _("Another incident type already has the code %(code)s.") % {"code": values["code"]},
+            fields={"code": [_("This code is taken.")]},
+        )
     for name in TYPE_FIELDS:
         setattr(target, name, values[name])
     try:
         with transaction.atomic():
             target.save()
     except IntegrityError:
-        raise Conflict(_("Another incident type already has the code %(code)s.") % {"code": values["code"]}) from None
+        raise Conflict(
+            _("Another incident type already has the code %(code)s.") % {"code": values["code"]}
+        ) from None
     action = "incident_type.update" if incident_type is not None else "incident_type.create"
     audit.record(action=action, actor=actor, obj=target, changes=audit.diff(before, audit.snapshot(target)))
     return target
@@ -126,13 +149,23 @@ def reporting_rule_save(*, actor: Any, rule: ReportingRule | None = None, **fiel
 @transaction.atomic
 def incident_settings_update(*, actor: Any, review_due_days: int) -> IncidentSettings:
     access.require(actor, CONFIGURE)
-    if not isinstance(review_due_days, int) or isinstance(review_due_days, bool) or not 1 <= review_due_days <= 365:
-        raise ValidationFailed(_("Check the highlighted values."),
-                               fields={"review_due_days": [_("Enter days between 1 and 365.")]})
+    if (
+        not isinstance(review_due_days, int)
+        or isinstance(review_due_days, bool)
+        or not 1 <= review_due_days <= 365
+    ):
+        raise ValidationFailed(
+            _("Check the highlighted values."),
+            fields={"review_due_days": [_("Enter days between 1 and 365.")]},
+        )
     current = IncidentSettings.objects.select_for_update().order_by("pk").first() or IncidentSettings()
     before = audit.snapshot(current)
     current.review_due_days = review_due_days
     current.save()
-    audit.record(action="incident_settings.update", actor=actor, obj=current,
-                 changes=audit.diff(before, audit.snapshot(current)))
+    audit.record(
+        action="incident_settings.update",
+        actor=actor,
+        obj=current,
+        changes=audit.diff(before, audit.snapshot(current)),
+    )
     return current
