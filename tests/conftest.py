@@ -21,6 +21,17 @@ def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _media_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, _media_dir: Any) -> None:
+    # Uploaded attachments (complaints, cases) go to a temporary folder, never into the checkout's var/.
+    settings.MEDIA_ROOT = str(_media_dir)
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional tests end with a flush (DELETE/TRUNCATE) that the append-only triggers refuse.
