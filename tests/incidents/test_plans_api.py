@@ -145,3 +145,25 @@ def test_lists_are_scoped_to_the_callers_units(org: Any, make_user: Any, login_c
     assert client.get("/api/v1/drills").json()["count"] == 1
     other = EmergencyPlan.objects.get(org_unit=org.shanghai)
     assert client.get(f"/api/v1/emergency-plans/{other.pk}").status_code == 404
+
+
+def test_plan_and_drill_lists_take_the_same_queries_for_one_or_many(org: Any, make_user: Any,
+                                                                    login_client: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login_client(make_user(Role.SECURITY_OFFICER, unit="beijing"))
+    make_drill(org.haidian)
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    urls = ("/api/v1/emergency-plans", "/api/v1/drills")
+    for url in urls:
+        count(url)  # the first request warms per-process caches
+    few = {url: count(url) for url in urls}
+    for _ in range(4):
+        make_drill(org.haidian)
+    assert {url: count(url) for url in few} == few

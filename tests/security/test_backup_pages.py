@@ -116,3 +116,24 @@ def test_only_the_system_administrator_changes_the_policy(make_user: Any, login_
     )
     assert api.status_code == 403
     assert not BackupPolicy.objects.exclude(keep_count=7).exists()
+
+
+def test_the_backup_page_and_lists_take_the_same_queries_for_one_or_many(make_user: Any, login_client: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login_client(make_user(Role.SYSTEM_ADMIN, unit="head"))
+    make_restore_test()
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    urls = ("/security/backups/", "/api/v1/backups", "/api/v1/backups/restore-tests", "/api/v1/access-reviews")
+    for url in urls:
+        count(url)  # the first request warms per-process caches
+    few = {url: count(url) for url in urls}
+    for _ in range(5):
+        make_restore_test(ok=False)
+    assert {url: count(url) for url in urls} == few
