@@ -60,8 +60,9 @@ class ReportingRuleOut(Schema):
     grade: str
     institution_kind: str
     it_only: bool
-    minutes: int
+    minutes: int | None
     minutes_critical_infrastructure: int | None
+    ack_minutes: int | None
     basis: str
     is_active: bool
     updated_at: dt.datetime
@@ -73,6 +74,7 @@ class ReportingRuleIn(Schema):
     it_only: bool | None = None
     minutes: int | None = Field(None, ge=1, le=525600)
     minutes_critical_infrastructure: int | None = Field(None, ge=1, le=525600)
+    ack_minutes: int | None = Field(None, ge=1, le=525600)
     basis: str | None = Field(None, max_length=200)
     is_active: bool | None = None
 
@@ -88,11 +90,11 @@ class IncidentSettingsIn(Schema):
 
 
 def _given(payload: Schema) -> dict[str, Any]:
-    """The fields the caller sent; null clears only the optional critical-infrastructure deadline."""
+    """The fields the caller sent; null clears only the optional deadlines."""
     return {
         k: v
         for k, v in payload.dict(exclude_unset=True).items()
-        if v is not None or k == "minutes_critical_infrastructure"
+        if v is not None or k in {"minutes", "minutes_critical_infrastructure", "ack_minutes"}
     }
 
 

@@ -184,10 +184,13 @@ class ReportingRuleForm(StyledForm):
     institution_kind = forms.ChoiceField(label=_("Institution type"), required=False,
                                          choices=[("", _("Any type"))] + list(Institution.Kind.choices))
     it_only = forms.BooleanField(label=_("IT incidents only"), required=False)
-    minutes = forms.IntegerField(label=_("First report within (minutes)"), min_value=1, max_value=525600)
+    minutes = forms.IntegerField(label=_("First report within (minutes)"), min_value=1, max_value=525600,
+                                 required=False)
     minutes_critical_infrastructure = forms.IntegerField(
         label=_("Within (minutes) for critical information infrastructure operators"), min_value=1,
         max_value=525600, required=False)
+    ack_minutes = forms.IntegerField(label=_("Acknowledge within (minutes)"), min_value=1, max_value=525600,
+                                     required=False, help_text=_("Overrides the incident type's deadline when shorter."))
     basis = forms.CharField(label=_("Basis"), max_length=200)
     is_active = forms.BooleanField(label=_("In force"), required=False, initial=True)
 

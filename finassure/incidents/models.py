@@ -101,13 +101,16 @@ class IncidentType(TimeStampedModel):
 
 
 class ReportingRule(TimeStampedModel):
-    """A regulatory first-report deadline: for a grade, an institution type (blank = any) and optionally only
-    IT incidents. The strictest applicable rule sets an incident's deadline. Defaults seeded, each configurable."""
+    """A timer rule for a grade, an institution type (blank = any) and optionally only IT incidents: a regulatory
+    first-report deadline (`minutes`) and/or a response (acknowledgement) deadline (`ack_minutes`, stricter than the
+    type's own when shorter). The strictest applicable rule sets each deadline. Defaults seeded, each configurable."""
 
     grade = models.CharField(_("grade"), max_length=16, choices=Grade.choices)
     institution_kind = models.CharField(_("institution type"), max_length=16, blank=True)
     it_only = models.BooleanField(_("IT incidents only"), default=False)
-    minutes = models.PositiveIntegerField(_("first report within (minutes)"))
+    minutes = models.PositiveIntegerField(_("first report within (minutes)"), null=True, blank=True)
+    ack_minutes = models.PositiveIntegerField(_("acknowledge within (minutes)"), null=True, blank=True,
+                                              help_text=_("Overrides the incident type's deadline when shorter."))
     minutes_critical_infrastructure = models.PositiveIntegerField(
         _("within (minutes) for critical information infrastructure operators"), null=True, blank=True)
     basis = models.CharField(_("basis"), max_length=200)
@@ -120,7 +123,7 @@ class ReportingRule(TimeStampedModel):
         constraints = [models.CheckConstraint(condition=Q(minutes__gt=0), name="reporting_rule_minutes_positive")]
 
     def __str__(self) -> str:
-        return f"{self.get_grade_display()} {self.institution_kind or '*'} {self.minutes} min"
+        return f"{self.get_grade_display()} {self.institution_kind or '*'} {self.minutes or '—'}/{self.ack_minutes or '—'} min"
 
 
 class IncidentSettings(TimeStampedModel):

@@ -49,14 +49,25 @@ class Deadlines:
     report_basis: str
 
 
-def reporting_rule_for(*, grade: str, incident_type: IncidentType, institution: Institution) -> tuple[int, str] | None:
-    """The strictest active rule for this grade, institution type and incident type: (minutes, basis)."""
+def _rules_for(*, grade: str, incident_type: IncidentType, institution: Institution) -> QuerySet[ReportingRule]:
     rules = ReportingRule.objects.filter(grade=grade, is_active=True).filter(
         Q(institution_kind="") | Q(institution_kind=institution.kind))
-    if not incident_type.is_it:
-        rules = rules.filter(it_only=False)
+    return rules if incident_type.is_it else rules.filter(it_only=False)
+
+
+def ack_minutes_for(*, grade: str, incident_type: IncidentType, institution: Institution) -> int | None:
+    """The shortest response (acknowledgement) deadline the active rules set for this grade and institution."""
+    found = [r.ack_minutes for r in _rules_for(grade=grade, incident_type=incident_type, institution=institution)
+             if r.ack_minutes]
+    return min(found) if found else None
+
+
+def reporting_rule_for(*, grade: str, incident_type: IncidentType, institution: Institution) -> tuple[int, str] | None:
+    """The strictest active rule for this grade, institution type and incident type: (minutes, basis)."""
     best: tuple[int, str] | None = None
-    for rule in rules:
+    for rule in _rules_for(grade=grade, incident_type=incident_type, institution=institution):
+        if rule.minutes is None:
+            continue
         minutes = rule.minutes
         if institution.is_critical_infrastructure and rule.minutes_critical_infrastructure:
             minutes = min(minutes, rule.minutes_critical_infrastructure)
@@ -68,6 +79,9 @@ def reporting_rule_for(*, grade: str, incident_type: IncidentType, institution: 
 def deadlines_for(*, reported_at: dt.datetime, grade: str, incident_type: IncidentType,
                   institution: Institution) -> Deadlines:
     ack_due = reported_at + dt.timedelta(hours=float(incident_type.ack_hours))
+    rule_ack = ack_minutes_for(grade=grade, incident_type=incident_type, institution=institution)
+    if rule_ack is not None:
+        ack_due = min(ack_due, reported_at + dt.timedelta(minutes=rule_ack))
     rule = reporting_rule_for(grade=grade, incident_type=incident_type, institution=institution)
     if rule is None:
         return Deadlines(ack_due, None, "")

@@ -235,3 +235,29 @@ def test_the_settings_api_reads_and_changes(admin: Any, login_client: Any) -> No
         content_type="application/json",
     )
     assert refused.status_code == 400 and "code" in refused.json()["error"]["fields"]
+
+
+def test_a_response_deadline_per_grade_and_institution_type_overrides_the_type_when_shorter(
+    admin: Any, org: Any, make_user: Any
+) -> None:
+    kind = org.haidian.institution.kind
+    services.reporting_rule_save(actor=admin, grade="major", institution_kind=kind, ack_minutes=30,
+                                 basis="内部制度：重大事件 30 分钟内响应")
+    services.reporting_rule_save(actor=admin, grade="general", institution_kind="", ack_minutes=600,
+                                 basis="比类型时限宽松的规则不生效")
+    reporter = make_user(Role.EMPLOYEE, unit="haidian")
+    now = timezone.now()
+    outage = incident_type("outage")  # the type's own deadline: 2 h
+
+    major = services.incident_report(actor=reporter, org_unit=org.haidian, incident_type=outage, title="核心中断",
+                                     grade="major", now=now)
+    general = services.incident_report(actor=reporter, org_unit=org.haidian, incident_type=outage, title="打印机",
+                                       grade="general", now=now)
+
+    assert major.ack_due_at == now + dt.timedelta(minutes=30)
+    assert general.ack_due_at == now + dt.timedelta(hours=2)
+    # A response-only rule sets no report deadline for the general grade.
+    assert general.report_due_at is None
+    with pytest.raises(ValidationFailed) as exc:
+        services.reporting_rule_save(actor=admin, grade="general", basis="两者皆无")
+    assert "minutes" in exc.value.fields

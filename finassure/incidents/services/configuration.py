@@ -38,6 +38,7 @@ RULE_FIELDS = (
     "it_only",
     "minutes",
     "minutes_critical_infrastructure",
+    "ack_minutes",
     "basis",
     "is_active",
 )
@@ -116,12 +117,14 @@ def _clean_rule(values: dict[str, Any]) -> dict[str, list[str]]:
     values["institution_kind"] = values.get("institution_kind") or ""
     if values["institution_kind"] and values["institution_kind"] not in Institution.Kind.values:
         errors["institution_kind"] = [_("Choose an institution type, or none for every type.")]
-    for name in ("minutes", "minutes_critical_infrastructure"):
+    for name in ("minutes", "minutes_critical_infrastructure", "ack_minutes"):
         value = values.get(name)
-        if value is None and name == "minutes_critical_infrastructure":
+        if value is None:
             continue
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 525600:
             errors[name] = [_("Enter minutes between 1 and 525600.")]
+    if values.get("minutes") is None and values.get("ack_minutes") is None:
+        errors["minutes"] = [_("Set a report deadline, a response deadline, or both.")]
     values["basis"] = str(values.get("basis", "")).strip()
     if not values["basis"] or len(values["basis"]) > 200:
         errors["basis"] = [_("Name the rule the deadline comes from (at most 200 characters).")]
@@ -131,7 +134,7 @@ def _clean_rule(values: dict[str, Any]) -> dict[str, list[str]]:
 
 @transaction.atomic
 def reporting_rule_save(*, actor: Any, rule: ReportingRule | None = None, **fields: Any) -> ReportingRule:
-    """Create a regulatory first-report rule, or change one (the strictest applicable rule sets a deadline)."""
+    """Create a timer rule (report and/or response deadline), or change one; the strictest applicable rule wins."""
     access.require(actor, CONFIGURE)
     _check_unknown(fields, RULE_FIELDS)
     target = rule or ReportingRule(is_active=True)
