@@ -59,7 +59,8 @@ def _media(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _english() -> Any:
+def _english(client: Any) -> Any:
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # pages answer in English (the catalogue has zh-hans)
     with translation.override("en"):
         yield
 

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _setup() -> Any:
+def _setup(client: Any) -> Any:
     cache.clear()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # pages answer in English (the catalogue has zh-hans)
     with translation.override("en"):
         yield
 
