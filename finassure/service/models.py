@@ -198,7 +198,12 @@ class Complaint(TimeStampedModel):
         ordering = ["-received_at", "-id"]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
-        indexes = [models.Index(fields=["org_unit", "status", "received_at"])]
+        indexes = [
+            models.Index(fields=["org_unit", "status", "received_at"]),
+            # statistics by root cause read only analysed complaints: most have none yet
+            models.Index(fields=["received_at"], condition=~models.Q(root_cause=""),
+                         name="service_complaint_rootcause_rcv"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(group_size__gte=1), name="service_complaint_group_size"),
             models.CheckConstraint(condition=models.Q(extensions__lte=2), name="service_complaint_extensions"),
