@@ -202,7 +202,7 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["org_unit", "status", "received_at"]),
             # statistics by root cause read only analysed complaints: most have none yet
             models.Index(fields=["received_at"], condition=~models.Q(root_cause=""),
-                         name="service_complaint_rootcause_rcv"),
+                         name="service_cmp_rootcause_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(group_size__gte=1), name="service_complaint_group_size"),
