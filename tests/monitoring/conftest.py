@@ -64,10 +64,12 @@ def prepared_run(org: Any, copied_output: Path) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Messages are asserted in English (the catalogue translates them to zh-hans, the default language)."""
+def _english(settings: Any) -> Iterator[None]:
+    """Messages are asserted in English (the catalogue translates them to zh-hans, the default language):
+    services through the override, pages because they answer in LANGUAGE_CODE without Accept-Language."""
     from django.utils import translation
 
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 
