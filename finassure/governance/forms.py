@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import BusinessLine, OrgUnit, User
+from finassure.framework.models import Indicator
 from finassure.governance.models import (
     PRODUCT_CHECKLISTS,
     Control,
@@ -239,6 +240,17 @@ class KriForm(StyledForm):
 class KriValueForm(StyledForm):
     measured_on = forms.DateField(label=_("Measured on"), widget=DATE)
     value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=4)
+
+
+class KriLinkForm(StyledForm):
+    code = forms.SlugField(label=_("Code"), max_length=60, required=False,
+                           help_text=_("Names the indicator in an Excel import of values."))
+    indicator = forms.ModelChoiceField(Indicator.objects.none(), label=_("Framework indicator"), required=False,
+                                       help_text=_("Leave empty to record values by hand or by import."))
+
+    def __init__(self, *args: Any, indicators: QuerySet[Indicator], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = indicators  # type: ignore[attr-defined]
 
 
 class RiskAcceptForm(StyledForm):

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from finassure.platform.models import TimeStampedModel
 from finassure.service.models import ProductLine
@@ -486,6 +487,11 @@ class KeyRiskIndicator(TimeStampedModel):
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("org unit"))
     name = models.CharField(_("name"), max_length=300)
+    code = models.SlugField(_("code"), max_length=60, blank=True,
+                            help_text=_("Names the indicator in an Excel import of values."))
+    indicator = models.ForeignKey("framework.Indicator", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("framework indicator"),
+                                  help_text=_("Fed each period from the indicator's snapshot for this unit."))
     unit = models.CharField(_("unit of measure"), max_length=40, blank=True)
     higher_is_worse = models.BooleanField(_("higher is worse"), default=True)
     warning = models.DecimalField(_("warning threshold"), max_digits=14, decimal_places=4)
@@ -495,6 +501,8 @@ class KeyRiskIndicator(TimeStampedModel):
         verbose_name = _("key risk indicator")
         verbose_name_plural = _("key risk indicators")
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "code"], condition=~Q(code=""),
+                                               name="uniq_kri_code_unit")]
 
     def __str__(self) -> str:
         return self.name
@@ -504,12 +512,18 @@ class KeyRiskIndicator(TimeStampedModel):
 
 
 class KriValue(TimeStampedModel):
-    """One value of a KRI, recorded by hand; a value beyond the limit is a breach and opens a corrective action."""
+    """One value of a KRI — recorded by hand, imported from Excel or fed from a framework indicator's snapshot; a
+    value beyond the limit is a breach and opens a corrective action."""
 
     class Status(models.TextChoices):
         NORMAL = "normal", _("Normal")
         WARNING = "warning", _("Warning")
         BREACH = "breach", _("Breach")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", pgettext_lazy("KRI value source", "By hand")
+        IMPORT = "import", pgettext_lazy("KRI value source", "Excel import")
+        INDICATOR = "indicator", pgettext_lazy("KRI value source", "Framework indicator")
 
     kri = models.ForeignKey(KeyRiskIndicator, on_delete=models.CASCADE, related_name="values",
                             verbose_name=_("key risk indicator"))
@@ -518,8 +532,11 @@ class KriValue(TimeStampedModel):
     measured_on = models.DateField(_("measured on"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("recorded by"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
+    snapshot = models.ForeignKey("framework.Snapshot", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("snapshot"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
 
     class Meta:
         verbose_name = _("KRI value")

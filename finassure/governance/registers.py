@@ -117,6 +117,9 @@ PRODUCTS = Register("products", "products.xlsx", [
     _("Org unit code"), _("Code"), _("Name"), _("Type code"), _("Product line code"), _("Description"),
     _("Processes"), _("Policies"), _("Risk IDs")], _product_row,
     ("org_unit", "processes__business_line", "policies", "risks"))
+KRI_VALUES = Register("kri-values", "kri-values.xlsx", [_("KRI code"), _("Measured on"), _("Value")],
+                      lambda v: [v.kri.code, v.measured_on, v.value], ("kri",))
+"""Values of key risk indicators (import only, not a round-trip register: a value once stored is not edited)."""
 REGISTERS = {r.key: r for r in (PROCESSES, POLICIES, POSITIONS, RISKS, CONTROLS, PRODUCTS)}
 PROCESS_COLUMNS = PROCESSES.columns  # the name earlier code used
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
+from finassure.framework.models import Indicator
 from finassure.governance.models import (
     RISK_SCALE,
     Article,
@@ -422,7 +423,7 @@ def heat_map(*, actor: Any, residual: bool = True) -> list[list[int]]:
 
 def kris_of(*, risk: Risk) -> list[KeyRiskIndicator]:
     """The risk's KRIs, each with its latest values (`recent`, newest first)."""
-    return list(KeyRiskIndicator.objects.filter(risk=risk).order_by("name").prefetch_related(
+    return list(KeyRiskIndicator.objects.filter(risk=risk).order_by("name").select_related("indicator").prefetch_related(
         Prefetch("values", queryset=KriValue.objects.order_by("-measured_on"), to_attr="recent")))
 
 
@@ -432,6 +433,11 @@ def kri_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> KeyRiskIndicator:
     if kri is None:
         raise NotFound("No such key risk indicator.")
     return kri
+
+
+def linkable_indicators() -> QuerySet[Indicator]:
+    """The active framework indicators a KRI may be fed from."""
+    return Indicator.objects.filter(is_active=True).order_by("key")
 
 
 def control_list(*, actor: Any, search: str = "", perm: str = VIEW_RISK) -> QuerySet[Control]:

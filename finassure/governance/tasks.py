@@ -18,3 +18,9 @@ def generate_quarterly_audit_plans() -> int:
 def send_reminders() -> dict[str, int]:
     with context.acting(context.RequestContext(channel="worker")):
         return services.reminders_send()
+
+
+@task()
+def kri_values_from_indicators() -> int:
+    with context.acting(context.RequestContext(channel="worker")):
+        return services.kri_values_from_indicators()

@@ -101,6 +101,33 @@ def _risk(ctx: Ctx) -> None:
     ctx.objects["kri"] = f.make_kri(ctx.objects["risk"])
 
 
+def _coded_kri(ctx: Ctx) -> None:
+    _risk(ctx)
+    ctx.objects["kri"].code = "err-rate"
+    ctx.objects["kri"].save(update_fields=["code"])
+
+
+def _kri_values_file(ctx: Ctx) -> dict[str, Any]:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["KRI code", "Measured on", "Value"])
+    book.active.append(["err-rate", timezone.localdate(), 1])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return {"file": SimpleUploadedFile("kri-values.xlsx", buffer.getvalue())}
+
+
+def _kri_importer(role: str, place: str) -> int:
+    """KRI import: risk managers; from outside, the KRI of the file is not theirs — a row error (400)."""
+    if MANAGE_RISK not in ROLE_PERMISSIONS[role]:
+        return 403
+    return 200 if place == INSIDE else 400
+
+
 def _control(ctx: Ctx) -> None:
     ctx.objects["control"] = f.make_control(ctx.org.haidian)
 
@@ -224,6 +251,13 @@ ROUTES = [
     Route("governance:kri_value", "POST", lambda c: f"{G}/kris/{c.objects['kri'].pk}/values/",
           perm(MANAGE_RISK, 302, scoped=True), LOGIN, build=_risk,
           data=lambda c: {"measured_on": today(), "value": "9"}),
+    Route("governance:kri_link", "GET", lambda c: f"{G}/kris/{c.objects['kri'].pk}/link/",
+          perm(MANAGE_RISK, scoped=True), LOGIN, build=_risk),
+    Route("governance:kri_link", "POST", lambda c: f"{G}/kris/{c.objects['kri'].pk}/link/",
+          perm(MANAGE_RISK, 302, scoped=True), LOGIN, build=_risk, data=lambda c: {"code": "err-rate"}),
+    Route("governance:kri_import", "GET", lambda c: f"{G}/kris/import/", perm(MANAGE_RISK), LOGIN),
+    Route("governance:kri_import", "POST", lambda c: f"{G}/kris/import/", _kri_importer, LOGIN, build=_coded_kri,
+          data=_kri_values_file),
     Route("governance:control_list", "GET", lambda c: f"{G}/controls/", perm(VIEW_RISK), LOGIN),
     Route("governance:control_create", "GET", lambda c: f"{G}/controls/new/", perm(MANAGE_RISK), LOGIN),
     Route("governance:control_detail", "GET", lambda c: f"{G}/controls/{c.objects['control'].pk}/",

@@ -55,6 +55,7 @@ from finassure.governance.services.products import (
 from finassure.governance.services.registers import (
     IMPORTERS,
     control_import,
+    kri_value_import,
     policy_import,
     position_import,
     process_import,
@@ -72,8 +73,10 @@ from finassure.governance.services.risks import (
     control_test_record,
     control_update,
     kri_create,
+    kri_link,
     kri_record_value,
     kri_status,
+    kri_values_from_indicators,
     risk_accept,
     risk_create,
     risk_update,
@@ -135,6 +138,9 @@ __all__ = [
     "kri_create",
     "kri_status",
     "kri_record_value",
+    "kri_link",
+    "kri_values_from_indicators",
+    "kri_value_import",
     "REMINDER_DAYS",
     "reminders_send",
 ]

@@ -14,7 +14,17 @@ from django.utils.translation import gettext as _
 from finassure.accounts import selectors as access
 from finassure.accounts.models import BusinessLine, OrgUnit, User
 from finassure.governance import registers as r
-from finassure.governance.models import Control, Policy, PolicyVersion, Position, Process, Product, Risk
+from finassure.governance.models import (
+    Control,
+    KeyRiskIndicator,
+    KriValue,
+    Policy,
+    PolicyVersion,
+    Position,
+    Process,
+    Product,
+    Risk,
+)
 from finassure.governance.permissions import MANAGE_POLICY, MANAGE_PRODUCT, MANAGE_RISK
 from finassure.platform.errors import ApplicationError, PermissionDenied
 
@@ -138,8 +148,13 @@ class _Row:
         return (Risk.objects.filter(org_unit__institution_id__in=self.institutions, pk=int(key))
                 .select_related("owner", "org_unit").prefetch_related("controls", "policies").first())
 
-    def call(self, service: Callable[..., Any], **kwargs: Any) -> bool:
+    def call(self, service: Callable[..., Any], /, **kwargs: Any) -> bool:
         """Run a service for this row; its refusal becomes the row's error (its savepoint rolls back)."""
+        return self.call_mapped({}, service, **kwargs)
+
+    def call_mapped(self, names: dict[str, int], service: Callable[..., Any], /, **kwargs: Any) -> bool:
+        """`call`, with `names` mapping a service field to the column it came from, so the report names the
+        column."""
         try:
             service(actor=self.actor, **kwargs)
         except PermissionDenied as exc:
@@ -148,8 +163,9 @@ class _Row:
             if not exc.fields:
                 self.errors.add(self.line, "—", str(exc.message))
             for name, messages in exc.fields.items():
+                column = names.get(name)
                 for message in messages:
-                    self.errors.add(self.line, name, str(message))
+                    self.errors.add(self.line, self.columns[column] if column is not None else name, str(message))
         else:
             return True
         return False
@@ -377,6 +393,52 @@ def _product(row: _Row, cells: list[Any]) -> str | None:
 @transaction.atomic
 def product_import(*, actor: Any, content: bytes) -> dict[str, int]:
     return _import(actor, MANAGE_PRODUCT, r.PRODUCTS, content, _product)
+
+
+# --- KRI values -----------------------------------------------------------------------------------
+
+
+def _kri_value(row: _Row, cells: list[Any]) -> str | None:
+    from decimal import Decimal, InvalidOperation
+
+    from finassure.governance.services.risks import kri_record_value
+
+    code, measured_on, raw = row.required(0, cells[0]), row.date(1, cells[1]), cells[2]
+    if cells[1] in (None, ""):
+        row.fail(1, _("this column must not be empty"))
+    value: Decimal | None = None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "")) if r.text(raw) else None
+        if value is not None and (not value.is_finite() or abs(value) >= 10 ** 10):
+            value = None
+    except InvalidOperation:
+        value = None
+    if value is None:
+        row.fail(2, _("“%(value)s” is not a number") % {"value": r.text(raw)})
+    kri = None
+    if code:
+        found = row._memo("kri", code, lambda: list(KeyRiskIndicator.objects.filter(
+            org_unit__institution_id__in=row.institutions, code=code).select_related("risk__owner", "org_unit")[:2]))
+        if not found:
+            row.fail(0, _("unknown key risk indicator “%(code)s”") % {"code": code})
+        elif len(found) > 1:
+            row.fail(0, _("several key risk indicators have the code “%(code)s”") % {"code": code})
+        elif not access.has_perm(row.actor, MANAGE_RISK, found[0].org_unit):
+            row.fail(0, _("you may not manage records of “%(unit)s”") % {"unit": found[0].org_unit})
+        else:
+            kri = found[0]
+    if kri is None or measured_on is None or value is None:
+        return None
+    stored = row.call_mapped({"measured_on": 1, "value": 2}, kri_record_value, kri=kri, measured_on=measured_on,
+                             value=value, source=KriValue.Source.IMPORT)
+    return "created" if stored else None
+
+
+@transaction.atomic
+def kri_value_import(*, actor: Any, content: bytes) -> dict[str, int]:
+    """Import KRI values (code, measured on, value) — each through `kri_record_value`, so a breach opens its
+    corrective action; any bad row refuses the whole file and nothing is stored."""
+    return _import(actor, MANAGE_RISK, r.KRI_VALUES, content, _kri_value)
 
 
 IMPORTERS: dict[str, Callable[..., dict[str, int]]] = {

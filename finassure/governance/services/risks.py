@@ -202,18 +202,14 @@ def kri_status(kri: KeyRiskIndicator, value: Decimal) -> str:
     return KriValue.Status.NORMAL
 
 
-@transaction.atomic
-def kri_record_value(*, actor: Any, kri: KeyRiskIndicator, measured_on: dt.date, value: Decimal) -> KriValue:
-    """Record a value; one beyond the limit opens a corrective action for the risk owner."""
+def _store_value(*, actor: Any, kri: KeyRiskIndicator, measured_on: dt.date, value: Decimal, source: str,
+                 snapshot: Any = None) -> KriValue:
+    """Store one value and audit it; one beyond the limit opens a corrective action for the risk owner."""
     from finassure.framework import services as framework_services
 
-    access.require(actor, MANAGE_RISK, kri.org_unit)
-    if measured_on > timezone.localdate():
-        raise _invalid("measured_on", _("A value cannot be measured in the future."))
-    if KriValue.objects.filter(kri=kri, measured_on=measured_on).exists():
-        raise _invalid("measured_on", _("This indicator already has a value for that day."))
     entry = KriValue.objects.create(kri=kri, org_unit=kri.org_unit, measured_on=measured_on, value=value,
-                                    status=kri_status(kri, value), recorded_by=actor)
+                                    status=kri_status(kri, value), recorded_by=actor, source=source,
+                                    snapshot=snapshot)
     audit.record(action="kri.value", actor=actor, obj=entry, changes=audit.snapshot(entry))
     if entry.status == KriValue.Status.BREACH:
         risk = kri.risk
@@ -225,3 +221,63 @@ def kri_record_value(*, actor: Any, kri: KeyRiskIndicator, measured_on: dt.date,
             description=_("Risk: %(risk)s") % {"risk": risk.title},
         )
     return entry
+
+
+@transaction.atomic
+def kri_record_value(*, actor: Any, kri: KeyRiskIndicator, measured_on: dt.date, value: Decimal,
+                     source: str = KriValue.Source.MANUAL) -> KriValue:
+    """Record a value (by hand or from an import); one beyond the limit opens a corrective action for the risk
+    owner."""
+    access.require(actor, MANAGE_RISK, kri.org_unit)
+    if kri.indicator_id is not None:
+        raise _invalid("measured_on", _("This indicator is fed from a framework indicator; its values are not "
+                                        "recorded by hand."))
+    if measured_on > timezone.localdate():
+        raise _invalid("measured_on", _("A value cannot be measured in the future."))
+    if KriValue.objects.filter(kri=kri, measured_on=measured_on).exists():
+        raise _invalid("measured_on", _("This indicator already has a value for that day."))
+    return _store_value(actor=actor, kri=kri, measured_on=measured_on, value=value, source=source)
+
+
+@transaction.atomic
+def kri_link(*, actor: Any, kri: KeyRiskIndicator, code: str, indicator: Any = None) -> KeyRiskIndicator:
+    """Set the KRI's code (for Excel imports) and the framework indicator that feeds it (None: values by hand)."""
+    access.require(actor, MANAGE_RISK, kri.org_unit)
+    code = code.strip()
+    if code and KeyRiskIndicator.objects.filter(org_unit=kri.org_unit, code=code).exclude(pk=kri.pk).exists():
+        raise _invalid("code", _("Another key risk indicator of this unit has this code."))
+    if indicator is not None and not indicator.is_active:
+        raise _invalid("indicator", _("The framework indicator is not active."))
+    before = audit.snapshot(kri)
+    kri.code, kri.indicator = code, indicator
+    kri.save(update_fields=["code", "indicator", "updated_at"])
+    changes = audit.diff(before, audit.snapshot(kri))
+    if changes:
+        audit.record(action="kri.link", actor=actor, obj=kri, changes=changes)
+    return kri
+
+
+def kri_values_from_indicators(*, day: dt.date | None = None) -> int:
+    """Give each KRI linked to a framework indicator the value of the indicator's latest snapshot for the KRI's
+    unit, once per period: only periods that have ended (their value is final), dated the period's last day.
+    Idempotent — a period already recorded is skipped. Returns the number of values stored."""
+    from finassure.framework.models import Snapshot
+
+    today = day or timezone.localdate()
+    stored = 0
+    kris = KeyRiskIndicator.objects.filter(indicator__isnull=False).select_related("risk__owner", "org_unit",
+                                                                                 "indicator")
+    for kri in kris:
+        snapshot = (Snapshot.objects.filter(indicator=kri.indicator, org_unit_id=kri.org_unit_id,
+                                            period_end__lte=today, value__isnull=False)
+                    .order_by("-period_start").first())
+        if snapshot is None or snapshot.value is None:
+            continue
+        measured_on = snapshot.period_end - dt.timedelta(days=1)
+        with transaction.atomic():
+            if KriValue.objects.select_for_update().filter(kri=kri, measured_on=measured_on).exists():
+                continue
+            _store_value(actor=None, kri=kri, measured_on=measured_on, value=Decimal(str(round(snapshot.value, 4))),
+                         source=KriValue.Source.INDICATOR, snapshot=snapshot)
+            stored += 1
+    return stored

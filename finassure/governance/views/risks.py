@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,9 @@ from finassure.governance import registers, selectors, services
 from finassure.governance.forms import (
     ControlForm,
     ControlTestForm,
+    ImportForm,
     KriForm,
+    KriLinkForm,
     KriValueForm,
     RiskAcceptForm,
     RiskForm,
@@ -140,6 +143,47 @@ def kri_value(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "governance/form_errors.html", {"form": form, "back": kri.get_absolute_url()},
                       status=400)
     return redirect("governance:risk_detail", pk=kri.risk_id)
+
+
+@staff_view(MANAGE_RISK)
+def kri_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set a KRI's code (for imports) and the framework indicator that feeds it."""
+    kri = selectors.kri_get(actor=request.user, pk=pk, perm=MANAGE_RISK)
+    form = KriLinkForm(request.POST or None, indicators=selectors.linkable_indicators(),
+                       initial={"code": kri.code, "indicator": kri.indicator})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.kri_link(actor=request.user, kri=kri, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("governance:risk_detail", pk=kri.risk_id)
+    return render(request, "governance/form.html", {"form": form, "title": _("Link %(kri)s") % {"kri": kri.name}},
+                  status=400 if form.errors else 200)
+
+
+@staff_view(MANAGE_RISK)
+def kri_import(request: HttpRequest) -> HttpResponse:
+    """Upload KRI values from Excel (KRI code, measured on, value); a bad row refuses the file, listing line,
+    column and reason."""
+    back = reverse("governance:risk_list")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    rows: list[dict[str, object]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = services.kri_value_import(actor=request.user, content=form.cleaned_data["file"].read())
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            form.add_error(None, str(exc.message))
+            rows = list(exc.extra.get("rows", []))
+        else:
+            return render(request, "governance/import_done.html", {"counts": counts, "back": back})
+        return render(request, "governance/import_errors.html", {"form": form, "rows": rows, "back": back},
+                      status=400)
+    return render(request, "governance/kri_import.html", {
+        "form": form, "columns": registers.KRI_VALUES.headers(), "back": back},
+        status=400 if form.errors else 200)
 
 
 @staff_view(VIEW_RISK)
