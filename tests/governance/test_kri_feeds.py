@@ -78,14 +78,16 @@ def test_a_bad_row_refuses_the_whole_file_naming_line_column_and_reason(org: Any
         ["loan-overdue", TODAY - dt.timedelta(days=1), "abc"],  # line 4: not a number
         ["loan-overdue", "32/13/2026", 1],  # line 5: not a date
         ["loan-overdue", TODAY - dt.timedelta(days=3), 2],  # line 6: same day as line 2
+        ["loan-overdue", TODAY - dt.timedelta(days=4), "1.23456"],  # line 7: more than 4 decimals
     ])
     with pytest.raises(ValidationFailed) as caught:
         services.kri_value_import(actor=risk_manager, content=content)
     rows = caught.value.extra["rows"]
     assert [(r["line"], r["field"]) for r in rows] == [
-        (3, "KRI code"), (4, "Value"), (5, "Measured on"), (6, "Measured on")]
+        (3, "KRI code"), (4, "Value"), (5, "Measured on"), (6, "Measured on"), (7, "Value")]
     assert "no-such-kri" in rows[0]["reason"] and "abc" in rows[1]["reason"]
     assert rows[3]["reason"] == "This indicator already has a value for that day."
+    assert rows[4]["reason"] == "“1.23456” has more than 4 decimal places"
     assert kri.values.count() == 0
     assert not framework_selectors.corrective_actions_for(source=kri).exists()
 

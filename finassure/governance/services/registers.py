@@ -415,6 +415,9 @@ def _kri_value(row: _Row, cells: list[Any]) -> str | None:
         value = None
     if value is None:
         row.fail(2, _("“%(value)s” is not a number") % {"value": r.text(raw)})
+    elif value != value.quantize(Decimal("0.0001")):
+        row.fail(2, _("“%(value)s” has more than 4 decimal places") % {"value": r.text(raw)})
+        value = None
     kri = None
     if code:
         found = row._memo("kri", code, lambda: list(KeyRiskIndicator.objects.filter(
