@@ -47,6 +47,7 @@ class ComplaintOut(Schema):
     complainant_phone: str = Field(description="masked")
     handler_id: int | None
     recheck_of_id: int | None
+    merged_into_id: int | None
     received_at: dt.datetime
     accepted_at: dt.datetime | None
     decided_at: dt.datetime | None
@@ -184,6 +185,21 @@ def close_complaint(request: HttpRequest, complaint_id: int) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_close(actor=request.user, complaint=complaint)
+
+
+class MergeIn(Schema):
+    primary_id: int
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+@router.post("/service/complaints/{complaint_id}/merge", response=ComplaintOut)
+def merge_complaint(request: HttpRequest, complaint_id: int, payload: MergeIn) -> Any:
+    """Merge this complaint, as a repeat, into `primary_id` (same complainant, open); returns the duplicate."""
+    access.require(request.user, perms.HANDLE)
+    complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
+    primary = selectors.complaint_get(actor=request.user, pk=payload.primary_id)
+    services.complaint_merge(actor=request.user, duplicate=complaint, primary=primary, reason=payload.reason)
+    return selectors.complaint_get(actor=request.user, pk=complaint_id)
 
 
 class AttachmentOut(Schema):

@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 REGISTERED, ACCEPTED, PAUSED, RESUMED, EXTENDED, DECIDED, CLOSED, WITHDRAWN = (
     "registered", "accepted", "paused", "resumed", "extended", "decided", "closed", "withdrawn",
 )
+# A repeat complaint merged into its primary: both of the duplicate's clocks stop (the primary keeps its own).
+MERGED = "merged"
 # Days allowed after 0, 1 and 2 extensions (Art. 18: 15, up to 30, then +30 with approval).
 REGULATORY_DAYS = (15, 30, 60)
 RECHECK_DAYS = 30
@@ -170,13 +172,13 @@ class BusinessHours:
 
 def sla_clock(events: Iterable[Event], *, now: dt.datetime, sla_hours: float, basis: str = NATURAL_HOURS,
               business: BusinessHours | None = None) -> ClockState:
-    """Internal SLA: registration → closure (or withdrawal), natural or business hours, pauses included."""
+    """Internal SLA: registration → closure (or withdrawal, or merge), natural or business hours, pauses included."""
     history = sorted(events, key=lambda e: e.at)
     start = _first(history, REGISTERED)
     if start is None:
         return ClockState(NOT_STARTED)
     allowed = dt.timedelta(hours=sla_hours)
-    stop = _stop(history, (CLOSED, WITHDRAWN))
+    stop = _stop(history, (CLOSED, WITHDRAWN, MERGED))
     end = stop or now
     if basis == BUSINESS_HOURS:
         if business is None:
@@ -198,13 +200,13 @@ def end_of_day_n(start: dt.datetime, days: int, tz: dt.tzinfo) -> dt.datetime:
 
 def regulatory_clock(events: Iterable[Event], *, now: dt.datetime, base_days: int = REGULATORY_DAYS[0],
                      tz: dt.tzinfo | str = "Asia/Shanghai") -> ClockState:
-    """Regulatory deadline: acceptance → decision, natural days, pauses not counted, extensions add days."""
+    """Regulatory deadline: acceptance → decision (or withdrawal, or merge), natural days, pauses not counted, extensions add days."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     history = sorted(events, key=lambda e: e.at)
     start = _first(history, ACCEPTED)
     if start is None:
         return ClockState(NOT_STARTED)
-    stop = _stop(history, (DECIDED, WITHDRAWN))
+    stop = _stop(history, (DECIDED, WITHDRAWN, MERGED))
     end = stop or now
     extensions = sum(1 for e in history if e.kind == EXTENDED and e.at >= start and (stop is None or e.at <= stop))
     days = _allowed_days(base_days, extensions)

@@ -185,6 +185,19 @@ class RecheckForm(StyledForm):
     note = forms.CharField(label=_("What the customer asks to re-check"), max_length=4000, widget=_TEXTAREA)
 
 
+class MergeForm(StyledForm):
+    """Merge this complaint, as a repeat, into one of the offered candidates (same complainant, open, 90 days)."""
+
+    primary = forms.TypedChoiceField(label=_("Primary complaint"), coerce=int, choices=[])
+    reason = forms.CharField(label=_("Reason for the merge"), max_length=2000, widget=_TEXTAREA)
+
+    def __init__(self, *args: Any, candidates: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["primary"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(c.pk, f"{c.tracking_number} · {c.get_status_display()} · {c.subject}") for c in candidates]
+
+
 class RootCauseForm(StyledForm):
     root_cause = forms.ChoiceField(label=_("Root cause"), choices=Complaint.RootCause.choices)
     note = forms.CharField(label=_("Note"), max_length=4000, required=False)
@@ -255,6 +268,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "classify": ClassifyForm,
     "assign": AssignForm, "note": NoteForm, "pause": PauseForm, "resume": ResumeForm, "extend": ExtendForm,
     "decide": DecideForm, "notify": NotifyForm, "withdraw": WithdrawForm, "recheck": RecheckForm,
+    "merge": MergeForm,
     "root-cause": RootCauseForm, "remediate": RemediationForm, "compensate": CompensationForm,
 }
 

@@ -12,6 +12,8 @@
   anonymous and belong to no org unit, so this is an institution-wide figure: it is computed only for a
   subtree that contains the institution's root unit, and answers "no data" for a branch.
 
+Merged repeat complaints (status `merged`) are never counted: the primary stands for both.
+
 A period with no records answers "no data", never 0 % or 100 %.
 """
 
@@ -30,8 +32,10 @@ TARGET_HOURS = 48
 
 def _closed(units: QuerySet[Any], period: Period) -> QuerySet[Complaint]:
     start, end = period.bounds()
+    # a merged repeat complaint has its own status and no primary of its own: never counted as closed
     return Complaint.objects.filter(org_unit__in=units, kind=Complaint.Kind.COMPLAINT, status=Complaint.Status.CLOSED,
-                                    closed_at__gte=start, closed_at__lt=end, handling_hours__isnull=False)
+                                    merged_into__isnull=True, closed_at__gte=start, closed_at__lt=end,
+                                    handling_hours__isnull=False)
 
 
 def _satisfaction(kind: str, units: QuerySet[Any], period: Period) -> Measurement:

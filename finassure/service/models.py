@@ -114,6 +114,7 @@ class Complaint(TimeStampedModel):
         DECIDED = "decided", _("Decided")
         CLOSED = "closed", _("Closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        MERGED = "merged", _("Merged (repeat complaint)")
 
     class Severity(models.TextChoices):
         LOW = "low", _("Low")
@@ -171,6 +172,8 @@ class Complaint(TimeStampedModel):
     # handling
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+", verbose_name=_("handler"))
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="duplicates", verbose_name=_("merged into"))
     recheck_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="rechecks",
                                    verbose_name=_("re-check of"))
     sla_hours = models.PositiveIntegerField(_("internal SLA (hours)"), default=DEFAULT_SLA_HOURS)
@@ -214,6 +217,12 @@ class Complaint(TimeStampedModel):
             ),
             models.UniqueConstraint(fields=["external_id"], condition=~models.Q(external_id=""),
                                     name="service_complaint_external_id_unique"),
+            models.CheckConstraint(condition=~models.Q(merged_into=models.F("id")),
+                                   name="service_complaint_not_merged_into_self"),
+            # a merged duplicate, and only it, has the merged status and points at its primary
+            models.CheckConstraint(condition=(models.Q(merged_into__isnull=True) & ~models.Q(status="merged"))
+                                   | models.Q(merged_into__isnull=False, status="merged"),
+                                   name="service_complaint_merged_status"),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +280,8 @@ class ComplaintEvent(models.Model):
         WITHDRAWN = clock.WITHDRAWN, _("Withdrawn")
         RECHECK_REQUESTED = "recheck_requested", _("Re-check requested")
         ROOT_CAUSE = "root_cause", _("Root cause recorded")
+        MERGED = clock.MERGED, _("Merged into another complaint (repeat)")
+        DUPLICATE_MERGED = "duplicate_merged", _("A repeat complaint was merged into this one")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -123,6 +123,38 @@ def complaint_get(*, actor: Any, pk: int) -> Complaint:
     return complaint
 
 
+# Merge of repeat complaints: only a complaint still in handling can become a duplicate (a decided one has
+# already been answered), and only into a complaint received in the last 90 days.
+MERGEABLE_STATUSES = (Complaint.Status.REGISTERED, Complaint.Status.ACCEPTED, Complaint.Status.PAUSED)
+MERGE_WINDOW_DAYS = 90
+
+
+def merge_candidates(*, actor: Any, complaint: Complaint, now: dt.datetime | None = None) -> QuerySet[Complaint]:
+    """Complaints `complaint` could be merged into as a repeat: open complaints of the same complainant (keyed
+    blind index of phone or ID number) in the same institution, received in the last 90 days, not themselves
+    merged, and within what the actor may read. Empty when `complaint` itself cannot be merged."""
+    none = Complaint.objects.none()
+    if (complaint.kind != Complaint.Kind.COMPLAINT or complaint.status not in MERGEABLE_STATUSES
+            or complaint.duplicates.exists()):
+        return none
+    match = Q()
+    phones = phone_index_candidates(complaint.complainant_phone or "")
+    ids = id_index_candidates(complaint.complainant_id_number or "")
+    if phones:
+        match |= Q(phone_index__in=phones)
+    if ids:
+        match |= Q(id_number_index__in=ids)
+    if not match:
+        return none
+    since = (now or timezone.now()) - dt.timedelta(days=MERGE_WINDOW_DAYS)
+    scope = access.scope_for(actor, perms.VIEW)
+    return (Complaint.objects.filter(scope.q("org_unit"), match, kind=Complaint.Kind.COMPLAINT,
+                                     status__in=Complaint.OPEN_STATUSES, merged_into__isnull=True,
+                                     received_at__gte=since,
+                                     org_unit__institution_id=complaint.org_unit.institution_id)
+            .exclude(pk=complaint.pk).select_related("org_unit").order_by("-received_at", "-id"))
+
+
 def complaint_by_tracking(*, tracking_number: str) -> Complaint | None:
     """The public status lookup (portal): the caller proves knowledge of the phone separately."""
     return (Complaint.objects.filter(tracking_number__iexact=tracking_number.strip())
@@ -275,7 +307,7 @@ def classifier_status() -> Any:
 
 
 def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """Counts of complaints received in [start, end) by product, category, org unit, month and root cause,
+    """Counts of complaints received in [start, end) (merged repeat complaints excluded) by product, category, org unit, month and root cause,
     compensation paid per product, and the satisfaction answers: all within the actor's scope.
 
     One grouped pass over the period's complaints (product × category × unit × month, with the major,
@@ -291,8 +323,9 @@ def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str,
     from finassure.service.models import ProductLine
 
     scope = access.scope_for(actor, perms.VIEW)
+    # a repeat complaint merged into its primary is counted once, as the primary
     received = Complaint.objects.filter(scope.q("org_unit"), received_at__gte=start, received_at__lt=end,
-                                        kind=Complaint.Kind.COMPLAINT)
+                                        kind=Complaint.Kind.COMPLAINT, merged_into__isnull=True)
     closed_q = Q(status=Complaint.Status.CLOSED)
     groups = list(received.annotate(month=TruncMonth("received_at")).values(
         "product_line", "category_id", "org_unit_id", "month").annotate(

@@ -125,11 +125,19 @@ def _action_forms(request: HttpRequest, complaint: Complaint, bound: tuple[str, 
             kwargs["handlers"] = handlers
         if name == "remediate":
             kwargs["owners"] = handlers
+        if name == "merge":
+            kwargs["candidates"] = _merge_candidates(request, complaint)
         made[name.replace("-", "_")] = form_class(**kwargs)  # type: ignore[arg-type]
     made["attach"] = forms.AttachForm()
     if bound is not None:
         made[bound[0].replace("-", "_")] = bound[1]
     return made
+
+
+def _merge_candidates(request: HttpRequest, complaint: Complaint) -> list[Complaint]:
+    if not access.has_perm(request.user, perms.HANDLE, complaint.org_unit):
+        return []
+    return list(selectors.merge_candidates(actor=request.user, complaint=complaint)[:20])
 
 
 def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] | None = None,
@@ -151,6 +159,7 @@ def _detail(request: HttpRequest, complaint: Complaint, bound: tuple[str, Any] |
         "compensations": selectors.compensations_of(complaint=complaint),
         "surveys": selectors.surveys_of(complaint=complaint),
         "rechecks": complaint.rechecks.all(),
+        "duplicates": complaint.duplicates.all(),
         "attachments": selectors.attachments_of(complaint=complaint),
         "actions": selectors.corrective_actions_of(complaint=complaint),
         "can_handle": can_handle, "can_approve": access.has_perm(request.user, perms.APPROVE, unit),
@@ -179,6 +188,8 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
         kwargs: dict[str, Any] = {"prefix": action}
         if action in {"assign", "remediate"}:
             kwargs["handlers" if action == "assign" else "owners"] = selectors.handlers_for(unit=complaint.org_unit)
+        if action == "merge":
+            kwargs["candidates"] = _merge_candidates(request, complaint)
         form = forms.ACTION_FORMS[action](request.POST, **kwargs)
         if not form.is_valid():
             return _detail(request, complaint, (action, form), status=400)
@@ -223,6 +234,10 @@ def _perform(action: str, actor: Any, complaint: Complaint, data: dict[str, Any]
         return services.complaint_withdraw(actor=actor, complaint=complaint, **data)
     if action == "recheck":
         return services.complaint_recheck(actor=actor, complaint=complaint, **data)
+    if action == "merge":
+        primary = selectors.complaint_get(actor=actor, pk=data["primary"])
+        services.complaint_merge(actor=actor, duplicate=complaint, primary=primary, reason=data["reason"])
+        return complaint
     if action == "root-cause":
         return services.complaint_set_root_cause(actor=actor, complaint=complaint, **data)
     if action == "remediate":

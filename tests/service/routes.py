@@ -112,6 +112,19 @@ def _rule(ctx: Any) -> None:
     ctx.objects["rule"] = RoutingRule.objects.create(product_line="loan", target=ctx.org.head)
 
 
+def _repeat(ctx: Any) -> None:
+    """A complaint and an earlier one of the same complainant (the merge candidate), both in Haidian."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.service.factories import make_complaint
+
+    cache.clear()
+    ctx.objects["primary"] = make_complaint(ctx.org.haidian, received_at=timezone.now() - dt.timedelta(days=2))
+    ctx.objects["complaint"] = make_complaint(ctx.org.haidian)
+
+
 def _complaint_url(ctx: Any, tail: str = "") -> str:
     return f"/service/complaints/{ctx.objects['complaint'].pk}/{tail}"
 
@@ -135,6 +148,9 @@ ROUTES = [
           perm(Perm.PII_UNMASK, scoped=True), LOGIN, build=_attachment),
     Route("service:complaint_action", "POST", lambda c: _complaint_url(c, "accept/"),
           perm(perms.HANDLE, 302, scoped=True), LOGIN, build=_complaint),
+    Route("service:complaint_action", "POST", lambda c: _complaint_url(c, "merge/"),
+          perm(perms.HANDLE, 302, scoped=True), LOGIN, build=_repeat,
+          data=lambda c: {"merge-primary": c.objects["primary"].pk, "merge-reason": "同一事项重复投诉"}),
     Route("service:compensation_action", "POST",
           lambda c: f"/service/compensations/{c.objects['compensation'].pk}/approve/",
           perm(perms.APPROVE, 302, scoped=True), LOGIN,
@@ -177,6 +193,9 @@ ROUTES = [
           data=lambda c: {"method": "sms", "reference": "SMS-20261127-1"}),
     Route("api:close_complaint", "POST", lambda c: f"/api/v1/service/complaints/{c.objects['complaint'].pk}/close",
           perm(perms.HANDLE, scoped=True), 401, api=True, build=_notified),
+    Route("api:merge_complaint", "POST", lambda c: f"/api/v1/service/complaints/{c.objects['complaint'].pk}/merge",
+          perm(perms.HANDLE, scoped=True), 401, api=True, build=_repeat,
+          data=lambda c: {"primary_id": c.objects["primary"].pk, "reason": "同一事项重复投诉"}),
     Route("api:list_attachments", "GET",
           lambda c: f"/api/v1/service/complaints/{c.objects['complaint'].pk}/attachments",
           perm(perms.VIEW, scoped=True), 401, api=True, build=_attachment),

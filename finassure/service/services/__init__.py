@@ -11,6 +11,7 @@ working for every public write:
 - `intake` — register (any channel, with attachments), the major-complaint alarm;
 - `handling` — the handling steps, reveal, confirmed classification, routing to another unit;
 - `attachments` — add, download (scoped, audited), orphan sweep;
+- `merging` — a repeat complaint closed into its primary (no undo: see the module);
 - `surveys`, `compensation`, `configuration` (categories, FAQ, classifier, routing rules), `portal`
   (anonymous visit outcomes), `imports` (bulk import jobs), `keys` (key rotation).
 """
@@ -55,12 +56,14 @@ from finassure.service.services.handling import (
 from finassure.service.services.imports import complaint_import, complaint_import_run, complaint_import_start
 from finassure.service.services.intake import complaint_register
 from finassure.service.services.keys import complaints_rotate_keys
+from finassure.service.services.merging import complaint_merge
 from finassure.service.services.portal import portal_visit_record
 from finassure.service.services.routing import complaint_route, routing_rule_delete, routing_rule_save
 from finassure.service.services.surveys import survey_answer, survey_create
 
 __all__ = [
     "complaint_import_run", "complaint_import_start",
+    "complaint_merge",
     "portal_visit_record",
     "complaint_route", "routing_rule_delete", "routing_rule_save",
     "attachment_add",
