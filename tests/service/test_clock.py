@@ -176,3 +176,19 @@ def test_the_sla_is_breached_exactly_when_more_than_the_allowance_has_passed(sta
     state = clock.sla_clock([Event("registered", start)], now=start + spent, sla_hours=hours)
     assert (state.state == clock.BREACHED) == (spent > dt.timedelta(hours=hours))
     assert state.elapsed == spent
+
+
+# --- merge of a repeat complaint ------------------------------------------------------------------
+
+
+def test_a_merge_stops_both_clocks_and_a_paused_regulatory_clock_counts_only_until_the_merge() -> None:
+    start = at("2026-03-02")
+    events = [Event("registered", start), Event("accepted", start + dt.timedelta(hours=2)),
+              Event("paused", start + dt.timedelta(hours=4)), Event("merged", start + dt.timedelta(hours=50))]
+    later = start + dt.timedelta(days=90)
+    sla = clock.sla_clock(events, now=later, sla_hours=48)
+    assert (sla.state, sla.elapsed) == (clock.BREACHED, dt.timedelta(hours=50))  # merged after 50 h > 48 h
+    regulatory = reg(events, later)
+    # 2 h running before the pause, 46 h paused until the merge, nothing after
+    assert (regulatory.state, regulatory.elapsed, regulatory.paused_for) == (
+        clock.MET, dt.timedelta(hours=2), dt.timedelta(hours=46))
