@@ -518,6 +518,7 @@ def product_complaints(*, actor: Any, product: Product, recent: int = 5) -> Prod
         return None
     qs = (service_selectors.complaint_list(actor=actor, filters=service_selectors.ComplaintFilter(
         product_line=product.product_line)).filter(org_unit__path__startswith=product.org_unit.path))
+    qs = qs.filter(merged_into__isnull=True)  # a repeat complaint merged into another is counted once, there
     since = timezone.now() - dt.timedelta(days=90)
     counts = qs.order_by().aggregate(total=Count("pk"), open=Count("pk", filter=Q(status__in=Complaint.OPEN_STATUSES)),
                                      recent=Count("pk", filter=Q(received_at__gte=since)))

@@ -192,9 +192,15 @@ def test_the_product_page_shows_the_complaints_of_its_product_line_in_scope(
     _complaint(org.beijing, "wealth_management", status="closed", days_ago=200)
     _complaint(org.beijing, "credit_card")  # another product line
     _complaint(org.shanghai, "wealth_management")  # outside the product's unit
+    primary = _complaint(org.beijing, "wealth_management", days_ago=200)
+    primary.status = "closed"
+    primary.save(update_fields=["status"])
+    repeat = _complaint(org.beijing, "wealth_management", days_ago=199)
+    repeat.merged_into, repeat.status = primary, "merged"  # a merged repeat counts once, as its primary
+    repeat.save(update_fields=["merged_into", "status"])
     cpo = make_user(Role.CONSUMER_PROTECTION_OFFICER, unit="beijing")
     body = login_client(cpo).get(product.get_absolute_url()).content.decode()
-    assert "2 in all, 1 open, 1 in the last 90 days." in body
+    assert "3 in all, 1 open, 1 in the last 90 days." in body
     employee = make_user(Role.EMPLOYEE, unit="beijing")  # may see products, not complaints
     body = login_client(employee).get(product.get_absolute_url()).content.decode()
     assert "You may not read complaints." in body
