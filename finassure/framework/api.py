@@ -13,7 +13,7 @@ from finassure.accounts.models import User
 from finassure.framework import selectors, services
 from finassure.framework.models import AssessmentFinding, ExternalAssessment, Meeting, MeetingDecision
 from finassure.framework.permissions import FPerm
-from finassure.platform.api import PageNumber
+from finassure.platform.api import DbId, PageNumber, Year
 from finassure.platform.errors import ValidationFailed
 
 router = Router(tags=["framework"])
@@ -236,7 +236,7 @@ class BudgetLineIn(Schema):
 
 @router.get("/budget-lines", response=list[BudgetLineOut])
 @paginate(PageNumber)
-def list_budget_lines(request: HttpRequest, year: int | None = None, measure: int | None = None) -> Any:
+def list_budget_lines(request: HttpRequest, year: Year | None = None, measure: int | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.budget_lines(actor=request.user, year=year, measure_id=measure).order_by("-year", "id")
 
@@ -536,7 +536,7 @@ class CostBenefitOut(Schema):
 
 
 @router.get("/cost-benefit", response=list[CostBenefitOut])
-def get_cost_benefit(request: HttpRequest, year: int, org_unit: int | None = None) -> Any:
+def get_cost_benefit(request: HttpRequest, year: Year, org_unit: DbId | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     unit = (selectors.unit_get(actor=request.user, pk=org_unit) if org_unit
             else selectors.default_unit(actor=request.user))
@@ -577,7 +577,7 @@ class LossIn(Schema):
 
 @router.get("/losses", response=list[LossOut])
 @paginate(PageNumber)
-def list_losses(request: HttpRequest, year: int | None = None, measure: int | None = None) -> Any:
+def list_losses(request: HttpRequest, year: Year | None = None, measure: int | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.loss_event_list(actor=request.user, year=year, measure_id=measure)
 

@@ -26,7 +26,7 @@ from finassure.governance.permissions import (
     VIEW_PRODUCT,
     VIEW_RISK,
 )
-from finassure.platform.api import PageNumber
+from finassure.platform.api import PageNumber, Year
 from finassure.platform.errors import NotFound, ValidationFailed
 from finassure.service.models import ProductLine
 
@@ -320,7 +320,7 @@ def governance_regulation_gaps(request: HttpRequest) -> Any:
 
 @router.get("/governance/audits", response=list[EngagementOut])
 @paginate(PageNumber)
-def governance_list_audits(request: HttpRequest, q: str = "", status: str = "", year: int | None = None,
+def governance_list_audits(request: HttpRequest, q: str = "", status: str = "", year: Year | None = None,
                            quarter: int | None = None) -> Any:
     access.require(request.user, VIEW_AUDIT)
     return selectors.engagement_list(actor=request.user, search=q, status=status, year=year, quarter=quarter)

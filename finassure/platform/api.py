@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # An id or id filter: positive and within the databases' 64-bit integers (a larger one is a 422, not a 500).
 DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+#: A calendar year in a query or body: bounded, so dates built from it always exist (a 422, never a 500).
+Year = Annotated[int, Field(ge=1900, le=2999)]
 
 
 class BearerToken(HttpBearer):

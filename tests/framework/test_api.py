@@ -57,6 +57,14 @@ def test_bad_input_gets_a_clear_4xx_and_nothing_saved(client: Any, org: Any, mak
     assert not CorrectiveAction.objects.exists()
 
 
+def test_years_outside_the_calendar_get_a_4xx_not_a_server_error(client: Any, org: Any, make_user: Any) -> None:
+    api = _client(client, make_user(Role.QUALITY_MANAGER, unit="beijing"))
+    for path in ("/cost-benefit?year=0", "/cost-benefit?year=-4831", "/losses?year=0", "/budget-lines?year=99999"):
+        response = api("GET", path)
+        assert response.status_code == 422, (path, response.status_code)
+    assert api("GET", "/cost-benefit?year=2026").status_code == 200
+
+
 def test_list_endpoints_keep_a_flat_query_count(client: Any, org: Any, make_user: Any) -> None:
     owner = make_user(Role.EMPLOYEE, unit="haidian")
     api = _client(client, make_user(Role.QUALITY_MANAGER, unit="beijing"))
