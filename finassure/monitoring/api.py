@@ -12,7 +12,7 @@ from pydantic import field_validator
 from finassure.accounts import selectors as access
 from finassure.monitoring import perms, selectors, services, triage
 from finassure.monitoring.models import Run
-from finassure.platform.api import PageNumber
+from finassure.platform.api import CappedPageNumber, PageNumber
 from finassure.platform.errors import ValidationFailed
 
 router = Router(tags=["monitoring"])
@@ -90,8 +90,9 @@ class RunIn(Schema):
 
 
 @router.get("/monitoring/alerts", response=list[AlertOut])
-@paginate(PageNumber)
+@paginate(CappedPageNumber)
 def list_alerts(request: HttpRequest, filters: Query[AlertQuery]) -> Any:
+    """The alert queue, as the page orders it; `count` stops at 10,000 (`count_capped`), as on the page."""
     access.require(request.user, perms.VIEW)
     query = {k: ("1" if v is True else v) for k, v in filters.dict().items() if v not in (None, False)}
     return selectors.alert_list(actor=request.user, filters=selectors.AlertFilter.from_query(query))

@@ -2,6 +2,9 @@
 
 Conventions every endpoint follows:
 - lists are paginated with `?page=N&page_size=M` (M ≤ 200) and answer {items, count, page, page_size};
+  a list that can hold millions of rows (the alert queue) uses `CappedPageNumber` instead: `count` stops at
+  10,000 and the extra `count_capped: true` says more match (narrow the filters; counting them all would cost
+  more than the page);
 - filters are plain query parameters named after the field (`?org_unit=3&active=true`);
 - every 4xx answers {"error": {"code", "message", "fields"?}}.
 """
@@ -158,6 +161,36 @@ class PageNumber(PaginationBase):
         return {
             "items": list(queryset[start:start + pagination.page_size]),
             "count": queryset.count() if hasattr(queryset, "count") else len(queryset),
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+        }
+
+
+#: The most matches a capped list counts (a million-row COUNT(*) costs more than the page; see CappedPageNumber).
+LIST_COUNT_CAP = 10_000
+
+
+class CappedPageNumber(PageNumber):
+    """PageNumber for lists that can hold millions of rows: {items, count, count_capped, page, page_size}.
+
+    `count` is exact up to LIST_COUNT_CAP; beyond it `count` is the cap and `count_capped` is true (the query
+    counts at most cap + 1 rows, with no ORDER BY). Pages past the cap still answer their items.
+    """
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(..., description=f"matching rows, exact up to {LIST_COUNT_CAP:,}; the cap when more match")
+        count_capped: bool = Field(..., description=f"true when more than {LIST_COUNT_CAP:,} rows match")
+        page: int
+        page_size: int
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        start = (pagination.page - 1) * pagination.page_size
+        counted = queryset.order_by().values("pk")[:LIST_COUNT_CAP + 1].count()
+        return {
+            "items": list(queryset[start:start + pagination.page_size]),
+            "count": min(counted, LIST_COUNT_CAP),
+            "count_capped": counted > LIST_COUNT_CAP,
             "page": pagination.page,
             "page_size": pagination.page_size,
         }

@@ -193,3 +193,50 @@ def test_the_queue_count_stops_above_the_cap_and_says_so(
     assert 'id="queue-capped"' in page and "More than 3 alerts match" in page
     exact = selectors.CappedCount(selectors.alert_list(actor=analyst), cap=10)
     assert (exact.count(), exact.capped) == (5, False)
+
+
+def test_the_api_list_count_stops_above_the_cap_and_says_so(
+    org: Any, analyst: Any, login_client: Any, monkeypatch: Any
+) -> None:
+    from finassure.platform import api
+
+    monkeypatch.setattr(api, "LIST_COUNT_CAP", 3)
+    for _ in range(5):
+        make_alert(org.haidian, severity="low")
+    client = login_client(analyst)
+    body = client.get("/api/v1/monitoring/alerts?page_size=2&page=3").json()
+    assert (body["count"], body["count_capped"], body["page"], len(body["items"])) == (3, True, 3, 1)
+    monkeypatch.setattr(api, "LIST_COUNT_CAP", 5)
+    body = client.get("/api/v1/monitoring/alerts").json()
+    assert (body["count"], body["count_capped"], len(body["items"])) == (5, False, 5)
+
+
+def test_the_api_list_filters_before_it_counts(org: Any, analyst: Any, login_client: Any, monkeypatch: Any) -> None:
+    from finassure.platform import api
+
+    monkeypatch.setattr(api, "LIST_COUNT_CAP", 3)
+    for _ in range(4):
+        make_alert(org.haidian, severity="low")
+    high = make_alert(org.haidian, severity="high", rule_id="fan_in")
+    make_alert(org.shanghai, severity="high", rule_id="fan_in")  # outside the analyst's units
+    client = login_client(analyst)
+    body = client.get("/api/v1/monitoring/alerts?severity=high&rule_id=fan_in").json()
+    assert (body["count"], body["count_capped"]) == (1, False)
+    assert [a["id"] for a in body["items"]] == [high.pk]
+    assert client.get("/api/v1/monitoring/alerts?severity=low").json()["count_capped"] is True
+    assert client.get("/api/v1/monitoring/alerts?status=closed").json() == {
+        "items": [], "count": 0, "count_capped": False, "page": 1, "page_size": 50}
+
+
+def test_the_api_list_takes_a_bounded_number_of_queries(
+    org: Any, analyst: Any, login_client: Any
+) -> None:
+    client = login_client(analyst)
+    client.get("/api/v1/monitoring/alerts")  # warm the session and the permission caches
+    for _ in range(30):
+        make_alert(org.haidian)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/monitoring/alerts?page_size=5")
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get("/api/v1/monitoring/alerts?page_size=30").json()["items"]) == 30
+    assert len(many) == len(few)
