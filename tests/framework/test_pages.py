@@ -198,7 +198,7 @@ def test_a_large_on_demand_run_goes_to_the_worker(org: Any, make_user: Any, logi
                                                   monkeypatch: Any) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from finassure.framework import views
+    from finassure.framework.views import home as views
 
     make_indicator(make_measure(), computation="nobody.registered_this")
     monkeypatch.setattr(views, "INLINE_RUN_UNITS", 1)
