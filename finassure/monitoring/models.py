@@ -183,12 +183,10 @@ class ReportStatus(models.TextChoices):
     FILED = "filed", _("Approved and filed")
 
 
-class LargeValueReport(TimeStampedModel):
-    """A large-value transaction report (大额交易报告) for one business day of one org unit, due in 5 working days."""
+class MakerCheckerReport(TimeStampedModel):
+    """What a report filed with four eyes holds: the analyst who drafts it, a second person who approves and files it
+    (each subclass adds a database constraint that they differ), and when it was submitted and filed."""
 
-    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
-    report_date = models.DateField(_("transaction day"))
-    due_date = models.DateField(_("due"))
     status = models.CharField(
         _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
@@ -212,6 +210,17 @@ class LargeValueReport(TimeStampedModel):
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class LargeValueReport(MakerCheckerReport):
+    """A large-value transaction report (大额交易报告) for one business day of one org unit, due in 5 working days."""
+
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
+    report_date = models.DateField(_("transaction day"))
+    due_date = models.DateField(_("due"))
+
+    class Meta:
         ordering = ["-report_date", "-id"]
         verbose_name = _("large-value transaction report")
         verbose_name_plural = _("large-value transaction reports")
@@ -232,7 +241,7 @@ class LargeValueReport(TimeStampedModel):
         return reverse("monitoring:report_detail", args=["lv", self.pk])
 
 
-class SuspiciousReport(TimeStampedModel):
+class SuspiciousReport(MakerCheckerReport):
     """A suspicious transaction report (可疑交易报告) drafted from a case disposed as suspicious, with its grounds."""
 
     org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, verbose_name=_("org unit"))
@@ -241,27 +250,6 @@ class SuspiciousReport(TimeStampedModel):
     )
     grounds = models.TextField(_("grounds for suspicion"))
     due_date = models.DateField(_("due"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT
-    )
-    drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("drafted by"),
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("approved by"),
-    )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
