@@ -533,3 +533,44 @@ class PortalVisit(models.Model):
     @property
     def resolved_without_complaint(self) -> bool:
         return self.helpful_votes > 0 and not self.complaint_submitted
+
+
+class ComplaintDailyCount(models.Model):
+    """Pre-aggregated counts for the statistics page: complaints (kind COMPLAINT, not merged into another)
+    received on one local `day` (settings.TIME_ZONE) per org unit × product line × category × root cause.
+
+    Exact only for a day without a `ComplaintCountDirtyHour` in it: the statistics read these rows for clean
+    days and count dirty days live (see `selectors.statistics` and `services/counts.py`).
+    """
+
+    day = models.DateField(db_index=True)
+    org_unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    product_line = models.CharField(max_length=32)
+    category = models.ForeignKey(ComplaintCategory, null=True, on_delete=models.CASCADE, related_name="+")
+    root_cause = models.CharField(max_length=32, blank=True)
+    n = models.PositiveIntegerField(default=0)
+    major = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_within_48h = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily complaint count")
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.org_unit_id}: {self.n}"
+
+
+class ComplaintCountDirtyHour(models.Model):
+    """An hour (UTC, truncated) holding a complaint whose counted fields changed since its day was last
+    summarised. Written only by database triggers on the complaint table (migration 0008), so every write
+    path (services, bulk import's raw INSERT, `QuerySet.update`, the shell) marks it; `version` is bumped on
+    each mark so a rebuild deletes only marks it has seen."""
+
+    hour = models.DateTimeField(unique=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("changed complaint hour")
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H:00} UTC (v{self.version})"

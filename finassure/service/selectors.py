@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -306,60 +307,139 @@ def classifier_status() -> Any:
 # --- statistics ---------------------------------------------------------------------------------
 
 
+@dataclass
+class ComplaintTally:
+    """Complaint counts of a period by product, category, org unit, month ("YYYY-MM") and root cause."""
+
+    by_product: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[int | None] = field(default_factory=Counter)
+    by_unit: Counter[int] = field(default_factory=Counter)
+    by_month: Counter[str] = field(default_factory=Counter)
+    by_root_cause: Counter[str] = field(default_factory=Counter)
+    totals: Counter[str] = field(default_factory=Counter)
+
+    def add(self, *, month: str, product: str, category: int | None, unit: int, root_cause: str | None,
+            n: int, major: int, closed: int, within: int) -> None:
+        self.by_product[product] += n
+        self.by_category[category] += n
+        self.by_unit[unit] += n
+        self.by_month[month] += n
+        if root_cause:
+            self.by_root_cause[root_cause] += n
+        self.totals.update({"total": n, "major": major, "closed": closed, "within": within})
+
+
+def _month_label(month: dt.date | dt.datetime) -> str:
+    if isinstance(month, dt.datetime) and timezone.is_aware(month):
+        month = timezone.localtime(month)
+    return month.strftime("%Y-%m")
+
+
+def _counted(scope: Any) -> QuerySet[Complaint]:
+    # a repeat complaint merged into its primary is counted once, as the primary
+    return Complaint.objects.filter(scope.q("org_unit"), kind=Complaint.Kind.COMPLAINT, merged_into__isnull=True)
+
+
+def _tally_live(tally: ComplaintTally, received: QuerySet[Complaint], *, root_causes: bool) -> None:
+    """One grouped pass (product × category × unit × month, and root cause when asked) over `received`."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    closed_q = Q(status=Complaint.Status.CLOSED)
+    keys = ["product_line", "category_id", "org_unit_id", "month"] + (["root_cause"] if root_causes else [])
+    for g in received.annotate(month=TruncMonth("received_at")).values(*keys).annotate(
+            n=Count("id"), major=Count("id", filter=Q(is_major=True)), closed=Count("id", filter=closed_q),
+            within=Count("id", filter=closed_q & Q(handling_hours__lte=48))).order_by():
+        tally.add(month=_month_label(g["month"]), product=g["product_line"], category=g["category_id"],
+                  unit=g["org_unit_id"], root_cause=g.get("root_cause"), n=g["n"], major=g["major"],
+                  closed=g["closed"], within=g["within"])
+
+
+def _tally_summary(tally: ComplaintTally, scope: Any, *, first: dt.date, stop: dt.date,
+                   dirty: set[dt.date]) -> None:
+    """The summary rows of the clean days of [first, stop), grouped by month like the live pass."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    from finassure.service.models import ComplaintDailyCount
+
+    rows = ComplaintDailyCount.objects.filter(scope.q("org_unit"), day__gte=first, day__lt=stop)
+    if dirty:
+        rows = rows.exclude(day__in=sorted(dirty))
+    for g in rows.annotate(month=TruncMonth("day")).values(
+            "product_line", "category_id", "org_unit_id", "root_cause", "month").annotate(
+            sn=Sum("n"), smajor=Sum("major"), sclosed=Sum("closed"), swithin=Sum("closed_within_48h")).order_by():
+        tally.add(month=_month_label(g["month"]), product=g["product_line"], category=g["category_id"],
+                  unit=g["org_unit_id"], root_cause=g["root_cause"], n=g["sn"], major=g["smajor"],
+                  closed=g["sclosed"], within=g["swithin"])
+
+
 def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """Counts of complaints received in [start, end) (merged repeat complaints excluded) by product, category, org unit, month and root cause,
-    compensation paid per product, and the satisfaction answers: all within the actor's scope.
+    """Counts of complaints received in [start, end) (merged repeat complaints excluded) by product, category,
+    org unit, month and root cause, compensation paid per product, and the satisfaction answers: all within
+    the actor's scope. The same result as `statistics_live`, read mostly from the daily summary.
+
+    Exact by construction (see `counts.py`): whole local days without a changed-hour mark come from
+    `ComplaintDailyCount` (a year is ~365 × units × products × categories rows, not ~a million complaints);
+    marked days and the partial days at the period's edges are counted live. Should a request run in a time
+    zone other than settings.TIME_ZONE (the summary's days), everything is counted live.
+    """
+    from finassure.service import counts
+    from finassure.service.models import ComplaintCountDirtyHour
+
+    if timezone.get_current_timezone_name() != str(counts.zone()):
+        return statistics_live(actor=actor, start=start, end=end)
+    scope = access.scope_for(actor, perms.VIEW)
+    first, stop = counts.whole_days(start, end)
+    marked = ComplaintCountDirtyHour.objects.filter(hour__gte=counts.day_start(first) - counts.HOUR,
+                                                    hour__lt=counts.day_start(stop)).values_list("hour", flat=True)
+    dirty = {d for d in counts.days_of_hours(marked) if first <= d < stop}
+    tally = ComplaintTally()
+    if len(dirty) < (stop - first).days:
+        _tally_summary(tally, scope, first=first, stop=stop, dirty=dirty)
+    ranges = counts.live_ranges(start, end, dirty)
+    if ranges:
+        within = Q()
+        for lo, hi in ranges:
+            within |= Q(received_at__gte=lo, received_at__lt=hi)
+        _tally_live(tally, _counted(scope).filter(within), root_causes=True)
+    return _statistics_result(tally, scope, start=start, end=end)
+
+
+def statistics_live(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """`statistics` computed from the complaint table alone: the reference the summary is tested against.
 
     One grouped pass over the period's complaints (product × category × unit × month, with the major,
     closed and closed-within-48-hours counts as conditional aggregates) gives every breakdown and total;
-    root causes are a second, small query. At a million complaints this is two scans, not ten.
+    root causes are a second, small query (partial index on analysed complaints).
     """
-    from collections import Counter
+    from django.db.models import Count
 
+    scope = access.scope_for(actor, perms.VIEW)
+    received = _counted(scope).filter(received_at__gte=start, received_at__lt=end)
+    tally = ComplaintTally()
+    _tally_live(tally, received, root_causes=False)
+    for r in received.exclude(root_cause="").values("root_cause").annotate(n=Count("id")).order_by():
+        tally.by_root_cause[r["root_cause"]] += r["n"]
+    return _statistics_result(tally, scope, start=start, end=end)
+
+
+def _statistics_result(tally: ComplaintTally, scope: Any, *, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Name and rank the tally; add compensation paid per product and the satisfaction answers (small tables)."""
     from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
 
     from finassure.accounts.models import OrgUnit
     from finassure.service.models import ProductLine
 
-    scope = access.scope_for(actor, perms.VIEW)
-    # a repeat complaint merged into its primary is counted once, as the primary
-    received = Complaint.objects.filter(scope.q("org_unit"), received_at__gte=start, received_at__lt=end,
-                                        kind=Complaint.Kind.COMPLAINT, merged_into__isnull=True)
-    closed_q = Q(status=Complaint.Status.CLOSED)
-    groups = list(received.annotate(month=TruncMonth("received_at")).values(
-        "product_line", "category_id", "org_unit_id", "month").annotate(
-        n=Count("id"), major=Count("id", filter=Q(is_major=True)), closed=Count("id", filter=closed_q),
-        within=Count("id", filter=closed_q & Q(handling_hours__lte=48))).order_by())
-    by_product_n: Counter[str] = Counter()
-    by_category_n: Counter[int | None] = Counter()
-    by_unit_n: Counter[int] = Counter()
-    by_month_n: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-    for g in groups:
-        month = g["month"]
-        label = (timezone.localtime(month) if timezone.is_aware(month) else month).strftime("%Y-%m")
-        by_product_n[g["product_line"]] += g["n"]
-        by_category_n[g["category_id"]] += g["n"]
-        by_unit_n[g["org_unit_id"]] += g["n"]
-        by_month_n[label] += g["n"]
-        totals.update({"total": g["n"], "major": g["major"], "closed": g["closed"], "within": g["within"]})
     products = dict(ProductLine.choices)
-    category_names = dict(ComplaintCategory.objects.filter(pk__in=[k for k in by_category_n if k])
+    category_names = dict(ComplaintCategory.objects.filter(pk__in=[k for k in tally.by_category if k])
                           .values_list("pk", "name"))
-    unit_names = dict(OrgUnit.objects.filter(pk__in=list(by_unit_n)).values_list("pk", "name"))
+    unit_names = dict(OrgUnit.objects.filter(pk__in=list(tally.by_unit)).values_list("pk", "name"))
 
     def ranked(counter: Counter[Any], name: Any) -> list[tuple[Any, int]]:
         return [(name(key), n) for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))]
 
-    by_product = ranked(by_product_n, lambda k: products.get(k, k))
-    by_category = ranked(by_category_n, lambda k: category_names.get(k) or "—")
-    by_unit = ranked(by_unit_n, lambda k: unit_names.get(k, k))
-    by_month = sorted(by_month_n.items())
     causes = dict(Complaint.RootCause.choices)
-    by_root_cause = [(causes.get(r["root_cause"], r["root_cause"]), r["n"])
-                     for r in received.exclude(root_cause="").values("root_cause").annotate(n=Count("id"))
-                     .order_by("-n")]
     paid = (Compensation.objects.filter(scope.q("org_unit"), status=Compensation.Status.PAID, paid_at__gte=start,
                                         paid_at__lt=end)
             .values("complaint__product_line").annotate(total=Sum("amount"), n=Count("id")).order_by("-total"))
@@ -368,11 +448,16 @@ def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str,
                .values("kind").annotate(happy=Count("id", filter=Q(rating__gte=4)), n=Count("id")))
     found = {r["kind"]: (r["happy"], r["n"]) for r in answers}
     satisfaction = {kind: found.get(kind, (0, 0)) for kind in Survey.Kind.values}
+    totals = tally.totals
     return {
         "total": totals["total"], "major": totals["major"], "closed": totals["closed"],
-        "within_48h": totals["within"], "by_product": by_product, "by_category": by_category,
-        "by_unit": by_unit, "by_month": by_month, "by_root_cause": by_root_cause, "compensation": compensation,
-        "satisfaction": satisfaction, "portal": portal_self_resolution(start=start, end=end),
+        "within_48h": totals["within"], "by_product": ranked(tally.by_product, lambda k: products.get(k, k)),
+        "by_category": ranked(tally.by_category, lambda k: category_names.get(k) or "—"),
+        "by_unit": ranked(tally.by_unit, lambda k: unit_names.get(k, k)),
+        "by_month": sorted(tally.by_month.items()),
+        "by_root_cause": ranked(tally.by_root_cause, lambda k: causes.get(k, k)),
+        "compensation": compensation, "satisfaction": satisfaction,
+        "portal": portal_self_resolution(start=start, end=end),
     }
 
 

@@ -25,3 +25,13 @@ def attachments_sweep() -> dict[str, object]:
     with context.acting(context.RequestContext(channel="worker")):
         removed = services.attachments_sweep_orphans()
     return {"removed": removed}
+
+
+@task()
+def complaint_counts_refresh() -> dict[str, object]:
+    """Rebuild the daily complaint counts of the days changed since the last run (statistics page)."""
+    from finassure.service import services
+
+    with context.acting(context.RequestContext(channel="worker")):
+        days = services.complaint_counts_refresh()
+    return {"days": days}

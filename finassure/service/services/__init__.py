@@ -13,7 +13,8 @@ working for every public write:
 - `attachments` — add, download (scoped, audited), orphan sweep;
 - `merging` — a repeat complaint closed into its primary (no undo: see the module);
 - `surveys`, `compensation`, `configuration` (categories, FAQ, classifier, routing rules), `portal`
-  (anonymous visit outcomes), `imports` (bulk import jobs), `keys` (key rotation).
+  (anonymous visit outcomes), `imports` (bulk import jobs), `keys` (key rotation), `counts` (the daily
+  complaint counts behind the statistics page).
 """
 
 from finassure.service.services._common import refresh_clocks
@@ -36,6 +37,7 @@ from finassure.service.services.configuration import (
     faq_save,
     faq_vote,
 )
+from finassure.service.services.counts import complaint_counts_rebuild, complaint_counts_refresh
 from finassure.service.services.handling import (
     complaint_accept,
     complaint_assign,
@@ -64,6 +66,7 @@ from finassure.service.services.surveys import survey_answer, survey_create
 __all__ = [
     "complaint_import_run", "complaint_import_start",
     "complaint_merge",
+    "complaint_counts_rebuild", "complaint_counts_refresh",
     "portal_visit_record",
     "complaint_route", "routing_rule_delete", "routing_rule_save",
     "attachment_add",
