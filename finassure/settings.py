@@ -234,6 +234,9 @@ DEFAULT_FROM_EMAIL = env_str("FINASSURE_FROM_EMAIL", "finassure@localhost")
 AUDIT_RETENTION_DAYS = max(184, env_int("FINASSURE_AUDIT_RETENTION_DAYS", 184))
 
 API_TOKEN_DEFAULT_DAYS = env_int("FINASSURE_API_TOKEN_DAYS", 90)
+# An active API token (with its user and grants) is cached per server process for at most this many seconds:
+# another process sees a revocation or role change within this bound (accounts/authcache.py); 0 = no cache.
+FINASSURE_TOKEN_CACHE_SECONDS = max(0, min(60, env_int("FINASSURE_TOKEN_CACHE_SECONDS", 5)))
 METRICS_ALLOWED_IPS = env_list("FINASSURE_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

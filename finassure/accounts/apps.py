@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organisation and access")
 
     def ready(self) -> None:
+        from finassure.accounts import authcache  # noqa: F401  (connects the token cache's invalidation signals)
         from finassure.platform import nav
 
         nav.register(nav.NavItem(_("Administration"), _("Org units"), "accounts:org_tree", "accounts.view_org", 900))

@@ -327,15 +327,36 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
 
 
 def token_authenticate(raw: str) -> ApiToken | None:
-    """The active token for a raw bearer value, or None (and an audit record) if it is unknown or dead."""
-    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
-    if token is None or not token.is_active or not token.user.is_active:
-        reason = "unknown" if token is None else ("revoked" if token.revoked_at else "expired_or_inactive")
-        audit.record(action="auth.token_rejected", actor=token.user if token else None, outcome="denied",
-                     object_type="accounts.apitoken", object_id=str(token.pk) if token else "",
-                     detail={"reason": reason, "prefix": raw[:10]})
-        return None
+    """The active token for a raw bearer value, or None (and an audit record) if it is unknown or dead.
+
+    An active token is cached in this process for a few seconds with its user and role grants
+    (`authcache`: expiry still exact, a change made in this process seen at once, in another within the bound).
+    """
+    from finassure.accounts import authcache
+
+    digest = token_digest(raw)
+    token = authcache.lookup(digest)
+    if token is None:
+        generation = authcache.generation()
+        token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+        if token is None or not token.is_active or not token.user.is_active:
+            reason = "unknown" if token is None else ("revoked" if token.revoked_at else "expired_or_inactive")
+            audit.record(action="auth.token_rejected", actor=token.user if token else None, outcome="denied",
+                         object_type="accounts.apitoken", object_id=str(token.pk) if token else "",
+                         detail={"reason": reason, "prefix": raw[:10]})
+            return None
+        _touch(token)
+        authcache.remember(digest, token, generation_seen=generation)
+    elif _touch(token):
+        authcache.touched(digest, token.last_used_at)  # type: ignore[arg-type]
+    return token
+
+
+def _touch(token: ApiToken) -> bool:
+    """Record the use (at most once a minute per token and process); True when it was written."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+        token.last_used_at = now
+        return True
+    return False
