@@ -5,6 +5,7 @@ from finassure.framework.api import router as framework_router
 from finassure.governance.api import router as governance_router
 from finassure.incidents.api import router as incidents_router
 from finassure.monitoring.api import router as monitoring_router
+from finassure.monitoring.api_governance import router as monitoring_governance_router
 from finassure.platform.api import api
 from finassure.platform.api_audit import router as audit_router
 from finassure.security.api import router as security_router
@@ -19,6 +20,7 @@ api.add_router("/", governance_router)
 api.add_router("/", training_router)
 api.add_router("/", incidents_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", monitoring_governance_router)
 api.add_router("/", security_router)
 
 __all__ = ["api"]

@@ -313,12 +313,18 @@ def rule_tuning(*, actor: Any, months: int = 6) -> dict[str, Any]:
 # --- rule and model governance -----------------------------------------------------------------------------------
 
 
-def rule_change_list(*, actor: Any) -> QuerySet[RuleChange]:
-    return (
-        RuleChange.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
-        .select_related("org_unit", "proposed_by", "decided_by")
-        .order_by("-created_at", "-id")
-    )
+def rule_change_list(
+    *, actor: Any, status: str = "", rule_id: str = "", org_unit: int | None = None
+) -> QuerySet[RuleChange]:
+    """Rule changes in scope, newest first; optionally of one status, rule or org unit (the API's filters)."""
+    qs = RuleChange.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+    if status:
+        qs = qs.filter(status=status)
+    if rule_id:
+        qs = qs.filter(rule_id=rule_id)
+    if org_unit is not None:
+        qs = qs.filter(org_unit_id=org_unit)
+    return qs.select_related("org_unit", "proposed_by", "decided_by").order_by("-created_at", "-id")
 
 
 def rule_change_get(*, actor: Any, pk: int) -> RuleChange:
@@ -351,11 +357,15 @@ def rule_configuration(*, actor: Any, org_unit: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def model_list(*, actor: Any) -> QuerySet[ModelVersion]:
-    return (
-        ModelVersion.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
-        .select_related("org_unit", "registered_by", "requested_by", "approved_by")
-        .order_by("-created_at", "-id")
+def model_list(*, actor: Any, role: str = "", org_unit: int | None = None) -> QuerySet[ModelVersion]:
+    """Model versions in scope, newest first; optionally of one role or org unit (the API's filters)."""
+    qs = ModelVersion.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
+    if role:
+        qs = qs.filter(role=role)
+    if org_unit is not None:
+        qs = qs.filter(org_unit_id=org_unit)
+    return qs.select_related("org_unit", "registered_by", "requested_by", "approved_by").order_by(
+        "-created_at", "-id"
     )
 
 
@@ -366,15 +376,20 @@ def model_get(*, actor: Any, pk: int) -> ModelVersion:
     return model
 
 
-def shadow_comparisons(*, actor: Any, limit: int = 20) -> list[Run]:
-    """Recent runs in scope that scored a shadow model next to the current one."""
-    return list(
+def shadow_comparison_list(*, actor: Any) -> QuerySet[Run]:
+    """Runs in scope that scored a shadow model next to the current one, newest first."""
+    return (
         Run.objects.filter(
             access.scope_for(actor, perms.VIEW).q("org_unit"), models_used__comparison__isnull=False
         )
         .order_by("-created_at", "-id")
-        .only("id", "created_at", "status", "models_used", "org_unit_id")[:limit]
+        .only("id", "created_at", "status", "models_used", "org_unit_id")
     )
+
+
+def shadow_comparisons(*, actor: Any, limit: int = 20) -> list[Run]:
+    """The most recent `limit` of them (the models page)."""
+    return list(shadow_comparison_list(actor=actor)[:limit])
 
 
 def case_attachment_get(*, actor: Any, case_pk: int, pk: int) -> CaseAttachment:

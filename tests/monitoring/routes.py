@@ -1,4 +1,4 @@
-"""Persona-matrix routes of risk monitoring: alert queue, cases, reports, runs, and their API."""
+"""Persona-matrix routes of risk monitoring: alert queue, cases, reports, runs, rule and model governance, and their API."""
 
 from __future__ import annotations
 
@@ -60,6 +60,15 @@ def _model(ctx: Ctx) -> None:
     from tests.monitoring.factories import make_model
 
     ctx.objects["model"] = make_model(ctx.org.haidian)
+
+
+def _requested_model(ctx: Ctx) -> None:
+    """A model whose promotion to shadow someone other than the persona requested."""
+    from tests.monitoring.factories import _someone, make_model
+
+    ctx.objects["model"] = make_model(
+        ctx.org.haidian, requested_role="shadow", requested_by=_someone(ctx.org.haidian), requested_reason="影子对比"
+    )
 
 
 def _unit_choice(permission: str) -> Any:
@@ -291,6 +300,35 @@ ROUTES = [
         api=True,
         data=lambda c: {"org_unit_id": c.org.haidian.pk},
     ),
+    # rule and model governance (api_governance.py)
+    Route("api:list_rules", "GET", lambda c: "/api/v1/monitoring/rules", perm(perms.VIEW), 401, api=True),
+    Route("api:list_rule_changes", "GET", lambda c: "/api/v1/monitoring/rule-changes", perm(perms.VIEW), 401,
+          api=True, build=_change),
+    Route("api:get_rule_change", "GET", lambda c: f"/api/v1/monitoring/rule-changes/{_o(c, 'change').pk}",
+          visible_with(perms.VIEW), 401, api=True, build=_change),
+    Route("api:propose_rule_change", "POST", lambda c: "/api/v1/monitoring/rule-changes",
+          perm(perms.TUNE, 201, scoped=True), 401, api=True,
+          data=lambda c: {"org_unit_id": c.org.haidian.pk, "rule_id": "pboc_lv_cash", "enabled": True,
+                          "params": {"cny_threshold": 45000}, "reason": "试运行较低阈值"}),
+    Route("api:approve_rule_change", "POST", lambda c: f"/api/v1/monitoring/rule-changes/{_o(c, 'change').pk}/approve",
+          perm(perms.APPROVE_CHANGE, 200, scoped=True), 401, api=True, build=_change, data=lambda c: {}),
+    Route("api:reject_rule_change", "POST", lambda c: f"/api/v1/monitoring/rule-changes/{_o(c, 'change').pk}/reject",
+          perm(perms.APPROVE_CHANGE, 200, scoped=True), 401, api=True, build=_change,
+          data=lambda c: {"note": "阈值过低，误报会增加"}),
+    Route("api:list_models", "GET", lambda c: "/api/v1/monitoring/models", perm(perms.VIEW), 401, api=True,
+          build=_model),
+    Route("api:list_shadow_comparisons", "GET", lambda c: "/api/v1/monitoring/models/comparisons",
+          perm(perms.VIEW), 401, api=True),
+    Route("api:get_model", "GET", lambda c: f"/api/v1/monitoring/models/{_o(c, 'model').pk}",
+          visible_with(perms.VIEW), 401, api=True, build=_model),
+    Route("api:request_model_role", "POST", lambda c: f"/api/v1/monitoring/models/{_o(c, 'model').pk}/request",
+          perm(perms.TUNE, 200, scoped=True), 401, api=True, build=_model,
+          data=lambda c: {"role": "shadow", "reason": "影子模式对比两周"}),
+    Route("api:approve_model_role", "POST", lambda c: f"/api/v1/monitoring/models/{_o(c, 'model').pk}/approve",
+          perm(perms.APPROVE_CHANGE, 200, scoped=True), 401, api=True, build=_requested_model),
+    Route("api:reject_model_role", "POST", lambda c: f"/api/v1/monitoring/models/{_o(c, 'model').pk}/reject",
+          perm(perms.APPROVE_CHANGE, 200, scoped=True), 401, api=True, build=_requested_model,
+          data=lambda c: {"note": "先在案件标签上比较"}),
     Route(
         "api:score_transaction",
         "POST",
