@@ -13,6 +13,7 @@ from django.utils import timezone
 from finassure.accounts import selectors as access
 from finassure.monitoring import perms
 from finassure.monitoring.models import (
+    SEVERITY_RANK,
     Alert,
     Case,
     CaseAttachment,
@@ -69,8 +70,8 @@ def alert_list(*, actor: Any, filters: AlertFilter | None = None) -> QuerySet[Al
     qs = Alert.objects.filter(access.scope_for(actor, perms.VIEW).q("org_unit"))
     if f.status != "all":
         qs = qs.filter(status=f.status)
-    if f.severity:
-        qs = qs.filter(severity=f.severity)
+    if f.severity:  # the rank too, so the queue index finds a low severity without walking past the higher ones
+        qs = qs.filter(severity=f.severity, severity_rank=SEVERITY_RANK[f.severity])
     if f.rule_id:
         qs = qs.filter(rule_id=f.rule_id)
     if f.customer_id:
