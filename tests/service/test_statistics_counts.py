@@ -193,6 +193,13 @@ def test_the_worker_task_rebuilds_the_marked_days_and_clears_their_marks(org: An
     assert tasks.complaint_counts_refresh.call() == {"days": 0}
 
 
+def test_the_worker_refreshes_the_counts_every_ten_minutes() -> None:
+    from finassure.platform import scheduling
+
+    names = {s.name: s.every for s in scheduling.schedules()}
+    assert names["service.complaint_counts_refresh"] == dt.timedelta(minutes=10)
+
+
 def test_a_write_during_a_rebuild_keeps_its_day_marked(org: Any, officer: Any, monkeypatch: Any) -> None:
     from finassure.service.services import counts as rebuild
 
