@@ -1,6 +1,7 @@
 """Demo complaints of 示例银行: a year of realistic Chinese complaints across branches and business lines,
 handled through the real services (so clocks, surveys, audit and indicators are genuine), with some
-breaches, pauses, extensions, re-checks, compensation, FAQ articles and a few still overdue today.
+breaches, pauses, extensions, re-checks, compensation, FAQ articles, a few still overdue today and a few
+repeat complaints merged into the complaint still in handling.
 
 `FINASSURE_DEMO_COMPLAINTS` sets how many (default 600). Idempotent: nothing is added once seeded.
 """
@@ -18,6 +19,7 @@ from django.utils import timezone
 from finassure.platform import demo
 from finassure.service import services
 from finassure.service.models import Complaint, ComplaintCategory, FaqArticle, Survey
+from finassure.service.selectors import MERGEABLE_STATUSES
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰志强海燕文博子涵雨欣浩然"
@@ -107,6 +109,7 @@ def seed_service(ctx: dict[str, Any]) -> None:
             continue
         _handle(complaint, handler, officer, rng, received, now)
     _touch_point_surveys(units, rng, now, count // 2)
+    _repeat_complaints(officer, now)
 
 
 def _handle(complaint: Complaint, handler: Any, officer: Any, rng: random.Random, received: dt.datetime,
@@ -167,6 +170,32 @@ def _handle(complaint: Complaint, handler: Any, officer: Any, rng: random.Random
     if not upheld and rng.random() < 0.05 and now - complaint.decided_at < dt.timedelta(days=30):  # type: ignore[operator]
         services.complaint_recheck(actor=handler, complaint=complaint, note="客户对处理结果不认可，申请核查",
                                    at=min(now, closed + dt.timedelta(days=1)))
+
+
+REPEAT_COMPLAINTS = 5
+REPEAT_NOTE = "客户就同一事项再次来电投诉，与在办投诉为同一诉求，合并处理。"
+
+
+def _repeat_complaints(officer: Any, now: dt.datetime) -> None:
+    """A few customers complained again about a complaint still in handling: the repeat is registered,
+    accepted and merged into the first through the merge service, so its page shows the merge and both of
+    its clocks stopped (statistics count the pair once)."""
+    primaries = (Complaint.objects.filter(external_id__startswith="DEMO-", status__in=MERGEABLE_STATUSES,
+                                          kind=Complaint.Kind.COMPLAINT)
+                 .select_related("org_unit", "category").order_by("external_id")[:REPEAT_COMPLAINTS])
+    for primary in primaries:
+        waited = now - primary.received_at
+        received = primary.received_at + waited / 2
+        repeat = services.complaint_register(
+            actor=officer, org_unit=primary.org_unit, subject=f"再次投诉：{primary.subject}",
+            text=f"此前已投诉（{primary.tracking_number}），至今未得到答复，再次反映：{primary.text}",
+            product_line=primary.product_line, category=primary.category, channel="phone",
+            complainant_name=primary.complainant_name, complainant_phone=primary.complainant_phone,
+            received_at=received, external_id=f"{primary.external_id}-R",
+        )
+        services.complaint_accept(actor=officer, complaint=repeat, at=received + waited / 8)
+        services.complaint_merge(actor=officer, duplicate=repeat, primary=primary, reason=REPEAT_NOTE,
+                                 at=received + waited / 4)
 
 
 def _touch_point_surveys(units: dict[str, Any], rng: random.Random, now: dt.datetime, count: int) -> None:
