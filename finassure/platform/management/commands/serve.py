@@ -1,10 +1,51 @@
-"""`finassure serve`: serve the web application with waitress (a production-grade pure-Python WSGI server)."""
+"""`finassure serve`: serve the web application over HTTP (put TLS in front in production).
+
+One worker (the default without shared real-time state): waitress, a pure-Python threaded server, in this
+process. `--workers N` (N > 1): gunicorn's pre-fork arbiter with N worker processes × `--threads` threads
+sharing one listening socket. A Python process runs one request at a time on its GIL, so a single process
+uses one core however many threads it has; N processes use N cores.
+
+`--workers` defaults to FINASSURE_WEB_WORKERS, else "auto": the number of CPUs when the real-time scorer's
+running state is shared (FINASSURE_REALTIME_REDIS_URL set), else 1 — with several processes and the
+in-memory state each process keeps its own daily totals, so a large-value split across processes would be
+missed (benchmarks/monitoring/RESULTS.md). Asking for N > 1 without Redis is allowed, with a warning.
+
+Per-process caches, each with a short bound documented where it lives: API tokens (≤ 5 s,
+accounts/authcache.py), approved rule changes for real-time scoring (≤ 30 s, monitoring/services.py).
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+def default_workers() -> int:
+    configured = os.environ.get("FINASSURE_WEB_WORKERS", "auto").strip().lower()
+    if configured not in ("", "auto"):
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise CommandError(f"FINASSURE_WEB_WORKERS must be a number or 'auto', not {configured!r}") from None
+    return (os.cpu_count() or 1) if realtime_state_is_shared() else 1
+
+
+def realtime_state_is_shared() -> bool:
+    return bool(getattr(settings, "FINASSURE_REALTIME_REDIS_URL", None) or os.environ.get("FINASSURE_REALTIME_REDIS_URL"))
+
+
+def warm_up() -> None:
+    """Load what the first request would load lazily (URL conf, ninja's schema, the real-time scorer) once,
+    before forking, so every worker starts warm and shares those pages of memory."""
+    from django.urls import resolve
+
+    from finassure.monitoring import services
+
+    resolve("/api/v1/transactions/score")
+    services.realtime_scorer()
 
 
 class Command(BaseCommand):
@@ -13,12 +54,81 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+        parser.add_argument(
+            "--workers", type=int, default=None,
+            help="worker processes (default: FINASSURE_WEB_WORKERS, else the CPU count when real-time scoring "
+                 "state is in Redis, else 1); more than 1 serves with gunicorn",
+        )
+        parser.add_argument("--timeout", type=int, default=120,
+                            help="with several workers: restart a worker silent for this many seconds")
 
-    def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
-        from waitress import serve  # type: ignore[import-untyped]
+    def handle(self, *args: Any, host: str, port: int, threads: int, workers: int | None, timeout: int,
+               **options: Any) -> None:
+        workers = default_workers() if workers is None else workers
+        if workers < 1 or threads < 1:
+            raise CommandError("--workers and --threads must be at least 1")
+        if workers == 1:
+            from waitress import serve  # type: ignore[import-untyped]
 
-        from finassure.wsgi import application
+            from finassure.wsgi import application
 
-        self.stdout.write(f"finassure listening on http://{host}:{port}/ (Ctrl+C to stop)")
-        serve(application, host=host, port=port, threads=threads, ident="finassure")
+            self.stdout.write(f"finassure listening on http://{host}:{port}/ (Ctrl+C to stop)")
+            serve(application, host=host, port=port, threads=threads, ident="finassure")
+            return
+        if not realtime_state_is_shared():
+            self.stderr.write(
+                "warning: several workers without FINASSURE_REALTIME_REDIS_URL: each process keeps its own "
+                "real-time scoring totals (a large-value split across processes is missed)"
+            )
+        self.stdout.write(
+            f"finassure listening on http://{host}:{port}/ with {workers} processes × {threads} threads "
+            "(Ctrl+C to stop)"
+        )
+        self.stdout.flush()
+        _Gunicorn(bind=f"{host}:{port}", workers=workers, threads=threads, timeout=timeout).run()
+
+
+class _Gunicorn:
+    """gunicorn's arbiter, configured here rather than from a file or its command line."""
+
+    def __init__(self, *, bind: str, workers: int, threads: int, timeout: int) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        options = {
+            "bind": bind,
+            "workers": workers,
+            "worker_class": "gthread",  # keep-alive connections, `threads` requests at a time per process
+            "threads": threads,
+            "timeout": timeout,
+            "graceful_timeout": 30,
+            "keepalive": 5,
+            "backlog": 1024,
+            "preload_app": True,  # import and warm up once, then fork (also keeps in-process settings, e.g. demo)
+            "accesslog": None,  # as with waitress: no access log (the audit trail records what matters)
+            "errorlog": "-",
+            "proc_name": "finassure",
+            "control_socket_disable": True,  # no runtime control socket in the home directory
+            # Never let a header decide the scheme here: Django's SECURE_PROXY_SSL_HEADER does, when configured.
+            "secure_scheme_headers": {},
+            "forwarded_allow_ips": "",
+        }
+
+        class App(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                from django.db import connections
+
+                from finassure.wsgi import application
+
+                warm_up()
+                connections.close_all()  # no database connection may cross the fork
+                return application
+
+        self.app = App()
+
+    def run(self) -> None:
+        self.app.run()
