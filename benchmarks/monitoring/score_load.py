@@ -2,19 +2,24 @@
 
     .venv/bin/python benchmarks/monitoring/score_load.py                       # SQLite, 2 workers × 4 threads
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/monitoring_bench .venv/bin/python benchmarks/monitoring/score_load.py
+    … score_load.py --tool wrk --concurrency 4,8,16                             # closed loop with wrk (apt: wrk)
 
 What it does:
 1. a throwaway database (temporary SQLite file unless DATABASE_URL is set): migrate, one institution, one
    AML analyst and a read-write personal API token (bearer auth, as a scoring client would use);
-2. serves the app with `serve_prefork.py` (waitress, `--workers` processes × `--threads` threads) on a free port;
-3. the load tool (this script, stdlib only: one keep-alive `http.client` connection per client thread):
-   - closed loop: `--concurrency` clients send back to back for `--seconds` → the sustained throughput;
+2. serves the app with `finassure serve --workers N --threads T` (gunicorn pre-fork; `--server prefork`: the
+   older stdlib experiment `serve_prefork.py`) on a free port;
+3. the load:
+   - closed loop: `--concurrency` clients (a comma list runs each) send back to back for `--seconds` → the
+     sustained throughput; with `--tool wrk` (C, far cheaper per request than this script; `score_wrk.lua`
+     builds the requests) or this script's own client (stdlib: one keep-alive `http.client` per thread);
    - open loop: requests scheduled at a constant `--rate` for `--seconds`; each latency is measured from the
      scheduled send time, so a stall counts against every request queued behind it (no coordinated omission).
    Every request carries a fresh transaction id except a `--repeat` share that replays an earlier id (the
    idempotent path); amounts and channels vary so some requests hit the large-value and structuring rules
    and a few are blocked (which opens an alert and writes an audit record).
-Prints one JSON line per phase and a summary; exit code 0 whatever the result.
+Prints one JSON line per phase with the server's CPU per request (its processes, from /proc) and the load
+tool's own (it runs on the same cores); exit code 0 whatever the result.
 """
 
 from __future__ import annotations
@@ -283,13 +288,31 @@ def measured(phase: Any, server_pid: int) -> dict:
     server0, client0 = tree_cpu_seconds(server_pid), time.process_time()
     result = phase()
     server_ms = (tree_cpu_seconds(server_pid) - server0) * 1000 / max(1, result["requests"])
-    client_ms = (time.process_time() - client0) * 1000 / max(1, result["requests"])
+    client_cpu = result.pop("wrk_cpu_s", None)
+    client_cpu = time.process_time() - client0 if client_cpu is None else client_cpu
+    client_ms = client_cpu * 1000 / max(1, result["requests"])
     cores = os.cpu_count() or 1
     return result | {
         "server_cpu_ms_per_req": round(server_ms, 2),
         "client_cpu_ms_per_req": round(client_ms, 2),
         "capacity_if_cores_were_free": round(cores * 1000 / (server_ms + client_ms)),
     }
+
+
+def wrk_closed_loop(port: int, token: str, concurrency: int, seconds: float, tag: str) -> dict:
+    """Closed loop with wrk: `concurrency` keep-alive connections on up to 2 threads; its CPU from rusage."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(
+        ["wrk", f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{int(seconds)}s", "--timeout", "10s",
+         "-s", str(HERE / "score_wrk.lua"), f"http://127.0.0.1:{port}", "--", token, tag],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.strip().splitlines()[-1])
+    wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"phase": "closed_loop_wrk", "concurrency": concurrency, **result, "wrk_cpu_s": round(wrk_cpu, 2)}
 
 
 def loadavg() -> str:
@@ -303,7 +326,10 @@ def main() -> int:
     parser.add_argument("--setup-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--concurrency", type=int, default=8, help="closed-loop clients")
+    parser.add_argument("--server", choices=["serve", "prefork"], default="serve")
+    parser.add_argument("--tool", choices=["python", "wrk"], default="python", help="closed-loop load tool")
+    parser.add_argument("--concurrency", default="8", help="closed-loop clients (comma list: one phase each)")
+    parser.add_argument("--no-open-loop", action="store_true")
     parser.add_argument("--rate", type=float, default=300, help="open-loop requests per second")
     parser.add_argument("--clients", type=int, default=16, help="open-loop client connections")
     parser.add_argument("--seconds", type=float, default=30)
@@ -342,17 +368,13 @@ def main() -> int:
         .splitlines()[-1]
     )["token"]
     port = free_port()
+    command = (
+        [sys.executable, "-m", "finassure", "serve"]
+        if args.server == "serve"
+        else [sys.executable, str(HERE / "serve_prefork.py")]
+    )
     server = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "serve_prefork.py"),
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-        ],
+        [*command, "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -363,6 +385,8 @@ def main() -> int:
         tag = f"L{int(time.time())}"
         header = {
             "database": engine,
+            "server": args.server,
+            "tool": args.tool,
             "workers": args.workers,
             "threads": args.threads,
             "conn_max_age": args.conn_max_age,
@@ -374,18 +398,20 @@ def main() -> int:
             json.dumps(closed_loop(port, token, 4, 3, args.repeat, tag + "w") | {"phase": "warm_up"}),
             flush=True,
         )
-        results = [
-            measured(
-                lambda: closed_loop(port, token, args.concurrency, args.seconds, args.repeat, tag + "c"),
-                server.pid,
-            ),
-            measured(
-                lambda: open_loop(port, token, args.rate, args.seconds, args.clients, args.repeat, tag + "o"),
-                server.pid,
-            ),
-        ]
-        for r in results:
-            print(json.dumps(r | {"loadavg_after": loadavg()}), flush=True)
+        phases = []
+        for n, concurrency in enumerate(int(c) for c in args.concurrency.split(",")):
+            if args.tool == "wrk":
+                phases.append(lambda c=concurrency, n=n: wrk_closed_loop(port, token, c, args.seconds, f"{tag}w{n}"))
+            else:
+                phases.append(
+                    lambda c=concurrency, n=n: closed_loop(port, token, c, args.seconds, args.repeat, f"{tag}c{n}")
+                )
+        if not args.no_open_loop:
+            phases.append(
+                lambda: open_loop(port, token, args.rate, args.seconds, args.clients, args.repeat, tag + "o")
+            )
+        for phase in phases:
+            print(json.dumps(measured(phase, server.pid) | {"loadavg_after": loadavg()}), flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
