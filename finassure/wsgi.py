@@ -1,4 +1,4 @@
-"""WSGI entry point (served by waitress in `finassure serve`)."""
+"""WSGI entry point (served by waitress, or gunicorn with several workers, in `finassure serve`)."""
 
 import os
 
