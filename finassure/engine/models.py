@@ -97,10 +97,32 @@ def fit_two_stage(graphs: list[tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyCon
     return b1, b2, x2, y
 
 
+#: threads for scoring (LightGBM itself trains and predicts on one thread, for reproducible training)
+PREDICT_THREADS = 2
+
+
+def predict_rows(booster: lgb.Booster, x: pd.DataFrame, **kwargs: Any) -> np.ndarray:
+    """``booster.predict(x, **kwargs)`` with the rows split over :data:`PREDICT_THREADS` threads.
+
+    Each row's prediction (and SHAP contribution) depends on that row alone, so the result is identical
+    to one call; LightGBM releases the GIL while it predicts, so the halves run in parallel.
+    """
+    n = min(PREDICT_THREADS, len(x) // 2000)
+    if n < 2:
+        return np.asarray(booster.predict(x, **kwargs))
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, len(x), n + 1).astype(int)
+    with ThreadPoolExecutor(n) as pool:
+        parts = list(pool.map(lambda i: np.asarray(booster.predict(x.iloc[bounds[i]:bounds[i + 1]], **kwargs)),
+                              range(n)))
+    return np.concatenate(parts)
+
+
 def predict_two_stage(b1: lgb.Booster, b2: lgb.Booster, con: duckdb.DuckDBPyConnection, x: pd.DataFrame
                       ) -> tuple[np.ndarray, pd.DataFrame]:
-    x2 = stage2_features(con, x, np.asarray(b1.predict(x[FEATURES])))
-    return np.asarray(b2.predict(x2)), x2
+    x2 = stage2_features(con, x, predict_rows(b1, x[FEATURES]))
+    return predict_rows(b2, x2), x2
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, dict[str, float]]:
@@ -201,7 +223,7 @@ def load(path: str | Path | None = None) -> tuple[TwoStage, dict[str, Any]]:
 def explain(booster: lgb.Booster, x: pd.DataFrame, top: int = 3) -> list[list[str]]:
     """Top contributing features per row, from LightGBM's own SHAP contributions, in words."""
     names = list(x.columns)
-    contrib = np.asarray(booster.predict(x, pred_contrib=True))[:, :-1]
+    contrib = predict_rows(booster, x, pred_contrib=True)[:, :-1]
     out = []
     for row, vals in zip(contrib, x.to_numpy(), strict=True):
         idx = np.argsort(-row)[:top]
@@ -219,9 +241,14 @@ def anomaly_scores(x: pd.DataFrame, seed: int = 0) -> pd.Series:
     return pd.Series((s - s.min()) / max(s.max() - s.min(), 1e-12), index=x.index)
 
 
-def score_accounts(table: pa.Table, model: str | Path | None) -> pd.DataFrame:
-    """model_score, anomaly_score, flagged and explanation per account of a canonical table (features in DuckDB)."""
-    mdl, meta = load(model)
+def score_accounts(table: pa.Table, model: str | Path | None, *, anomaly: bool = True,
+                   loaded: tuple[TwoStage, dict[str, Any]] | None = None) -> pd.DataFrame:
+    """model_score, anomaly_score, flagged and explanation per account of a canonical table (features in DuckDB).
+
+    ``anomaly=False`` leaves out the IsolationForest score (a run's alerts do not use it; it costs seconds
+    per 100k accounts); ``loaded`` passes a model already loaded with :func:`load`.
+    """
+    mdl, meta = loaded or load(model)
     from finassure.engine.backends.duckdb_backend import MEMORY_LIMIT
 
     con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT})
@@ -232,7 +259,9 @@ def score_accounts(table: pa.Table, model: str | Path | None) -> pd.DataFrame:
         p, x2 = mdl.predict(con, x)
     finally:
         con.close()
-    res = pd.DataFrame({"model_score": p, "anomaly_score": anomaly_scores(x)}, index=x.index)
+    res = pd.DataFrame({"model_score": p}, index=x.index)
+    if anomaly:
+        res["anomaly_score"] = anomaly_scores(x)
     res["flagged"] = res["model_score"] >= meta["threshold"]
     res["top_features"] = [[] for _ in range(len(res))]
     flagged = res.index[res["flagged"]]
@@ -245,8 +274,9 @@ def score_run(table: pa.Table, alerts: pd.DataFrame, model: str | Path) -> tuple
     """Attach model scores to rule alerts and add one ``ml_account_risk`` alert per flagged account."""
     from finassure.engine.run import ALERT_FIELDS
 
-    _, meta = load(None if str(model) == "default" else model)
-    res = score_accounts(table, None if str(model) == "default" else model)
+    loaded = load(None if str(model) == "default" else model)
+    meta = loaded[1]
+    res = score_accounts(table, None, anomaly=False, loaded=loaded)
     alerts = alerts.copy()
     alerts["model_score"] = alerts["account_id"].map(res["model_score"].round(4)).astype(object)
     flagged_ids = pa.array(res.index[res["flagged"]].astype(str), type=pa.string())
