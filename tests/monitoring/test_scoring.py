@@ -183,3 +183,37 @@ def test_real_time_scoring_applies_the_approved_rule_changes_of_the_callers_unit
     stored = ScoreResult.objects.get(txn_id="RT-after").result
     assert stored["rule_changes"] == f"pboc_lv_cash:{change.pk}"
     assert "rule_changes" not in ScoreResult.objects.get(txn_id="RT-before").result
+
+
+def test_bearer_scoring_with_the_token_cache_keeps_its_security(
+    client: Any, analyst: Any, make_user: Any, settings: Any
+) -> None:
+    """A scoring client's token is cached (accounts/authcache.py): read-only still refused, revocation at once."""
+    from finassure.accounts import authcache
+    from finassure.accounts import services as accounts
+    from finassure.accounts.models import RoleAssignment
+    from finassure.accounts.roles import Role
+    from finassure.platform.models import AuditEvent
+
+    settings.FINASSURE_TOKEN_CACHE_SECONDS = 5
+    authcache.invalidate()
+    writer_token, writer = accounts.token_create(actor=analyst, name="scoring", read_only=False)
+    _, reader = accounts.token_create(actor=analyst, name="reporting", read_only=True)
+
+    def score(raw: str, txn_id: str) -> Any:
+        return client.post(URL, _txn(txn_id=txn_id, amount=100), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert score(writer, "RT-c1").status_code == 200
+    assert score(writer, "RT-c2").status_code == 200  # from the cache
+    assert ScoreResult.objects.get(txn_id="RT-c2").requested_by_id == analyst.pk
+    for txn_id in ("RT-r1", "RT-r2"):
+        assert score(reader, txn_id).status_code == 403  # read-only, cached or not
+    security = make_user(Role.SECURITY_ADMIN, unit="head")
+    accounts.role_revoke(actor=security, assignment=RoleAssignment.objects.get(user=analyst, role=Role.AML_ANALYST))
+    assert score(writer, "RT-c3").status_code == 403  # the role is gone at once in this process
+    assert AuditEvent.objects.filter(action="access.denied", actor=analyst).exists()
+    accounts.token_revoke(actor=analyst, token=writer_token)
+    assert score(writer, "RT-c4").status_code == 401
+    assert not ScoreResult.objects.filter(txn_id__in=["RT-r1", "RT-r2", "RT-c3", "RT-c4"]).exists()
+    authcache.invalidate()
