@@ -117,8 +117,10 @@ def execute_rules(backend: Backend, rules: list[RuleSpec], parts: Path | None = 
                   progress: Progress | None = None) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
     """Run each rule's compiled SQL on ``backend``; with ``parts``, finished rules are kept and skipped on rerun."""
     frames, stats = [], {}
-    batched = _run_batch(backend, [r for r in rules if r.implementation in BATCHED and not (
-        parts is not None and (parts / f"{r.id}-{r.fingerprint()}-{tag}.parquet").exists())])
+    todo = [r for r in rules if not (parts is not None and (parts / f"{r.id}-{r.fingerprint()}-{tag}.parquet").exists())]
+    batched: dict[str, tuple[pd.DataFrame, float]] = {}
+    for group in dict.fromkeys(BATCHED.values()):
+        batched |= _run_batch(backend, [r for r in todo if BATCHED.get(r.implementation) == group])
     for rule in rules:
         part = parts / f"{rule.id}-{rule.fingerprint()}-{tag}.parquet" if parts else None
         t0 = time.perf_counter()
@@ -152,8 +154,13 @@ def execute_rules(backend: Backend, rules: list[RuleSpec], parts: Path | None = 
     return dedupe(alerts), stats
 
 
-#: implementations whose rules run as one UNION ALL query (same input columns, cheap to share a round trip)
-BATCHED = {"large_value"}
+#: implementation → batch: the rules of a batch run as one UNION ALL query. Rules built on the same
+#: intermediate relations share them there: ibis emits each once (a CTE) and DuckDB computes it once —
+#: the money-flow edges and the account → customer map for the graph rules, the per-account-day totals
+#: for dormancy and spikes — instead of every rule rescanning the input to rebuild them.
+BATCHED = {"large_value": "large_value",
+           "fan_in": "graph", "fan_out": "graph", "gather_scatter": "graph", "scatter_gather": "graph",
+           "cycles": "graph", "dormant": "daily", "velocity_spike": "daily"}
 
 
 def _run_batch(backend: Backend, rules: list[RuleSpec]) -> dict[str, tuple[pd.DataFrame, float]]:

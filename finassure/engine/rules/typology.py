@@ -107,7 +107,10 @@ def scatter_gather(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     a = a.select(o=a.src, m=a.dst, t1=a.epoch_s, id1=a.txn_id)
     b = e.semi_join(big_in, e.dst == big_in.b_)
     b = b.select(m2=b.src, b=b.dst, t2=b.epoch_s, id2=b.txn_id, day=b.local_date)
-    j = a.join(b, [a.m == b.m2, b.t2 >= a.t1, b.t2 <= a.t1 + int(p["window_days"]) * 86400, a.o != b.b])
+    j = a.join(b, [a.m == b.m2, b.t2 >= a.t1, b.t2 <= a.t1 + int(p["window_days"]) * 86400])
+    # A filter (not a join condition) closes the join: the paths become one relation that ibis emits once (a
+    # CTE) and DuckDB computes once for both uses below, instead of joining the edges twice.
+    j = j.filter(j.o != j.b)
     pairs = j.group_by(["o", "b"]).aggregate(n_mid=j.m.nunique()).filter(lambda x: x.n_mid >= k)
     pairs = pairs.select(po=pairs.o, pb=pairs.b, n_mid=pairs.n_mid)
     q = j.join(pairs, [j.o == pairs.po, j.b == pairs.pb])
@@ -140,8 +143,8 @@ def cycles(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     tol = p.get("amount_tolerance")
     senders = e.select(acct_s=e.src).distinct().view()
     receivers = e.select(acct_r=e.dst).distinct().view()
-    e = e.semi_join(receivers, e.src == receivers.acct_r)
-    e = e.semi_join(senders, e.dst == senders.acct_s)
+    # as a filter (not a semi-join chain) the pruned edges are one relation, emitted once and computed once
+    e = e.filter(e.src.isin(receivers.acct_r), e.dst.isin(senders.acct_s))
     gap = int(p["max_gap_hours"]) * 3600
     max_len = int(p["max_length"])
     # Every step's columns get their own names: ibis flattens the chained joins into one, and a name
@@ -152,19 +155,28 @@ def cycles(t: ir.Table, p: dict[str, Any]) -> ir.Table:
         nxt = e.select(**{f"s{n}": e.src, f"d{n}": e.dst, f"t{n}": e.epoch_s, f"m{n}": e.amount_cny,
                           f"id{n}": e.txn_id}).view()
         s_n, d_n, t_n, m_n = nxt[f"s{n}"], nxt[f"d{n}"], nxt[f"t{n}"], nxt[f"m{n}"]
-        hop_ok = [t_n >= path.t_last, t_n <= path.t_last + gap]
-        if tol is not None:  # the money passed on stays similar from hop to hop (fees and splits aside)
-            hop_ok += [m_n >= path.a_last * (1 - float(tol)), m_n <= path.a_last * (1 + float(tol))]
-        closed = path.join(nxt, [path.cur == s_n, path.start == d_n, *hop_ok])
+
+        def hop_ok(p: ir.Table, t_n: ir.Column = t_n, m_n: ir.Column = m_n) -> list[ir.BooleanValue]:
+            ok = [t_n >= p.t_last, t_n <= p.t_last + gap]
+            if tol is not None:  # the money passed on stays similar from hop to hop (fees and splits aside)
+                ok += [m_n >= p.a_last * (1 - float(tol)), m_n <= p.a_last * (1 + float(tol))]
+            return ok
+
+        # The closing join reads the open paths through a view: with two distinct readers ibis emits the
+        # paths once (a CTE) and DuckDB joins them once, instead of repeating the previous steps' joins.
+        pv = path.view()
+        closed = pv.join(nxt, [pv.cur == s_n, pv.start == d_n, *hop_ok(pv)])
         ids = [closed[f"id{i}"] for i in range(1, n + 1)]
         accts = [closed.start] + [closed[f"s{i}"] for i in range(2, n + 1)]
         found.append(closed.select(ids=ibis.array(ids), accts=ibis.array(accts)))
         if n < max_len:
-            step = path.join(nxt, [path.cur == s_n, d_n != path.start, *hop_ok])
+            step = path.join(nxt, [path.cur == s_n, *hop_ok(path)])
             keep = {f"id{i}": step[f"id{i}"] for i in range(1, n + 1)} | {
                 f"s{i}": step[f"s{i}"] for i in range(2, n + 1)}
             path = step.select(start=step.start, cur=step[f"d{n}"], t_last=step[f"t{n}"], a_last=step[f"m{n}"],
                                **keep)
+            # a filter, not a join condition: ibis would otherwise fold this join into the next step's chain
+            path = path.filter(path.cur != path.start)
     allc = found[0]
     for f in found[1:]:
         allc = allc.union(f)

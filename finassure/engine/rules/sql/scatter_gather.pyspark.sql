@@ -44,14 +44,9 @@ WITH `t10` AS (
   ) AS `t9`
   WHERE
     `t9`.`amount_cny` >= 1000.0
-), `t26` AS (
+), `t22` AS (
   SELECT
-    `t25`.`o`,
-    `t25`.`b`,
-    MAX(`t25`.`n_mid`) AS `n_mid`,
-    CONCAT(COLLECT_LIST(`t25`.`id1`), COLLECT_LIST(`t25`.`id2`)) AS `ids`,
-    MIN(`t25`.`day`) AS `day`,
-    COUNT(*) AS `n`
+    *
   FROM (
     SELECT
       `t12`.`src` AS `o`,
@@ -62,10 +57,7 @@ WITH `t10` AS (
       `t20`.`b`,
       `t20`.`t2`,
       `t20`.`id2`,
-      `t20`.`day`,
-      `t24`.`po`,
-      `t24`.`pb`,
-      `t24`.`n_mid`
+      `t20`.`day`
     FROM `t10` AS `t12`
     LEFT SEMI JOIN (
       SELECT
@@ -111,133 +103,101 @@ WITH `t10` AS (
       AND `t20`.`t2` <= (
         `t12`.`epoch_s` + 864000
       )
-      AND `t12`.`src` <> `t20`.`b`
+  ) AS `t21`
+  WHERE
+    `t21`.`o` <> `t21`.`b`
+), `t29` AS (
+  SELECT
+    `t28`.`o`,
+    `t28`.`b`,
+    MAX(`t28`.`n_mid`) AS `n_mid`,
+    CONCAT(COLLECT_LIST(`t28`.`id1`), COLLECT_LIST(`t28`.`id2`)) AS `ids`,
+    MIN(`t28`.`day`) AS `day`,
+    COUNT(*) AS `n`
+  FROM (
+    SELECT
+      `t24`.`o`,
+      `t24`.`m`,
+      `t24`.`t1`,
+      `t24`.`id1`,
+      `t24`.`m2`,
+      `t24`.`b`,
+      `t24`.`t2`,
+      `t24`.`id2`,
+      `t24`.`day`,
+      `t27`.`po`,
+      `t27`.`pb`,
+      `t27`.`n_mid`
+    FROM `t22` AS `t24`
     INNER JOIN (
       SELECT
-        `t22`.`o` AS `po`,
-        `t22`.`b` AS `pb`,
-        `t22`.`n_mid`
+        `t25`.`o` AS `po`,
+        `t25`.`b` AS `pb`,
+        `t25`.`n_mid`
       FROM (
         SELECT
-          `t21`.`o`,
-          `t21`.`b`,
-          COUNT(DISTINCT `t21`.`m`) AS `n_mid`
-        FROM (
-          SELECT
-            `t12`.`src` AS `o`,
-            `t12`.`dst` AS `m`,
-            `t12`.`epoch_s` AS `t1`,
-            `t12`.`txn_id` AS `id1`,
-            `t20`.`m2`,
-            `t20`.`b`,
-            `t20`.`t2`,
-            `t20`.`id2`,
-            `t20`.`day`
-          FROM `t10` AS `t12`
-          LEFT SEMI JOIN (
-            SELECT
-              *
-            FROM (
-              SELECT
-                `t11`.`src` AS `o_`,
-                COUNT(DISTINCT `t11`.`dst`) AS `n_`
-              FROM `t10` AS `t11`
-              GROUP BY
-                1
-            ) AS `t14`
-            WHERE
-              `t14`.`n_` >= 3
-          ) AS `t18`
-            ON `t12`.`src` = `t18`.`o_`
-          INNER JOIN (
-            SELECT
-              `t12`.`src` AS `m2`,
-              `t12`.`dst` AS `b`,
-              `t12`.`epoch_s` AS `t2`,
-              `t12`.`txn_id` AS `id2`,
-              `t12`.`local_date` AS `day`
-            FROM `t10` AS `t12`
-            LEFT SEMI JOIN (
-              SELECT
-                *
-              FROM (
-                SELECT
-                  `t11`.`dst` AS `b_`,
-                  COUNT(DISTINCT `t11`.`src`) AS `n_`
-                FROM `t10` AS `t11`
-                GROUP BY
-                  1
-              ) AS `t13`
-              WHERE
-                `t13`.`n_` >= 3
-            ) AS `t17`
-              ON `t12`.`dst` = `t17`.`b_`
-          ) AS `t20`
-            ON `t12`.`dst` = `t20`.`m2`
-            AND `t20`.`t2` >= `t12`.`epoch_s`
-            AND `t20`.`t2` <= (
-              `t12`.`epoch_s` + 864000
-            )
-            AND `t12`.`src` <> `t20`.`b`
-        ) AS `t21`
+          `t23`.`o`,
+          `t23`.`b`,
+          COUNT(DISTINCT `t23`.`m`) AS `n_mid`
+        FROM `t22` AS `t23`
         GROUP BY
           1,
           2
-      ) AS `t22`
+      ) AS `t25`
       WHERE
-        `t22`.`n_mid` >= 3
-    ) AS `t24`
-      ON `t12`.`src` = `t24`.`po` AND `t20`.`b` = `t24`.`pb`
-  ) AS `t25`
+        `t25`.`n_mid` >= 3
+    ) AS `t27`
+      ON `t24`.`o` = `t27`.`po` AND `t24`.`b` = `t27`.`pb`
+  ) AS `t28`
   GROUP BY
     1,
     2
 )
 SELECT
-  `t32`.`acct` AS `account_id`,
-  COALESCE(`t6`.`cust`, `t32`.`acct`) AS `customer_id`,
-  `t32`.`day` AS `date`,
+  `t35`.`acct` AS `account_id`,
+  COALESCE(`t6`.`cust`, `t35`.`acct`) AS `customer_id`,
+  `t35`.`day` AS `date`,
   CAST(NULL AS STRING) AS `direction`,
   'CNY' AS `currency`,
-  CAST(`t32`.`n_mid` AS DOUBLE) AS `value`,
+  CAST(`t35`.`n_mid` AS DOUBLE) AS `value`,
   3.0 AS `threshold`,
-  `t32`.`n` AS `txn_count`,
-  ARRAY_DISTINCT(`t32`.`ids`) AS `txn_ids`
+  `t35`.`n` AS `txn_count`,
+  ARRAY_DISTINCT(`t35`.`ids`) AS `txn_ids`
 FROM (
   SELECT
-    `t30`.`acct`,
-    MAX(`t30`.`n_mid`) AS `n_mid`,
-    FLATTEN(COLLECT_LIST(`t30`.`ids`)) AS `ids`,
-    MIN(`t30`.`day`) AS `day`,
-    SUM(`t30`.`n`) AS `n`
+    `t33`.`acct`,
+    MAX(`t33`.`n_mid`) AS `n_mid`,
+    FLATTEN(COLLECT_LIST(`t33`.`ids`)) AS `ids`,
+    MIN(`t33`.`day`) AS `day`,
+    SUM(`t33`.`n`) AS `n`
   FROM (
     SELECT
       *
     FROM (
       SELECT
-        `t27`.`o` AS `acct`,
-        `t27`.`n_mid`,
-        `t27`.`ids`,
-        `t27`.`day`,
-        `t27`.`n`
-      FROM `t26` AS `t27`
-    ) AS `t28`
+        `t30`.`o` AS `acct`,
+        `t30`.`n_mid`,
+        `t30`.`ids`,
+        `t30`.`day`,
+        `t30`.`n`
+      FROM `t29` AS `t30`
+    ) AS `t31`
     UNION ALL
     SELECT
       *
     FROM (
       SELECT
-        `t27`.`b` AS `acct`,
-        `t27`.`n_mid`,
-        `t27`.`ids`,
-        `t27`.`day`,
-        `t27`.`n`
-      FROM `t26` AS `t27`
-    ) AS `t29`
-  ) AS `t30`
+        `t30`.`b` AS `acct`,
+        `t30`.`n_mid`,
+        `t30`.`ids`,
+        `t30`.`day`,
+        `t30`.`n`
+      FROM `t29` AS `t30`
+    ) AS `t32`
+  ) AS `t33`
   GROUP BY
     1
-) AS `t32`
+) AS `t35`
 LEFT OUTER JOIN (
   SELECT
     `t0`.`account_id`,
@@ -246,4 +206,4 @@ LEFT OUTER JOIN (
   GROUP BY
     1
 ) AS `t6`
-  ON `t32`.`acct` = `t6`.`account_id`
+  ON `t35`.`acct` = `t6`.`account_id`
