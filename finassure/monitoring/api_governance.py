@@ -7,6 +7,7 @@ have or of the wrong kind, no reason) answers 422 in the one error shape, like a
 """
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from finassure.accounts import selectors as access
 from finassure.monitoring import perms, rulebook, selectors
@@ -21,6 +23,16 @@ from finassure.platform.api import DbId, PageNumber
 from finassure.platform.errors import NotFound, ValidationFailed
 
 router = Router(tags=["monitoring"])
+
+#: Free text: PostgreSQL text cannot hold U+0000, so a NUL is a 422 here rather than a database error (a 500).
+NO_NUL = r"^[^\x00]*$"
+
+
+def _no_nul(value: Any) -> Any:
+    """Refuse a NUL anywhere in a JSON value (keys and strings alike)."""
+    if "\\u0000" in json.dumps(value):
+        raise ValueError("must not contain the NUL character")
+    return value
 
 
 class Unprocessable(ValidationFailed):
@@ -84,24 +96,29 @@ class RuleChangeOut(Schema):
 
 class RuleChangeQuery(Schema):
     status: Literal["", "proposed", "approved", "rejected"] = ""
-    rule_id: str = Field("", max_length=64)
+    rule_id: str = Field("", max_length=64, pattern=NO_NUL)
     org_unit: DbId | None = None
 
 
 class RuleChangeIn(Schema):
     org_unit_id: DbId
-    rule_id: str = Field(..., min_length=1, max_length=64)
+    rule_id: str = Field(..., min_length=1, max_length=64, pattern=NO_NUL)
     enabled: bool = True
     params: dict[str, Any] = Field(
         default_factory=dict,
         max_length=50,
         description='only what differs from the engine\'s built-in parameters, e.g. {"cny_threshold": 45000}',
     )
-    reason: str = Field(..., max_length=4000)
+    reason: str = Field(..., max_length=4000, pattern=NO_NUL)
+
+    @field_validator("params")
+    @classmethod
+    def _params_without_nul(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _no_nul(value)  # type: ignore[no-any-return]
 
 
 class DecisionIn(Schema):
-    note: str = Field("", max_length=4000, description="required to reject: what must change")
+    note: str = Field("", max_length=4000, pattern=NO_NUL, description="required to reject: what must change")
 
 
 @router.get("/monitoring/rules", response=RuleConfigurationOut)
@@ -196,7 +213,7 @@ class ModelQuery(Schema):
 
 class RoleRequestIn(Schema):
     role: Literal["current", "shadow", "retired"]
-    reason: str = Field(..., max_length=4000, description="why, for example the metrics compared")
+    reason: str = Field(..., max_length=4000, pattern=NO_NUL, description="why, for example the metrics compared")
 
 
 class ModelQualityOut(Schema):

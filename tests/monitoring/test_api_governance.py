@@ -259,3 +259,21 @@ def test_shadow_comparisons_are_read_from_the_runs_in_scope(org: Any, analyst: A
     row = by_run[compared.pk]
     assert (row["shadow"]["flagged"], row["current"]["flagged"], row["flagged_by_both"], row["error"]) == (12, 10, 8, "")
     assert by_run[failed.pk]["error"].startswith("FileNotFoundError") and by_run[failed.pk]["shadow"] is None
+
+
+def test_a_nul_character_gets_a_4xx_not_a_500(org: Any, analyst: Any) -> None:
+    # PostgreSQL text cannot hold U+0000: the request must be refused before it reaches the database
+    error = _error(Api(analyst).post("/rule-changes", _proposal(org, reason="试运行较低阈值\x00")), 422, "invalid")
+    assert "reason" in error["fields"]
+    assert not RuleChange.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/rule-changes?rule_id=fan_in%00", "/models?role=%00"])
+def test_a_nul_character_in_a_filter_gets_a_422(org: Any, analyst: Any, path: str) -> None:
+    _error(Api(analyst).get(path), 422, "invalid")
+
+
+@pytest.mark.parametrize("params", [{"cny_threshold\x00": 1}, {"cny_threshold": "\x00"}])
+def test_a_nul_character_in_the_parameters_gets_a_422(org: Any, analyst: Any, params: dict[str, Any]) -> None:
+    _error(Api(analyst).post("/rule-changes", _proposal(org, params=params)), 422, "invalid")
+    assert not RuleChange.objects.exists()
