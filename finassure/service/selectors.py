@@ -355,7 +355,7 @@ def _tally_live(tally: ComplaintTally, received: QuerySet[Complaint], *, root_ca
                   closed=g["closed"], within=g["within"])
 
 
-def _tally_summary(tally: ComplaintTally, scope: Any, *, first: dt.date, stop: dt.date,
+def _tally_summary(tally: ComplaintTally, units: list[int], *, first: dt.date, stop: dt.date,
                    dirty: set[dt.date]) -> None:
     """The summary rows of the clean days of [first, stop), grouped by month like the live pass."""
     from django.db.models import Sum
@@ -363,7 +363,7 @@ def _tally_summary(tally: ComplaintTally, scope: Any, *, first: dt.date, stop: d
 
     from finassure.service.models import ComplaintDailyCount
 
-    rows = ComplaintDailyCount.objects.filter(scope.q("org_unit"), day__gte=first, day__lt=stop)
+    rows = ComplaintDailyCount.objects.filter(org_unit_id__in=units, day__gte=first, day__lt=stop)
     if dirty:
         rows = rows.exclude(day__in=sorted(dirty))
     for g in rows.annotate(month=TruncMonth("day")).values(
@@ -390,19 +390,24 @@ def statistics(*, actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str,
     if timezone.get_current_timezone_name() != str(counts.zone()):
         return statistics_live(actor=actor, start=start, end=end)
     scope = access.scope_for(actor, perms.VIEW)
+    # the scope as a list of unit ids: joined to the unit tree instead, PostgreSQL intersects each unit's
+    # whole complaint index with the dirty days (0.8 s at a million complaints instead of ~50 ms)
+    units = list(scope.unit_ids())
     first, stop = counts.whole_days(start, end)
     marked = ComplaintCountDirtyHour.objects.filter(hour__gte=counts.day_start(first) - counts.HOUR,
                                                     hour__lt=counts.day_start(stop)).values_list("hour", flat=True)
     dirty = {d for d in counts.days_of_hours(marked) if first <= d < stop}
     tally = ComplaintTally()
     if len(dirty) < (stop - first).days:
-        _tally_summary(tally, scope, first=first, stop=stop, dirty=dirty)
+        _tally_summary(tally, units, first=first, stop=stop, dirty=dirty)
     ranges = counts.live_ranges(start, end, dirty)
     if ranges:
         within = Q()
         for lo, hi in ranges:
             within |= Q(received_at__gte=lo, received_at__lt=hi)
-        _tally_live(tally, _counted(scope).filter(within), root_causes=True)
+        counted = Complaint.objects.filter(org_unit_id__in=units, kind=Complaint.Kind.COMPLAINT,
+                                           merged_into__isnull=True)
+        _tally_live(tally, counted.filter(within), root_causes=True)
     return _statistics_result(tally, scope, start=start, end=end)
 
 
