@@ -126,12 +126,10 @@ def list_rules(request: HttpRequest, org_unit: DbId | None = None) -> Any:
     """Each engine rule as runs of `org_unit` apply it (default: the caller's first unit): switch, parameters and
     the approved change in force (the nearest unit up the tree wins)."""
     access.require(request.user, perms.VIEW)
-    if org_unit is not None:
-        unit = access.org_unit_get(actor=request.user, pk=org_unit, perm=perms.VIEW)
-    else:
-        unit = access.org_unit_list(actor=request.user, perm=perms.VIEW).first()
-        if unit is None:
-            raise NotFound("No such org unit.")
+    units = access.org_unit_list(actor=request.user, perm=perms.VIEW)
+    unit = units.filter(pk=org_unit).first() if org_unit is not None else units.first()
+    if unit is None:
+        raise NotFound("No such org unit.")
     return {"org_unit_id": unit.pk, "rules": selectors.rule_configuration(actor=request.user, org_unit=unit)}
 
 

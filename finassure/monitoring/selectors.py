@@ -71,7 +71,7 @@ def alert_list(*, actor: Any, filters: AlertFilter | None = None) -> QuerySet[Al
     if f.status != "all":
         qs = qs.filter(status=f.status)
     if f.severity:  # the rank too, so the queue index finds a low severity without walking past the higher ones
-        qs = qs.filter(severity=f.severity, severity_rank=SEVERITY_RANK[f.severity])
+        qs = qs.filter(severity=f.severity, severity_rank=SEVERITY_RANK[Severity(f.severity)])
     if f.rule_id:
         qs = qs.filter(rule_id=f.rule_id)
     if f.customer_id:
