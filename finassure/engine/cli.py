@@ -129,9 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_generate)
 
-    s = sub.add_parser("train", help="train the account model on generated graphs (or an AMLSim folder)")
+    s = sub.add_parser("train", help="train the account model on generated graphs (plus a labelled AMLSim folder)")
     s.add_argument("--registry", default="var/models")
-    s.add_argument("--amlsim", default=None, help="train on this labelled AMLSim folder instead")
+    s.add_argument("--amlsim", default=None,
+                   help="add this labelled AMLSim folder to the generated graphs (threshold from CV inside it)")
     s.add_argument("--graphs", type=int, default=12)
     s.add_argument("--seed", type=int, default=11)
     s.add_argument("--json", action="store_true")

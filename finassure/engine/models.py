@@ -79,21 +79,29 @@ def training_set(n_graphs: int, seed: int, typologies: tuple[str, ...] = TYPOLOG
     return out
 
 
-def fit_two_stage(graphs: list[tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection]], rounds: int = ROUNDS
+def fit_two_stage(graphs: list[tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection]], rounds: int = ROUNDS,
+                  fold_of: list[np.ndarray] | None = None, weight: list[float] | None = None
                   ) -> tuple[lgb.Booster, lgb.Booster, pd.DataFrame, pd.Series]:
-    """Stage 1 on FEATURES; stage 2 adds counterparties' stage-1 scores, out-of-fold (by graph) in training."""
+    """Stage 1 on FEATURES; stage 2 adds counterparties' stage-1 scores, out-of-fold in training.
+
+    Folds are by graph (graph ``i`` in fold ``i % 4``) unless ``fold_of`` gives each graph's rows their own
+    fold numbers (0–3; an AMLSim graph split inside itself). ``weight`` weighs each graph's rows.
+    """
     x = pd.concat([g[0] for g in graphs], ignore_index=True)
     y = pd.concat([g[1] for g in graphs], ignore_index=True)
     grp = np.concatenate([[i] * len(g[0]) for i, g in enumerate(graphs)])
-    b1 = lgb.train(PARAMS, lgb.Dataset(x[FEATURES], y), num_boost_round=rounds)
-    folds = min(len(graphs), 4)
+    folds = 4 if fold_of is not None else min(len(graphs), 4)
+    fid = np.concatenate(fold_of) % folds if fold_of is not None else grp % max(folds, 1)
+    w = np.concatenate([[weight[i]] * len(g[0]) for i, g in enumerate(graphs)]) if weight else None
+    b1 = lgb.train(PARAMS, lgb.Dataset(x[FEATURES], y, weight=w), num_boost_round=rounds)
     oof = np.asarray(b1.predict(x[FEATURES])) if folds < 2 else np.zeros(len(x))
     for k in range(folds if folds >= 2 else 0):
-        te = grp % folds == k
-        bk = lgb.train(PARAMS, lgb.Dataset(x.loc[~te, FEATURES], y[~te]), num_boost_round=rounds)
+        te = fid == k
+        bk = lgb.train(PARAMS, lgb.Dataset(x.loc[~te, FEATURES], y[~te], weight=None if w is None else w[~te]),
+                       num_boost_round=rounds)
         oof[te] = bk.predict(x.loc[te, FEATURES])
     x2 = pd.concat([stage2_features(g[2], g[0], oof[grp == i]) for i, g in enumerate(graphs)], ignore_index=True)
-    b2 = lgb.train(PARAMS, lgb.Dataset(x2, y), num_boost_round=rounds)
+    b2 = lgb.train(PARAMS, lgb.Dataset(x2, y, weight=w), num_boost_round=rounds)
     return b1, b2, x2, y
 
 
@@ -173,12 +181,146 @@ def oof_threshold(graphs: list, folds: int = 4) -> tuple[float, dict[str, float]
                  "min_graph_f1": round(min(prf(y, (p >= thr).astype(int))["f1"] for y, p in per), 4)}
 
 
+RING_SQL = """
+WITH e AS (SELECT CAST(src AS VARCHAR) AS s, CAST(dst AS VARCHAR) AS d, amount FROM edges
+           WHERE amount > 0 AND src <> dst),
+hab AS (SELECT s, amount, COUNT(DISTINCT d) AS n FROM e GROUP BY s, amount),
+so AS (SELECT s, arg_max(amount, n * 1e12 + amount) AS usual FROM hab GROUP BY s)
+SELECT DISTINCT e.s, e.d FROM e JOIN so ON so.s = e.s
+WHERE abs(ln(e.amount / so.usual)) > 0.05 AND e.s IN (SELECT acct FROM pos) AND e.d IN (SELECT acct FROM pos)
+"""
+
+
+def ring_folds(con: duckdb.DuckDBPyConnection, x: pd.DataFrame, y: pd.Series, k: int = 5, seed: int = 0
+               ) -> np.ndarray:
+    """Fold (0..k-1) per account of one labelled graph, for cross-validation inside it.
+
+    Labelled accounts joined by a transfer off the sender's usual amount (the amount it pays to the most
+    receivers; AMLSim's background pays the sender's own amount) — a laundering ring — stay in one fold, so no ring is split between training and
+    test; every other account is placed at random. Labels decide the folds only, never a feature.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    con.register("pos", pd.DataFrame({"acct": x.index[y.to_numpy() == 1].astype(str)}))
+    pairs = con.execute(RING_SQL).df()
+    con.unregister("pos")
+    at = {a: i for i, a in enumerate(x.index.astype(str))}
+    s = pairs["s"].map(at).to_numpy(dtype=np.int64)
+    d = pairs["d"].map(at).to_numpy(dtype=np.int64)
+    _, comp = connected_components(coo_matrix((np.ones(len(s)), (s, d)), shape=(len(x), len(x))), directed=False)
+    # number components by their first account in sorted id order: the folds do not depend on row order
+    first = np.full(int(comp.max()) + 1, len(x))
+    np.minimum.at(first, comp, np.argsort(np.argsort(x.index.astype(str).to_numpy())))
+    rank = np.argsort(np.argsort(first))
+    rng = np.random.default_rng(seed)
+    return (rng.permutation(len(first)) % k)[rank[comp]]
+
+
+def fit_fold(gen: list, dev: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection], train_mask: np.ndarray,
+             inner_fold: np.ndarray, rounds: int = ROUNDS) -> tuple[lgb.Booster, lgb.Booster, np.ndarray]:
+    """Two-stage fit on generated graphs + the rows of one labelled graph (``dev``) in ``train_mask``.
+
+    Stage 2 learns from out-of-fold stage-1 scores (generated graph ``i`` in fold ``i % 4``, dev rows by
+    ``inner_fold``). Also returns the dev graph's stage-1 scores for scoring its held-out rows: every
+    training row out-of-fold, held-out rows from the full stage-1 model — no counterparty score is in-sample.
+    """
+    dx, dy, dcon = dev
+    x = pd.concat([g[0][FEATURES] for g in gen] + [dx.loc[train_mask, FEATURES]], ignore_index=True)
+    y = np.concatenate([g[1].to_numpy() for g in gen] + [dy.to_numpy()[train_mask]])
+    fid = np.concatenate([np.full(len(g[0]), i % 4) for i, g in enumerate(gen)] + [inner_fold[train_mask] % 4])
+    held = ~train_mask
+    b1 = lgb.train(PARAMS, lgb.Dataset(x, y), num_boost_round=rounds)
+    oof, p_held = np.zeros(len(x)), np.zeros(int(held.sum()))
+    for j in range(4):
+        bj = lgb.train(PARAMS, lgb.Dataset(x[fid != j], y[fid != j]), num_boost_round=rounds)
+        oof[fid == j] = bj.predict(x[fid == j])
+        if held.any():
+            p_held += np.asarray(bj.predict(dx.loc[held, FEATURES])) / 4
+    n_gen = len(x) - int(train_mask.sum())
+    p_dev = np.zeros(len(dx))
+    p_dev[train_mask], p_dev[held] = oof[n_gen:], p_held
+    parts, off = [], 0
+    for g in gen:
+        parts.append(stage2_features(g[2], g[0], oof[off:off + len(g[0])]))
+        off += len(g[0])
+    parts.append(stage2_features(dcon, dx, p_dev).loc[train_mask])
+    b2 = lgb.train(PARAMS, lgb.Dataset(pd.concat(parts, ignore_index=True), y), num_boost_round=rounds)
+    if held.any():
+        p_dev[held] = b1.predict(dx.loc[held, FEATURES])
+    return b1, b2, p_dev
+
+
+def dev_cv(gen: list, dev: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection], fold: np.ndarray
+           ) -> np.ndarray:
+    """Out-of-fold final scores of every dev-graph account; generated graphs are always in training."""
+    out = np.zeros(len(fold))
+    for k in np.unique(fold):
+        te = fold == k
+        inner = np.where(fold < k, fold, fold - 1)
+        _, b2, p1 = fit_fold(gen, dev, ~te, inner)
+        out[te] = b2.predict(stage2_features(dev[2], dev[0], p1).loc[te])
+    return out
+
+
+def gen_oof(gen: list, dev: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection], fold: np.ndarray,
+            folds: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(labels, scores) of each generated graph, held out by graph, with the whole AMLSim graph in training."""
+    out = []
+    everything = np.ones(len(fold), dtype=bool)
+    for k in range(min(folds, len(gen))):
+        b1, b2, _ = fit_fold([g for i, g in enumerate(gen) if i % folds != k], dev, everything, fold % 4)
+        for x, y, con in (g for i, g in enumerate(gen) if i % folds == k):
+            out.append((y.to_numpy(), predict_two_stage(b1, b2, con, x)[0]))
+    return out
+
+
+def cv_summary(y: np.ndarray, p: np.ndarray, fold: np.ndarray) -> dict[str, Any]:
+    """Out-of-fold precision/recall/F1, each fold at the threshold that is best on the OTHER folds."""
+    pred = np.zeros(len(y), dtype=int)
+    thr: dict[str, float] = {}
+    for k in np.unique(fold):
+        t, _ = best_threshold(y[fold != k], p[fold != k])
+        thr[str(int(k))] = t
+        pred[fold == k] = (p[fold == k] >= t).astype(int)
+    return {**prf(y, pred), "fold_thresholds": thr,
+            "fold_f1": [prf(y[fold == k], pred[fold == k])["f1"] for k in np.unique(fold)]}
+
+
 def train(registry: str | Path, *, n_graphs: int = 12, seed: int = 11, graphs: list | None = None,
-          source: str = "generated") -> dict[str, Any]:
-    """Train on generated graphs; the threshold comes from out-of-fold predictions on held-out generated graphs."""
+          source: str = "generated", amlsim: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection] | None = None
+          ) -> dict[str, Any]:
+    """Train on generated graphs, plus one labelled AMLSim graph when ``amlsim`` is given.
+
+    Generated only: the threshold comes from out-of-fold predictions on held-out generated graphs.
+    With an AMLSim graph: 5-fold cross-validation inside it by laundering ring (:func:`ring_folds`), the
+    generated graphs always in training; the threshold is the best on those pooled out-of-fold scores and
+    the metrics are the out-of-fold ones (each fold at the threshold chosen on the other folds).
+    """
     graphs = graphs if graphs is not None else training_set(n_graphs, seed)
-    thr, held = oof_threshold(graphs) if len(graphs) > 1 else (0.5, {})
-    b1, b2, x2, y = fit_two_stage(graphs)
+    if amlsim is None:
+        thr, held = oof_threshold(graphs) if len(graphs) > 1 else (0.5, {})
+        metrics: dict[str, Any] = {"held_out_graphs": held}
+        b1, b2, x2, y = fit_two_stage(graphs)
+    else:
+        fold = ring_folds(amlsim[2], amlsim[0], amlsim[1])
+        yd = amlsim[1].to_numpy()
+        p = dev_cv(graphs, amlsim, fold)
+        per = gen_oof(graphs, amlsim, fold)
+        grid = np.linspace(0.02, 0.98, 49)
+        dev_f1 = np.array([prf(yd, (p >= t).astype(int))["f1"] for t in grid])
+        gen_f1 = np.array([np.mean([prf(yg, (pg >= t).astype(int))["f1"] for yg, pg in per]) for t in grid])
+        best = int(np.argmax(dev_f1 + gen_f1))
+        thr = float(round(grid[best], 3))
+        metrics = {"amlsim_out_of_fold": {**cv_summary(yd, p, fold), "at_threshold": prf(yd, p >= thr),
+                                          "folds": "5, by laundering ring"},
+                   "held_out_graphs": {**prf(np.concatenate([yg for yg, _ in per]),
+                                             np.concatenate([(pg >= thr).astype(int) for _, pg in per])),
+                                       "mean_graph_f1": round(float(gen_f1[best]), 4),
+                                       "min_graph_f1": min(prf(yg, (pg >= thr).astype(int))["f1"] for yg, pg in per)},
+                   "threshold_rule": "max of (AMLSim out-of-fold F1 + mean held-out generated-graph F1)"}
+        b1, b2, x2, y = fit_two_stage([*graphs, amlsim],
+                                      fold_of=[np.full(len(g[0]), i % 4) for i, g in enumerate(graphs)] + [fold % 4])
     digest = _digest(x2, y)
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8]
     folder = Path(registry) / version
@@ -186,8 +328,8 @@ def train(registry: str | Path, *, n_graphs: int = 12, seed: int = 11, graphs: l
     b1.save_model(str(folder / "model.txt"))
     b2.save_model(str(folder / "model2.txt"))
     meta = {"version": version, "kind": "lightgbm-account-two-stage", "features": FEATURES,
-            "features_stage2": list(ALL_NAMES), "threshold": thr, "metrics": {"held_out_graphs": held},
-            "training_data_sha256": digest, "training_source": source, "graphs": len(graphs),
+            "features_stage2": list(ALL_NAMES), "threshold": thr, "metrics": metrics,
+            "training_data_sha256": digest, "training_source": source, "graphs": len(graphs) + (amlsim is not None),
             "rows": len(x2), "positives": int(y.sum()), "params": PARAMS, "rounds": ROUNDS,
             "created": datetime.now(UTC).isoformat()}
     (folder / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
@@ -199,7 +341,8 @@ def train_cli(args: Any) -> dict[str, Any]:
         from finassure.engine.evaluate import amlsim_connection
 
         con, x, y = amlsim_connection(Path(args.amlsim))
-        return train(args.registry, graphs=[(x, y, con)] * 2, source=f"amlsim:{args.amlsim}")
+        return train(args.registry, n_graphs=args.graphs, seed=args.seed, amlsim=(x, y, con),
+                     source=f"generated:{args.graphs} graphs, seed {args.seed} + amlsim:{Path(args.amlsim).name}")
     return train(args.registry, n_graphs=args.graphs, seed=args.seed)
 
 
