@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -124,6 +125,15 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
     _audit_denial(request, str(exc))
     return _respond(request, 403, "forbidden", "You do not have permission to do this here.")
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # psycopg refuses a NUL in a text parameter before sending it (PostgreSQL text cannot hold U+0000): that is
+    # the request's fault, so a 422 on every endpoint instead of a 500. Any other DataError stays a server error.
+    if "NUL" not in str(exc):
+        raise exc
+    return _respond(request, 422, "invalid", "Text may not contain the NUL character (U+0000).")
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -240,3 +240,13 @@ def test_the_api_list_takes_a_bounded_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         assert len(client.get("/api/v1/monitoring/alerts?page_size=30").json()["items"]) == 30
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("query", ["customer_id=%00", "rule_id=fan_in%00"])
+def test_a_nul_character_in_a_filter_is_a_4xx_not_a_500(analyst: Any, login_client: Any, query: str) -> None:
+    # PostgreSQL cannot compare with a NUL (psycopg refuses it): the platform answers 422; SQLite simply finds none
+    response = login_client(analyst).get(f"/api/v1/monitoring/alerts?{query}")
+    if connection.vendor == "postgresql":
+        assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"
+    else:
+        assert response.status_code == 200 and response.json()["count"] == 0
