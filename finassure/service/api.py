@@ -8,7 +8,7 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
-from finassure.platform.api import PageNumber
+from finassure.platform.api import CappedPageNumber
 from finassure.platform.errors import ValidationFailed
 from finassure.platform.masking import mask
 from finassure.service import perms, selectors, services
@@ -115,7 +115,7 @@ class NotifyIn(Schema):
 
 
 @router.get("/service/complaints", response=list[ComplaintOut])
-@paginate(PageNumber)
+@paginate(CappedPageNumber)
 def list_complaints(request: HttpRequest, q: str = "", status: str = "", product_line: str = "",
                     category: int | None = None, org_unit: int | None = None, channel: str = "", clock: str = "",
                     phone: str = "") -> Any:

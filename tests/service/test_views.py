@@ -168,6 +168,21 @@ def test_the_api_masks_personal_data_and_lists_with_constant_queries(client: Any
     assert PHONE not in json.dumps(body, ensure_ascii=False)
 
 
+def test_the_api_list_counts_at_most_the_cap_and_says_so(client: Any, org: Any, agent: Any, monkeypatch: Any) -> None:
+    """A million-complaint list is not counted to the end: the count stops at the cap, count_capped says so."""
+    from finassure.platform import api
+
+    token = account_services.token_create(actor=agent, name="t", read_only=True)[1]
+    for _ in range(4):
+        make_complaint(org.haidian, actor=agent)
+    monkeypatch.setattr(api, "LIST_COUNT_CAP", 3)
+    body = call(client, "GET", "/api/v1/service/complaints?page_size=2&page=2", token).json()
+    assert (body["count"], body["count_capped"], len(body["items"])) == (3, True, 2)
+    monkeypatch.setattr(api, "LIST_COUNT_CAP", 10)
+    body = call(client, "GET", "/api/v1/service/complaints", token).json()
+    assert (body["count"], body["count_capped"], len(body["items"])) == (4, False, 4)
+
+
 def test_the_api_refuses_bad_input_in_the_error_shape(client: Any, org: Any, agent: Any) -> None:
     token = account_services.token_create(actor=agent, name="t", read_only=False)[1]
     response = call(client, "POST", "/api/v1/service/complaints", token,
