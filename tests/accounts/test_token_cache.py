@@ -7,6 +7,7 @@ simulated here by a bulk `update()` that sends no signal) within `FINASSURE_TOKE
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Clock:
+def clock(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Clock]:
     settings.FINASSURE_TOKEN_CACHE_SECONDS = 5
     frozen = Clock()
     monkeypatch.setattr(authcache, "_clock", frozen)
