@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--registry", default="var/models")
     s.add_argument("--amlsim", default=None,
                    help="add this labelled AMLSim folder to the generated graphs (threshold from CV inside it)")
-    s.add_argument("--graphs", type=int, default=12)
+    s.add_argument("--graphs", type=int, default=12,
+                   help="generated graphs to train on; 0 with --amlsim trains on that folder alone")
     s.add_argument("--seed", type=int, default=11)
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_train)

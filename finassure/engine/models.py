@@ -341,6 +341,9 @@ def train_cli(args: Any) -> dict[str, Any]:
         from finassure.engine.evaluate import amlsim_connection
 
         con, x, y = amlsim_connection(Path(args.amlsim))
+        if args.graphs == 0:
+            # the labelled folder alone (an institution's own case labels, as the feedback loop exports them)
+            return train(args.registry, graphs=[(x, y, con)] * 2, source=f"amlsim:{args.amlsim}")
         return train(args.registry, n_graphs=args.graphs, seed=args.seed, amlsim=(x, y, con),
                      source=f"generated:{args.graphs} graphs, seed {args.seed} + amlsim:{Path(args.amlsim).name}")
     return train(args.registry, n_graphs=args.graphs, seed=args.seed)

@@ -152,7 +152,7 @@ def labels_export(
         "labelled_accounts": len(rows),
         "suspicious": sum(r["label"] for r in rows),
         "sha256": _sha256(out),
-        "train": f"finassure engine train --amlsim {out} --registry var/models",
+        "train": f"finassure engine train --amlsim {out} --graphs 0 --registry var/models",
         "evaluate": f"finassure engine eval --amlsim {out} --model <version folder>",
     }
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")

@@ -144,7 +144,8 @@ def test_the_command_exports_labels_and_the_engine_trains_on_them(
     )
     assert json.loads(capsys.readouterr().out)["suspicious"] == 2
     assert (
-        engine(["train", "--amlsim", str(tmp_path / "labels"), "--registry", str(tmp_path / "models")]) == 0
+        engine(["train", "--amlsim", str(tmp_path / "labels"), "--graphs", "0", "--registry",
+                str(tmp_path / "models")]) == 0
     )
     (version,) = list((tmp_path / "models").iterdir())
     model = rulebook.model_register(actor=analyst, org_unit=org.beijing, path=version)
