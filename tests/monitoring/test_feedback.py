@@ -16,7 +16,7 @@ from finassure.monitoring import feedback, rulebook, services
 from finassure.monitoring.models import Case
 from finassure.platform.errors import Conflict, ValidationFailed
 from finassure.platform.models import AuditEvent
-from tests.monitoring.factories import make_case, model_copy
+from tests.monitoring.factories import SHIPPED_MODEL, make_case, model_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +176,7 @@ def test_the_models_page_shows_the_metrics_on_case_labels_side_by_side(
         "Case labels: P 0.5 · R 0.75 · F1 0.6 · 40 accounts, 8 suspicious" in page and "abcdef123456" in page
     )
     assert page.count("Not yet evaluated on case labels") == 1  # v-b
+    # the shipped model was cross-validated inside a labelled AMLSim graph: that estimate is shown for both copies
+    oof = json.loads((SHIPPED_MODEL / "meta.json").read_text("utf-8"))["metrics"]["amlsim_out_of_fold"]
+    line = f"out-of-fold (5 folds by laundering ring): P {oof['precision']} · R {oof['recall']} · F1 {oof['f1']}"
+    assert page.count(line) == 2
