@@ -129,7 +129,7 @@ def test_an_engine_crash_fails_the_run_with_nothing_imported(
     def crash(**kwargs: Any) -> None:
         raise RuntimeError("duckdb out of memory")
 
-    monkeypatch.setattr(services, "engine_execute", crash)
+    monkeypatch.setattr(services.runs, "engine_execute", crash)  # where run_start looks it up
     run = services.run_start(actor=analyst, org_unit=org.haidian)
     assert run.status == Run.Status.FAILED and "duckdb out of memory" in run.error
     assert Alert.objects.count() == 0
