@@ -79,6 +79,9 @@ def test_several_workers_serve_from_one_socket_and_stop_together(tmp_path: Path)
             except OSError:
                 time.sleep(0.3)
         assert status == 200
+        # the first worker may answer before the arbiter has forked the second: wait for both
+        while time.monotonic() < deadline and len(_children(server.pid)) < 2:
+            time.sleep(0.2)
         assert len(_children(server.pid)) == 2
     finally:
         server.send_signal(signal.SIGTERM)
