@@ -83,11 +83,42 @@ def test_several_workers_serve_from_one_socket_and_stop_together(tmp_path: Path)
         while time.monotonic() < deadline and len(_children(server.pid)) < 2:
             time.sleep(0.2)
         assert len(_children(server.pid)) == 2
+        metrics_dir = _environ(_children(server.pid)[0]).get("PROMETHEUS_MULTIPROC_DIR")
+        assert metrics_dir and Path(metrics_dir).is_dir()
+        # every request on its own connection, so the two workers share them; /metrics (answered by one of
+        # them) must count all of them, not only its own
+        sent = 60
+        for _ in range(sent):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/readyz", headers={"Connection": "close"})
+            assert conn.getresponse().status == 200
+            conn.close()
+        serving = {int(p.name.rsplit("_", 1)[1].removesuffix(".db")) for p in Path(metrics_dir).glob("counter_*.db")}
+        assert set(_children(server.pid)) <= serving  # both workers counted requests in the shared files
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/metrics")
+        body = conn.getresponse().read().decode()
+        assert _readyz_count(body) == sent
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=60)[0].decode()
     assert server.returncode == 0, output
     assert "2 processes × 2 threads" in output and "each process keeps its own" in output
+    assert not Path(metrics_dir).exists()  # serve's own metrics directory goes with it
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def _readyz_count(metrics: str) -> float:
+    """Requests answered by the `readyz` view, summed over methods, from the Prometheus text format."""
+    total = 0.0
+    for line in metrics.splitlines():
+        if line.startswith("django_http_responses_total_by_status_view_method_total{") and 'view="readyz"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def test_the_start_up_heap_is_frozen_so_a_full_collection_does_not_walk_it() -> None:

@@ -12,11 +12,22 @@ missed (benchmarks/monitoring/RESULTS.md). Asking for N > 1 without Redis is all
 
 Per-process caches, each with a short bound documented where it lives: API tokens (≤ 5 s,
 accounts/authcache.py), approved rule changes for real-time scoring (≤ 30 s, monitoring/services.py).
+
+Metrics with several workers: each process counts its own requests, and `/metrics` is answered by whichever
+worker takes the connection, so on its own it would show one worker's share at random. `serve` therefore runs
+prometheus_client's multiprocess mode: every process keeps its values in memory-mapped files in one fresh
+directory (`PROMETHEUS_MULTIPROC_DIR`; an operator's own is used as given), `/metrics` sums them over all
+workers (django_prometheus does when the variable is set), a worker that exits is marked dead so its live
+gauges go, and the directory is removed when the server stops. The variable must be set before the first
+metric exists (at Django's start-up), so `serve` sets it and re-executes itself once.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +46,27 @@ def default_workers() -> int:
 
 def realtime_state_is_shared() -> bool:
     return bool(getattr(settings, "FINASSURE_REALTIME_REDIS_URL", None) or os.environ.get("FINASSURE_REALTIME_REDIS_URL"))
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_OWNED_METRICS_DIR_ENV = "FINASSURE_OWNED_METRICS_DIR"  # set by serve itself: remove that directory when done
+
+
+def multiprocess_metrics_ready() -> bool:
+    """Whether this process counts metrics in the shared multiprocess directory (decided at import time)."""
+    from prometheus_client import values
+
+    return values.ValueClass is not values.MutexValue
+
+
+def reexec_with_multiprocess_metrics() -> None:
+    """Start this command again with a fresh `PROMETHEUS_MULTIPROC_DIR` (does not return)."""
+    directory = tempfile.mkdtemp(prefix="finassure-metrics-")
+    os.environ[METRICS_DIR_ENV] = directory
+    os.environ[_OWNED_METRICS_DIR_ENV] = directory
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, sys.orig_argv)  # noqa: S606 -- the same command line, with the variable set
 
 
 def warm_up() -> None:
@@ -92,6 +124,10 @@ class Command(BaseCommand):
             self.stdout.write(f"finassure listening on http://{host}:{port}/ (Ctrl+C to stop)")
             serve(application, host=host, port=port, threads=threads, ident="finassure")
             return
+        if not multiprocess_metrics_ready():
+            if os.environ.get(METRICS_DIR_ENV):
+                raise CommandError(f"{METRICS_DIR_ENV} is set but was not in effect at start-up")
+            reexec_with_multiprocess_metrics()
         if not realtime_state_is_shared():
             self.stderr.write(
                 "warning: several workers without FINASSURE_REALTIME_REDIS_URL: each process keeps its own "
@@ -102,7 +138,20 @@ class Command(BaseCommand):
             "(Ctrl+C to stop)"
         )
         self.stdout.flush()
-        _Gunicorn(bind=f"{host}:{port}", workers=workers, threads=threads, timeout=timeout).run()
+        owned = os.environ.get(_OWNED_METRICS_DIR_ENV)
+        try:
+            _Gunicorn(bind=f"{host}:{port}", workers=workers, threads=threads, timeout=timeout).run()
+        finally:
+            if owned and owned == os.environ.get(METRICS_DIR_ENV):
+                shutil.rmtree(owned, ignore_errors=True)
+
+
+def _mark_worker_dead(server: Any, worker: Any) -> None:
+    """gunicorn hook in the arbiter: drop an exited worker's live gauges from the multiprocess metrics."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get(METRICS_DIR_ENV):
+        multiprocess.mark_process_dead(worker.pid)
 
 
 class _Gunicorn:
@@ -128,6 +177,7 @@ class _Gunicorn:
             # Never let a header decide the scheme here: Django's SECURE_PROXY_SSL_HEADER does, when configured.
             "secure_scheme_headers": {},
             "forwarded_allow_ips": "",
+            "child_exit": _mark_worker_dead,
         }
 
         class App(BaseApplication):  # type: ignore[misc]
