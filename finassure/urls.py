@@ -6,6 +6,9 @@ from finassure.api import api
 from finassure.platform import views as platform_views
 
 urlpatterns = [
+    # first: the API has the hottest route (real-time scoring) and no page lives under api/, so resolving an API
+    # call does not try the ~220 page patterns before it (benchmarks/monitoring/RESULTS.md)
+    path("api/v1/", api.urls),
     path("", include("finassure.platform.urls")),
     path("accounts/", include("finassure.accounts.urls")),
     path("governance/", include("finassure.governance.urls")),
@@ -15,7 +18,6 @@ urlpatterns = [
     path("framework/", include("finassure.framework.urls")),
     path("", include("finassure.service.urls")),
     path("monitoring/", include("finassure.monitoring.urls")),
-    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", platform_views.healthz, name="healthz"),
     path("readyz", platform_views.readyz, name="readyz"),
