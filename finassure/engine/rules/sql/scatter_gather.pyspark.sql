@@ -44,24 +44,33 @@ WITH `t10` AS (
   ) AS `t9`
   WHERE
     `t9`.`amount_cny` >= 1000.0
-), `t22` AS (
+), `t16` AS (
   SELECT
     *
-  FROM (
-    SELECT
-      `t12`.`src` AS `o`,
-      `t12`.`dst` AS `m`,
-      `t12`.`epoch_s` AS `t1`,
-      `t12`.`txn_id` AS `id1`,
-      `t20`.`m2`,
-      `t20`.`b`,
-      `t20`.`t2`,
-      `t20`.`id2`,
-      `t20`.`day`
-    FROM `t10` AS `t12`
-    LEFT SEMI JOIN (
+  FROM `t10` AS `t11`
+  WHERE
+    `t11`.`dst` IN (
       SELECT
-        *
+        `t12`.`b_`
+      FROM (
+        SELECT
+          `t11`.`dst` AS `b_`,
+          COUNT(DISTINCT `t11`.`src`) AS `n_`
+        FROM `t10` AS `t11`
+        GROUP BY
+          1
+      ) AS `t12`
+      WHERE
+        `t12`.`n_` >= 3
+    )
+), `t17` AS (
+  SELECT
+    *
+  FROM `t10` AS `t11`
+  WHERE
+    `t11`.`src` IN (
+      SELECT
+        `t13`.`o_`
       FROM (
         SELECT
           `t11`.`src` AS `o_`,
@@ -69,135 +78,270 @@ WITH `t10` AS (
         FROM `t10` AS `t11`
         GROUP BY
           1
-      ) AS `t14`
+      ) AS `t13`
       WHERE
-        `t14`.`n_` >= 3
-    ) AS `t18`
-      ON `t12`.`src` = `t18`.`o_`
-    INNER JOIN (
-      SELECT
-        `t12`.`src` AS `m2`,
-        `t12`.`dst` AS `b`,
-        `t12`.`epoch_s` AS `t2`,
-        `t12`.`txn_id` AS `id2`,
-        `t12`.`local_date` AS `day`
-      FROM `t10` AS `t12`
-      LEFT SEMI JOIN (
-        SELECT
-          *
-        FROM (
-          SELECT
-            `t11`.`dst` AS `b_`,
-            COUNT(DISTINCT `t11`.`src`) AS `n_`
-          FROM `t10` AS `t11`
-          GROUP BY
-            1
-        ) AS `t13`
-        WHERE
-          `t13`.`n_` >= 3
-      ) AS `t17`
-        ON `t12`.`dst` = `t17`.`b_`
-    ) AS `t20`
-      ON `t12`.`dst` = `t20`.`m2`
-      AND `t20`.`t2` >= `t12`.`epoch_s`
-      AND `t20`.`t2` <= (
-        `t12`.`epoch_s` + 864000
-      )
-  ) AS `t21`
-  WHERE
-    `t21`.`o` <> `t21`.`b`
-), `t29` AS (
+        `t13`.`n_` >= 3
+    )
+), `t28` AS (
   SELECT
-    `t28`.`o`,
-    `t28`.`b`,
-    MAX(`t28`.`n_mid`) AS `n_mid`,
-    CONCAT(COLLECT_LIST(`t28`.`id1`), COLLECT_LIST(`t28`.`id2`)) AS `ids`,
-    MIN(`t28`.`day`) AS `day`,
+    `t27`.`o`,
+    `t27`.`b`,
+    COUNT(*) AS `n_path`,
+    MIN(`t27`.`m`) AS `m_lo`,
+    MAX(`t27`.`m`) AS `m_hi`
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        `t25`.`o`,
+        `t25`.`m`,
+        `t25`.`t1`,
+        `t24`.`m2`,
+        `t24`.`b`,
+        `t24`.`t2`
+      FROM (
+        SELECT
+          `t19`.`src` AS `o`,
+          `t19`.`dst` AS `m`,
+          `t19`.`epoch_s` AS `t1`
+        FROM `t17` AS `t19`
+      ) AS `t25`
+      INNER JOIN (
+        SELECT
+          `t18`.`src` AS `m2`,
+          `t18`.`dst` AS `b`,
+          `t18`.`epoch_s` AS `t2`
+        FROM `t16` AS `t18`
+      ) AS `t24`
+        ON `t25`.`m` = `t24`.`m2`
+        AND `t24`.`t2` >= `t25`.`t1`
+        AND `t24`.`t2` <= (
+          `t25`.`t1` + 864000
+        )
+    ) AS `t26`
+    WHERE
+      `t26`.`o` <> `t26`.`b`
+  ) AS `t27`
+  GROUP BY
+    1,
+    2
+), `t43` AS (
+  SELECT
+    `t42`.`o`,
+    `t42`.`b`,
+    MAX(`t42`.`n_mid`) AS `n_mid`,
+    CONCAT(COLLECT_LIST(`t42`.`id1`), COLLECT_LIST(`t42`.`id2`)) AS `ids`,
+    MIN(`t42`.`day`) AS `day`,
     COUNT(*) AS `n`
   FROM (
     SELECT
-      `t24`.`o`,
-      `t24`.`m`,
-      `t24`.`t1`,
-      `t24`.`id1`,
-      `t24`.`m2`,
-      `t24`.`b`,
-      `t24`.`t2`,
-      `t24`.`id2`,
-      `t24`.`day`,
-      `t27`.`po`,
-      `t27`.`pb`,
-      `t27`.`n_mid`
-    FROM `t22` AS `t24`
-    INNER JOIN (
+      `t36`.`o`,
+      `t36`.`m`,
+      `t36`.`t1`,
+      `t36`.`id1`,
+      `t37`.`m2`,
+      `t37`.`b`,
+      `t37`.`t2`,
+      `t37`.`id2`,
+      `t37`.`day`,
+      `t33`.`co`,
+      `t33`.`cb`,
+      `t41`.`po`,
+      `t41`.`pb`,
+      `t41`.`n_mid`
+    FROM (
       SELECT
-        `t25`.`o` AS `po`,
-        `t25`.`b` AS `pb`,
-        `t25`.`n_mid`
+        *
       FROM (
         SELECT
-          `t23`.`o`,
-          `t23`.`b`,
-          COUNT(DISTINCT `t23`.`m`) AS `n_mid`
-        FROM `t22` AS `t23`
+          `t19`.`src` AS `o`,
+          `t19`.`dst` AS `m`,
+          `t19`.`epoch_s` AS `t1`,
+          `t19`.`txn_id` AS `id1`
+        FROM `t17` AS `t19`
+      ) AS `t23`
+      WHERE
+        `t23`.`o` IN (
+          SELECT
+            `t29`.`o` AS `co`
+          FROM `t28` AS `t29`
+          WHERE
+            `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+        )
+    ) AS `t36`
+    INNER JOIN (
+      SELECT
+        *
+      FROM (
+        SELECT
+          `t18`.`src` AS `m2`,
+          `t18`.`dst` AS `b`,
+          `t18`.`epoch_s` AS `t2`,
+          `t18`.`txn_id` AS `id2`,
+          `t18`.`local_date` AS `day`
+        FROM `t16` AS `t18`
+      ) AS `t21`
+      WHERE
+        `t21`.`b` IN (
+          SELECT
+            `t29`.`b` AS `cb`
+          FROM `t28` AS `t29`
+          WHERE
+            `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+        )
+    ) AS `t37`
+      ON `t36`.`m` = `t37`.`m2`
+      AND `t37`.`t2` >= `t36`.`t1`
+      AND `t37`.`t2` <= (
+        `t36`.`t1` + 864000
+      )
+    INNER JOIN (
+      SELECT
+        `t29`.`o` AS `co`,
+        `t29`.`b` AS `cb`
+      FROM `t28` AS `t29`
+      WHERE
+        `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+    ) AS `t33`
+      ON `t36`.`o` = `t33`.`co` AND `t37`.`b` = `t33`.`cb`
+    INNER JOIN (
+      SELECT
+        `t39`.`o` AS `po`,
+        `t39`.`b` AS `pb`,
+        `t39`.`n_mid`
+      FROM (
+        SELECT
+          `t38`.`o`,
+          `t38`.`b`,
+          COUNT(DISTINCT `t38`.`m`) AS `n_mid`
+        FROM (
+          SELECT
+            `t36`.`o`,
+            `t36`.`m`,
+            `t36`.`t1`,
+            `t36`.`id1`,
+            `t37`.`m2`,
+            `t37`.`b`,
+            `t37`.`t2`,
+            `t37`.`id2`,
+            `t37`.`day`,
+            `t33`.`co`,
+            `t33`.`cb`
+          FROM (
+            SELECT
+              *
+            FROM (
+              SELECT
+                `t19`.`src` AS `o`,
+                `t19`.`dst` AS `m`,
+                `t19`.`epoch_s` AS `t1`,
+                `t19`.`txn_id` AS `id1`
+              FROM `t17` AS `t19`
+            ) AS `t23`
+            WHERE
+              `t23`.`o` IN (
+                SELECT
+                  `t29`.`o` AS `co`
+                FROM `t28` AS `t29`
+                WHERE
+                  `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+              )
+          ) AS `t36`
+          INNER JOIN (
+            SELECT
+              *
+            FROM (
+              SELECT
+                `t18`.`src` AS `m2`,
+                `t18`.`dst` AS `b`,
+                `t18`.`epoch_s` AS `t2`,
+                `t18`.`txn_id` AS `id2`,
+                `t18`.`local_date` AS `day`
+              FROM `t16` AS `t18`
+            ) AS `t21`
+            WHERE
+              `t21`.`b` IN (
+                SELECT
+                  `t29`.`b` AS `cb`
+                FROM `t28` AS `t29`
+                WHERE
+                  `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+              )
+          ) AS `t37`
+            ON `t36`.`m` = `t37`.`m2`
+            AND `t37`.`t2` >= `t36`.`t1`
+            AND `t37`.`t2` <= (
+              `t36`.`t1` + 864000
+            )
+          INNER JOIN (
+            SELECT
+              `t29`.`o` AS `co`,
+              `t29`.`b` AS `cb`
+            FROM `t28` AS `t29`
+            WHERE
+              `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+          ) AS `t33`
+            ON `t36`.`o` = `t33`.`co` AND `t37`.`b` = `t33`.`cb`
+        ) AS `t38`
         GROUP BY
           1,
           2
-      ) AS `t25`
+      ) AS `t39`
       WHERE
-        `t25`.`n_mid` >= 3
-    ) AS `t27`
-      ON `t24`.`o` = `t27`.`po` AND `t24`.`b` = `t27`.`pb`
-  ) AS `t28`
+        `t39`.`n_mid` >= 3
+    ) AS `t41`
+      ON `t36`.`o` = `t41`.`po` AND `t37`.`b` = `t41`.`pb`
+  ) AS `t42`
   GROUP BY
     1,
     2
 )
 SELECT
-  `t35`.`acct` AS `account_id`,
-  COALESCE(`t6`.`cust`, `t35`.`acct`) AS `customer_id`,
-  `t35`.`day` AS `date`,
+  `t49`.`acct` AS `account_id`,
+  COALESCE(`t6`.`cust`, `t49`.`acct`) AS `customer_id`,
+  `t49`.`day` AS `date`,
   CAST(NULL AS STRING) AS `direction`,
   'CNY' AS `currency`,
-  CAST(`t35`.`n_mid` AS DOUBLE) AS `value`,
+  CAST(`t49`.`n_mid` AS DOUBLE) AS `value`,
   3.0 AS `threshold`,
-  `t35`.`n` AS `txn_count`,
-  ARRAY_DISTINCT(`t35`.`ids`) AS `txn_ids`
+  `t49`.`n` AS `txn_count`,
+  ARRAY_DISTINCT(`t49`.`ids`) AS `txn_ids`
 FROM (
   SELECT
-    `t33`.`acct`,
-    MAX(`t33`.`n_mid`) AS `n_mid`,
-    FLATTEN(COLLECT_LIST(`t33`.`ids`)) AS `ids`,
-    MIN(`t33`.`day`) AS `day`,
-    SUM(`t33`.`n`) AS `n`
+    `t47`.`acct`,
+    MAX(`t47`.`n_mid`) AS `n_mid`,
+    FLATTEN(COLLECT_LIST(`t47`.`ids`)) AS `ids`,
+    MIN(`t47`.`day`) AS `day`,
+    SUM(`t47`.`n`) AS `n`
   FROM (
     SELECT
       *
     FROM (
       SELECT
-        `t30`.`o` AS `acct`,
-        `t30`.`n_mid`,
-        `t30`.`ids`,
-        `t30`.`day`,
-        `t30`.`n`
-      FROM `t29` AS `t30`
-    ) AS `t31`
+        `t44`.`o` AS `acct`,
+        `t44`.`n_mid`,
+        `t44`.`ids`,
+        `t44`.`day`,
+        `t44`.`n`
+      FROM `t43` AS `t44`
+    ) AS `t45`
     UNION ALL
     SELECT
       *
     FROM (
       SELECT
-        `t30`.`b` AS `acct`,
-        `t30`.`n_mid`,
-        `t30`.`ids`,
-        `t30`.`day`,
-        `t30`.`n`
-      FROM `t29` AS `t30`
-    ) AS `t32`
-  ) AS `t33`
+        `t44`.`b` AS `acct`,
+        `t44`.`n_mid`,
+        `t44`.`ids`,
+        `t44`.`day`,
+        `t44`.`n`
+      FROM `t43` AS `t44`
+    ) AS `t46`
+  ) AS `t47`
   GROUP BY
     1
-) AS `t35`
+) AS `t49`
 LEFT OUTER JOIN (
   SELECT
     `t0`.`account_id`,
@@ -206,4 +350,4 @@ LEFT OUTER JOIN (
   GROUP BY
     1
 ) AS `t6`
-  ON `t35`.`acct` = `t6`.`account_id`
+  ON `t49`.`acct` = `t6`.`account_id`
