@@ -34,9 +34,9 @@ STAGE2: dict[str, str] = {
 ALL_NAMES = {**FEATURE_NAMES, **STAGE2}
 
 NEIGHBOUR_SQL = """
-WITH nb AS (SELECT DISTINCT CAST(src AS VARCHAR) AS acct, CAST(dst AS VARCHAR) AS cp FROM edges
+WITH nb AS (SELECT CAST(src AS VARCHAR) AS acct, CAST(dst AS VARCHAR) AS cp FROM edges
             WHERE amount > 0 AND src <> dst
-            UNION SELECT DISTINCT CAST(dst AS VARCHAR), CAST(src AS VARCHAR) FROM edges
+            UNION SELECT CAST(dst AS VARCHAR), CAST(src AS VARCHAR) FROM edges
             WHERE amount > 0 AND src <> dst)
 SELECT nb.acct, MAX(s.p) AS nbr_score_max, AVG(s.p) AS nbr_score_mean,
        SUM(CASE WHEN s.p >= 0.5 THEN 1.0 ELSE 0.0 END) AS nbr_risky_count,
