@@ -429,19 +429,22 @@ def score_run(table: pa.Table, alerts: pd.DataFrame, model: str | Path) -> tuple
     own = table.select(["account_id", "customer_id"]).filter(pc.is_in(table.column("account_id"), flagged_ids))
     cust = dict(zip(own.column("account_id").to_pylist(), own.column("customer_id").to_pylist(), strict=True))
     new = []
-    for acct, r in res[res["flagged"]].iterrows():
+    flagged = res[res["flagged"]]
+    # plain columns, not iterrows(): a Series per row cost ≈ 70 µs (1.4 s for 20k flagged accounts at 5M rows)
+    for acct, score, top in zip(flagged.index, flagged["model_score"].astype(float), flagged["top_features"],
+                                strict=True):
         if acct not in cust:
             continue
-        words = "; ".join(r["top_features"])
+        words = "; ".join(top)
         new.append({"alert_id": hashlib.sha256(f"ml_account_risk|{acct}".encode()).hexdigest()[:20],
                     "rule_id": "ml_account_risk", "rule_version": 1, "customer_id": cust[acct], "account_id": acct,
-                    "date": None, "direction": None, "currency": None, "value": round(float(r["model_score"]), 4),
+                    "date": None, "direction": None, "currency": None, "value": round(float(score), 4),
                     "threshold": meta["threshold"], "txn_count": 0, "txn_ids": [],
-                    "score": round(float(r["model_score"]), 4), "severity": "high",
-                    "model_score": round(float(r["model_score"]), 4),
-                    "explanation": f"Model risk {r['model_score']:.2f} (model {meta['version']}): {words}.",
-                    "explanation_zh": f"模型风险评分 {r['model_score']:.2f}（模型 {meta['version']}）：{words}。",
-                    "top_features": list(r["top_features"])})
+                    "score": round(float(score), 4), "severity": "high",
+                    "model_score": round(float(score), 4),
+                    "explanation": f"Model risk {score:.2f} (model {meta['version']}): {words}.",
+                    "explanation_zh": f"模型风险评分 {score:.2f}（模型 {meta['version']}）：{words}。",
+                    "top_features": list(top)})
     if new:
         alerts = pd.concat([alerts, pd.DataFrame(new, columns=list(ALERT_FIELDS))], ignore_index=True)
     info = {"version": meta["version"], "threshold": meta["threshold"], "flagged_accounts": int(res["flagged"].sum()),
