@@ -155,13 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from finassure.engine.backends.duckdb_backend import MemoryLimitExceeded
     from finassure.engine.ingest import InputError
     from finassure.engine.rules import RuleError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.fn(args))
-    except (InputError, RuleError, FileNotFoundError) as exc:
+    except (InputError, RuleError, FileNotFoundError, MemoryLimitExceeded) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from finassure.engine.backends import Backend, get_backend
+from finassure.engine.backends.duckdb_backend import memory_limit_guard
 from finassure.engine.ingest import load_input
 from finassure.engine.rules import DIALECTS, RuleSpec, compile_sql, compile_union, load_rules, select
 from finassure.engine.schema import DEFAULT_TIMEZONE
@@ -203,7 +204,8 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     be = get_backend(backend, master=spark_master, session=spark_session)
     try:
         be.load(table)
-        alerts, stats = execute_rules(be, rules, out / "_parts", digest[:16], progress)
+        with memory_limit_guard("the rules", table.num_rows):
+            alerts, stats = execute_rules(be, rules, out / "_parts", digest[:16], progress)
     finally:
         be.close()
     timings["rules"] = round(time.perf_counter() - t1, 3)
@@ -212,7 +214,8 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         from finassure.engine.models import score_run
 
         t2 = time.perf_counter()
-        alerts, model_info = score_run(table, alerts, model)
+        with memory_limit_guard("the model step", table.num_rows):
+            alerts, model_info = score_run(table, alerts, model)
         timings["model"] = round(time.perf_counter() - t2, 3)
     alerts = dedupe(alerts)
     _write_alerts(out, alerts)

@@ -70,3 +70,29 @@ def test_cli_errors_are_clear(tmp_path: Path, capsys) -> None:
     assert "x.csv: line 1: missing column(s) account_id" in err
     assert main(["run", "--input", str(bad), "--out", str(tmp_path / "o"), "--rules", "nope"]) == 2
     assert "unknown rule id(s): nope" in capsys.readouterr().err
+
+
+def test_running_out_of_duckdb_memory_names_the_step_and_the_remedy_and_keeps_the_rule_results(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """At 20M rows the model's feature query needed more than the default 2GB; that must read as a clear error
+    (step, limit, setting to raise), and the rule results already written must survive for the re-run."""
+    from finassure.engine.backends import duckdb_backend
+    from finassure.engine.generate import generate
+
+    data = tmp_path / "g.parquet"
+    generate(data, rows=5_000, seed=3)
+    out = tmp_path / "o"
+    args = ["run", "--input", str(data), "--out", str(out), "--model", "default", "--rules", "pboc_lv_cash"]
+    monkeypatch.setattr(duckdb_backend, "MEMORY_LIMIT", "1MB")  # what the model step's connection reads
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "DuckDB ran out of its working memory in the model step" in err
+    assert "limit 1MB" in err and "FINASSURE_DUCKDB_MEMORY" in err
+    assert not (out / "alerts.jsonl").exists() and not (out / "manifest.json").exists()  # nothing half-written
+    assert len(list((out / "_parts").glob("pboc_lv_cash-*.parquet"))) == 1  # the rule's result is kept
+    monkeypatch.setattr(duckdb_backend, "MEMORY_LIMIT", "2GB")
+    assert main(args) == 0
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert [r["reused"] for r in manifest["rules"]] == [True]
+    assert manifest["model"] is not None

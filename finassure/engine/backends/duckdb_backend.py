@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 import pandas as pd
@@ -12,6 +14,29 @@ from finassure.engine.rules.common import TABLE_NAME
 
 #: DuckDB's working memory per connection (the input's Arrow buffers come on top); FINASSURE_DUCKDB_MEMORY overrides
 MEMORY_LIMIT = os.environ.get("FINASSURE_DUCKDB_MEMORY", "2GB")
+
+
+class MemoryLimitExceeded(RuntimeError):
+    """DuckDB needed more working memory than its limit allows; the message names the step and the setting."""
+
+
+@contextmanager
+def memory_limit_guard(step: str, rows: int) -> Iterator[None]:
+    """Turn DuckDB's out-of-memory error inside ``step`` into :class:`MemoryLimitExceeded` with the remedy.
+
+    DuckDB spills most joins and aggregates to disk beyond its limit, but not everything (the model's feature
+    query keeps its shared intermediate results in memory: ≈ 0.6 GB at 5M rows, > 1.8 GB at 20M rows).
+    """
+    try:
+        yield
+    except duckdb.OutOfMemoryException as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise MemoryLimitExceeded(
+            f"DuckDB ran out of its working memory in {step} over {rows:,} transactions "
+            f"(limit {MEMORY_LIMIT}, set by FINASSURE_DUCKDB_MEMORY): {first}. Raise FINASSURE_DUCKDB_MEMORY "
+            "(a 20M-row run with the model needed 8GB) and run again into the same output folder: the rule "
+            "results already written there are kept and not computed again."
+        ) from exc
 
 
 class DuckDBBackend:
