@@ -44,14 +44,21 @@ def pass_through(t: ir.Table, p: dict[str, Any]) -> ir.Table:
                     txn_count=g.pairs, txn_ids=g.ids_in.concat(g.ids_out))
 
 
-def _fan(t: ir.Table, p: dict[str, Any], side: str) -> ir.Table:
+def _windows(t: ir.Table, p: dict[str, Any], side: str) -> ir.Table:
+    """Per account and ``window_days`` window, its ``side`` ("in" or "out") edges: distinct counterparties,
+    total, count, ids and first day. Fan-in/out and gather-scatter build it the same way, so with the same
+    window and minimum amount ibis emits it once in a batch and DuckDB groups (and collects the ids) once."""
     e = edges(t)
     e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
     me, other = ("dst", "src") if side == "in" else ("src", "dst")
     e = e.mutate(acct=e[me], cp=e[other], win=bucket(e.epoch_s, int(p["window_days"])))
-    g = e.group_by(["acct", "win"]).aggregate(n_cp=e.cp.nunique(), total=cents(e.amount_cny).sum(),
-                                              txn_count=e.count(), txn_ids=e.txn_id.collect(),
-                                              day=e.local_date.min())
+    return e.group_by(["acct", "win"]).aggregate(n_cp=e.cp.nunique(), total=cents(e.amount_cny).sum(),
+                                                 txn_count=e.count(), txn_ids=e.txn_id.collect(),
+                                                 day=e.local_date.min())
+
+
+def _fan(t: ir.Table, p: dict[str, Any], side: str) -> ir.Table:
+    g = _windows(t, p, side)
     g = g.filter(g.n_cp >= int(p["min_counterparties"]))
     c = customers(t)
     g = g.left_join(c, g.acct == c.account_id)
@@ -72,13 +79,9 @@ def fan_out(t: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 def gather_scatter(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     """Many senders in and many receivers out of the same account in the same window (a hub)."""
-    e = edges(t)
-    e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
-    e = e.mutate(win=bucket(e.epoch_s, int(p["window_days"])))
-    fin = e.group_by([e.dst, e.win]).aggregate(n_in=e.src.nunique(), ids_in=e.txn_id.collect(), d_in=e.local_date.min())
-    fout = e.group_by([e.src, e.win]).aggregate(n_out=e.dst.nunique(), ids_out=e.txn_id.collect(),
-                                                d_out=e.local_date.min())
-    fout = fout.rename(win2="win")
+    wi, wo = _windows(t, p, "in"), _windows(t, p, "out")
+    fin = wi.select(dst=wi.acct, win=wi.win, n_in=wi.n_cp, ids_in=wi.txn_ids, d_in=wi.day)
+    fout = wo.select(src=wo.acct, win2=wo.win, n_out=wo.n_cp, ids_out=wo.txn_ids, d_out=wo.day)
     k = int(p["min_counterparties"])
     j = fin.filter(fin.n_in >= k).join(fout.filter(fout.n_out >= k),
                                        [fin.dst == fout.src, fin.win == fout.win2])
