@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from finassure.engine.backends.duckdb_backend import staged_statements
+
 FEATURE_NAMES: dict[str, str] = {
     "out_n": "number of outgoing transfers (relative to the graph median)",
     "in_n": "number of incoming transfers (relative to the graph median)",
@@ -58,14 +60,22 @@ pr AS (SELECT src, dst, COUNT(*) AS pn FROM e GROUP BY src, dst),
 ps AS (SELECT src, dst, step, COUNT(*) AS psn FROM e GROUP BY src, dst, step),
 sa AS (SELECT src, amount, COUNT(DISTINCT dst) AS acp FROM e GROUP BY src, amount),
 so AS (SELECT src, median(amount) AS med FROM e GROUP BY src),
+ac AS (SELECT amount, COUNT(*) AS c FROM e GROUP BY amount),
+ar AS (
+  SELECT amount,
+    CASE WHEN SUM(c) OVER () > 1
+         THEN CAST(SUM(c) OVER (ORDER BY amount) - c AS DOUBLE) / CAST(SUM(c) OVER () - 1 AS DOUBLE)
+         ELSE CAST(0 AS DOUBLE) END AS arank
+  FROM ac
+),
 ee AS (
-  SELECT e.src, e.dst, e.amount, e.step, pr.pn, ps.psn, ln(e.amount / so.med) AS rel, sa.acp,
-         percent_rank() OVER (ORDER BY e.amount) AS arank
+  SELECT e.src, e.dst, e.amount, e.step, pr.pn, ps.psn, ln(e.amount / so.med) AS rel, sa.acp, ar.arank
   FROM e
   JOIN pr ON pr.src = e.src AND pr.dst = e.dst
   JOIN ps ON ps.src = e.src AND ps.dst = e.dst AND ps.step = e.step
   JOIN so ON so.src = e.src
   JOIN sa ON sa.src = e.src AND sa.amount = e.amount
+  JOIN ar ON ar.amount = e.amount
 ),
 legs AS (
   SELECT src AS acct, dst AS cp, 1 AS o, amount, step, pn, psn, rel, acp, arank FROM ee
@@ -158,6 +168,8 @@ def _frame(df: pd.DataFrame) -> pd.DataFrame:
     return df[FEATURES].astype(np.float64).fillna(0.0)
 
 
+_STAGE_PREFIX = "_fs_"
+
 # DuckDB only: number the accounts of a relation ``{edges}`` and read its edges through that numbering.
 _KEYS_SQL = """CREATE OR REPLACE TEMP TABLE _feat_acct AS
 SELECT acct, CAST(row_number() OVER () AS BIGINT) AS id
@@ -175,6 +187,10 @@ def features_duckdb(con: duckdb.DuckDBPyConnection, edges: str = "edges") -> pd.
     and the edges read through that numbering, so every grouping and join of the query hashes and compares
     integers instead of strings (≈ 30 % less CPU); the ids are put back at the end. The keys are only
     grouped and joined on, never ordered or compared otherwise, so the features are the same.
+
+    DuckDB runs the query as one statement per CTE into temp tables (:func:`staged_statements`), each dropped
+    after its last reader: as a single statement the shared CTEs and the join build sides stay in memory
+    together and 20M rows failed at a 2 GB limit; staged, every step spills, and at 5M rows it is no slower.
     """
     if not edges.isidentifier():
         raise ValueError(f"edges must be a relation name, not {edges!r}")
@@ -182,9 +198,16 @@ def features_duckdb(con: duckdb.DuckDBPyConnection, edges: str = "edges") -> pd.
     keyed = "(" + _KEYED_EDGES_SQL.replace("{edges}", edges) + ")"
     sql = (FEATURE_SQL.replace("FROM edges ", "FROM " + keyed + " edges ")
            .replace("CAST(src AS VARCHAR(64))", "src").replace("CAST(dst AS VARCHAR(64))", "dst"))
+    stmts, final = staged_statements(sql, _STAGE_PREFIX)
     try:
-        return _frame(con.execute(_UNKEY_SQL.replace("{features}", sql)).df())
+        for _, create, done in stmts:
+            con.execute(create)
+            for table in done:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+        return _frame(con.execute(_UNKEY_SQL.replace("{features}", final)).df())
     finally:
+        for name, _, _ in stmts:
+            con.execute(f"DROP TABLE IF EXISTS {_STAGE_PREFIX}{name}")
         con.execute("DROP TABLE IF EXISTS _feat_acct")
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from finassure.engine.features import FEATURES, account_features, features_spark, legs_features
+from finassure.engine.backends.duckdb_backend import staged_statements
+from finassure.engine.features import FEATURE_SQL, FEATURES, account_features, features_spark, legs_features
 from finassure.engine.generate import canonical, graph
 
 
@@ -50,3 +52,51 @@ def test_features_from_canonical_legs_match_edges() -> None:
     f = legs_features(t)
     assert {f"A{i}" for i in np.flatnonzero(g.fraud)} & set(f.index)
     assert f.shape[1] == len(FEATURES)
+
+
+def test_staged_statements_rename_table_references_only() -> None:
+    sql = """WITH a AS (SELECT src, COUNT(*) AS n FROM edges GROUP BY src),
+b AS (SELECT a.src, x.n FROM a JOIN a x ON x.src = a.src WHERE a.n > (SELECT MIN(n) FROM a)),
+c AS (SELECT src FROM b AS bb UNION SELECT src FROM b)
+SELECT c.src, med.m FROM c CROSS JOIN (SELECT 1 AS m) med"""
+    stmts, final = staged_statements(sql, "_t_")
+    assert [n for n, _, _ in stmts] == ["a", "b", "c"]
+    assert stmts[0][1] == ("CREATE OR REPLACE TEMP TABLE _t_a AS SELECT src, COUNT(*) AS n FROM edges GROUP BY src")
+    # an unaliased reference keeps its CTE name as alias; an aliased one keeps its alias; columns are untouched
+    assert "FROM _t_a AS a JOIN _t_a x ON x.src = a.src" in stmts[1][1] and "MIN(n) FROM _t_a AS a" in stmts[1][1]
+    assert "FROM _t_b AS bb UNION SELECT src FROM _t_b AS b" in stmts[2][1]
+    assert final == "SELECT c.src, med.m FROM _t_c AS c CROSS JOIN (SELECT 1 AS m) med"
+    # each staged table is dropped after its last reader: a after b, b after c
+    assert [d for _, _, d in stmts] == [[], ["_t_a"], ["_t_b"]]
+
+
+@pytest.mark.parametrize("sql", ["SELECT 1", "WITH a AS (SELECT (1) SELECT 1", "WITH SELECT 1"])
+def test_staged_statements_refuse_what_they_cannot_split(sql: str) -> None:
+    with pytest.raises(ValueError):
+        staged_statements(sql, "_t_")
+
+
+def test_staged_features_equal_the_single_statement() -> None:
+    e, _ = _edges(seed=5, n=1500)
+    con = duckdb.connect()
+    con.register("edges", e)
+    single = con.execute(FEATURE_SQL).df().set_index("acct").sort_index()[FEATURES]
+    staged = account_features(e).sort_index()
+    assert list(single.index) == list(staged.index)
+    np.testing.assert_allclose(staged.to_numpy(), single.to_numpy(), rtol=1e-12, atol=1e-12)
+    # nothing staged is left behind in the connection
+    assert not con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_fs\\_%' ESCAPE '\\'").fetchall()
+
+
+def test_features_spill_under_a_small_memory_limit() -> None:
+    # 1M transfers at 150 MB: as one statement (the shared CTEs and several join build sides in memory together)
+    # DuckDB ran out of memory here; staged into temp tables every step spills
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    e = pd.DataFrame({"src": "A" + pd.Series(rng.integers(0, n // 10, n)).astype(str),
+                      "dst": "A" + pd.Series(rng.integers(0, n // 10, n)).astype(str),
+                      "amount": np.round(rng.lognormal(6, 1.5, n), 2), "step": rng.integers(0, 150, n)})
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "150MB"})
+    f = account_features(e, con)
+    assert len(f) == pd.concat([e["src"], e["dst"]]).nunique() and not f.isna().any().any()
+    assert (f["amt_rank_min"] >= 0).all() and (f["amt_rank_mean"] <= 1).all()

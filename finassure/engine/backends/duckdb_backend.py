@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,6 +38,67 @@ def memory_limit_guard(step: str, rows: int) -> Iterator[None]:
             "(a 20M-row run with the model needed 8GB) and run again into the same output folder: the rule "
             "results already written there are kept and not computed again."
         ) from exc
+
+
+_CTE_HEAD = re.compile(r"\s*(\w+) AS \(")
+_TABLE_REF = re.compile(r"\b(FROM|JOIN)\s+(\w+)\b(?=(?:\s+(\w+))?)")
+_NOT_ALIAS = {"ON", "JOIN", "WHERE", "GROUP", "CROSS", "LEFT", "RIGHT", "INNER", "FULL", "OUTER", "NATURAL", "SEMI",
+              "ANTI", "ASOF", "POSITIONAL", "UNION", "EXCEPT", "INTERSECT", "ORDER", "LIMIT", "HAVING", "USING",
+              "WINDOW", "QUALIFY"}
+
+
+def split_ctes(sql: str) -> tuple[list[tuple[str, str]], str]:
+    """``WITH a AS (…), b AS (…) SELECT …`` → ([(a, body), (b, body)], final SELECT); parentheses must balance."""
+    body = sql.strip()
+    if not body.upper().startswith("WITH "):
+        raise ValueError("not a WITH query")
+    ctes: list[tuple[str, str]] = []
+    i = 5
+    while (m := _CTE_HEAD.match(body, i)) is not None:
+        j, depth = m.end(), 1
+        while depth:
+            if j >= len(body):
+                raise ValueError(f"unbalanced parentheses in CTE {m.group(1)!r}")
+            depth += {"(": 1, ")": -1}.get(body[j], 0)
+            j += 1
+        ctes.append((m.group(1), body[m.end():j - 1]))
+        rest = body[j:].lstrip()
+        if not rest.startswith(","):
+            return ctes, rest
+        i = len(body) - len(rest) + 1
+    raise ValueError("no CTE found after WITH")
+
+
+def staged_statements(sql: str, prefix: str) -> tuple[list[tuple[str, str, list[str]]], str]:
+    """A WITH query as one ``CREATE TEMP TABLE {prefix}{cte}`` per CTE, in order, and the final SELECT over them.
+
+    Why: DuckDB keeps a single statement's materialised CTEs and the build sides of a pipeline's hash joins in
+    memory together, so one large statement can fail at the memory limit where the same work as separate
+    statements spills to disk (temp tables and each statement's joins and aggregates do). Every reference
+    ``FROM cte`` / ``JOIN cte`` becomes ``{prefix}cte AS cte`` (or keeps its own alias), so column references
+    are unchanged. Each statement comes with the staged tables it is the last to read, for dropping early.
+    """
+    ctes, final = split_ctes(sql)
+    names = {n for n, _ in ctes}
+
+    def rename(text: str) -> str:
+        def ref(m: re.Match[str]) -> str:
+            keyword, name, nxt = m.group(1), m.group(2), m.group(3)
+            if name not in names:
+                return m.group(0)
+            aliased = nxt is not None and (nxt.upper() == "AS" or nxt.upper() not in _NOT_ALIAS)
+            return f"{keyword} {prefix}{name}" + ("" if aliased else f" AS {name}")
+        return _TABLE_REF.sub(ref, text)
+
+    bodies = [rename(b) for _, b in ctes] + [rename(final)]
+    last: dict[str, int] = {}
+    for k, text in enumerate(bodies):
+        for n in names:
+            if re.search(rf"\b{prefix}{n}\b", text):
+                last[n] = k
+    stmts = [(n, f"CREATE OR REPLACE TEMP TABLE {prefix}{n} AS {bodies[k]}",
+              [prefix + d for d, at in last.items() if at == k and d != n]) for k, (n, _) in enumerate(ctes)]
+    return stmts, bodies[-1]
 
 
 class DuckDBBackend:
