@@ -2,14 +2,13 @@
 
 A thin router over the same services (`rulebook`) and selectors as the Rules and Models pages: a change is
 proposed by one person and approved or rejected by another holding `monitoring.approve_rule_change`; the
-proposer is refused (409). A request the services find invalid (unknown rule, parameters the rule does not
-have or of the wrong kind, no reason) answers 422 in the one error shape, like a request the schema refuses.
+proposer is refused (409). As everywhere in the API, a request the services refuse (unknown rule, parameters the
+rule does not have or of the wrong kind, no reason) answers 400 and one the schema refuses 422, in the one error
+shape.
 """
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -20,7 +19,7 @@ from pydantic import field_validator
 from finassure.accounts import selectors as access
 from finassure.monitoring import perms, rulebook, selectors
 from finassure.platform.api import DbId, PageNumber
-from finassure.platform.errors import NotFound, ValidationFailed
+from finassure.platform.errors import NotFound
 
 router = Router(tags=["monitoring"])
 
@@ -33,22 +32,6 @@ def _no_nul(value: Any) -> Any:
     if "\\u0000" in json.dumps(value):
         raise ValueError("must not contain the NUL character")
     return value
-
-
-class Unprocessable(ValidationFailed):
-    """A well-formed request the services refuse (bad parameters, a missing reason): 422, code "invalid"."""
-
-    status = 422
-
-
-@contextmanager
-def _unprocessable() -> Iterator[None]:
-    try:
-        yield
-    except ValidationFailed as exc:
-        if exc.status != 400:
-            raise
-        raise Unprocessable(exc.message, fields=exc.fields, extra=exc.extra) from None
 
 
 # --- rules ---------------------------------------------------------------------------------------------------------
@@ -151,15 +134,14 @@ def propose_rule_change(request: HttpRequest, payload: RuleChangeIn) -> Any:
     """Propose a new version of a rule's switch and parameters for a unit; it applies once someone else approves."""
     access.require(request.user, perms.TUNE)
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=perms.TUNE)
-    with _unprocessable():
-        change = rulebook.rule_change_propose(
-            actor=request.user,
-            org_unit=unit,
-            rule_id=payload.rule_id,
-            enabled=payload.enabled,
-            params=payload.params,
-            reason=payload.reason,
-        )
+    change = rulebook.rule_change_propose(
+        actor=request.user,
+        org_unit=unit,
+        rule_id=payload.rule_id,
+        enabled=payload.enabled,
+        params=payload.params,
+        reason=payload.reason,
+    )
     return Status(201, change)
 
 
@@ -168,8 +150,7 @@ def approve_rule_change(request: HttpRequest, pk: DbId, payload: DecisionIn) -> 
     """Approve a pending change (not its proposer): runs and real-time scoring apply it from now on."""
     access.require(request.user, perms.APPROVE_CHANGE)
     change = selectors.rule_change_get(actor=request.user, pk=pk)
-    with _unprocessable():
-        return rulebook.rule_change_approve(actor=request.user, change=change, note=payload.note)
+    return rulebook.rule_change_approve(actor=request.user, change=change, note=payload.note)
 
 
 @router.post("/monitoring/rule-changes/{int:pk}/reject", response=RuleChangeOut)
@@ -177,8 +158,7 @@ def reject_rule_change(request: HttpRequest, pk: DbId, payload: DecisionIn) -> A
     """Reject a pending change (not its proposer), saying what must change."""
     access.require(request.user, perms.APPROVE_CHANGE)
     change = selectors.rule_change_get(actor=request.user, pk=pk)
-    with _unprocessable():
-        return rulebook.rule_change_reject(actor=request.user, change=change, note=payload.note)
+    return rulebook.rule_change_reject(actor=request.user, change=change, note=payload.note)
 
 
 # --- models --------------------------------------------------------------------------------------------------------
@@ -264,8 +244,7 @@ def request_model_role(request: HttpRequest, pk: DbId, payload: RoleRequestIn) -
     """Ask for the model to become current (promotion: compared on the same case labels first), shadow or retired."""
     access.require(request.user, perms.TUNE)
     model = selectors.model_get(actor=request.user, pk=pk)
-    with _unprocessable():
-        return rulebook.model_role_request(actor=request.user, model=model, role=payload.role, reason=payload.reason)
+    return rulebook.model_role_request(actor=request.user, model=model, role=payload.role, reason=payload.reason)
 
 
 @router.post("/monitoring/models/{int:pk}/approve", response=ModelVersionOut)
@@ -281,8 +260,7 @@ def reject_model_role(request: HttpRequest, pk: DbId, payload: DecisionIn) -> An
     """Reject the requested role (not its requester), saying what must change."""
     access.require(request.user, perms.APPROVE_CHANGE)
     model = selectors.model_get(actor=request.user, pk=pk)
-    with _unprocessable():
-        return rulebook.model_role_reject(actor=request.user, model=model, note=payload.note)
+    return rulebook.model_role_reject(actor=request.user, model=model, note=payload.note)
 
 
 class _Comparisons:

@@ -1,4 +1,5 @@
-"""Rule and model governance through the REST API: the same services as the pages, four eyes, 422 on bad input."""
+"""Rule and model governance through the REST API: the same services as the pages, four eyes, 400 for what the
+services refuse and 422 for what the schema refuses, as everywhere in the API."""
 
 from __future__ import annotations
 
@@ -83,21 +84,23 @@ def test_a_rule_change_applies_only_after_a_second_person_approves(org: Any, ana
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field"),
+    ("overrides", "field", "status"),
     [
-        ({"params": {"no_such_parameter": 1}}, "params"),
-        ({"params": {"cny_threshold": "fifty thousand"}}, "params"),
-        ({"params": {"cny_threshold": -1}}, "params"),
-        ({"rule_id": "no_such_rule"}, "rule_id"),
-        ({"reason": " "}, "reason"),
-        ({"params": ["not", "an", "object"]}, "params"),
-        ({"org_unit_id": 0}, "org_unit_id"),
+        # refused by the rule book (the service): 400
+        ({"params": {"no_such_parameter": 1}}, "params", 400),
+        ({"params": {"cny_threshold": "fifty thousand"}}, "params", 400),
+        ({"params": {"cny_threshold": -1}}, "params", 400),
+        ({"rule_id": "no_such_rule"}, "rule_id", 400),
+        ({"reason": " "}, "reason", 400),
+        # refused by the request schema: 422
+        ({"params": ["not", "an", "object"]}, "params", 422),
+        ({"org_unit_id": 0}, "org_unit_id", 422),
     ],
 )
-def test_bad_parameters_get_a_422_and_nothing_is_saved(
-    org: Any, analyst: Any, overrides: dict[str, Any], field: str
+def test_bad_parameters_are_refused_and_nothing_is_saved(
+    org: Any, analyst: Any, overrides: dict[str, Any], field: str, status: int
 ) -> None:
-    error = _error(Api(analyst).post("/rule-changes", _proposal(org, **overrides)), 422, "invalid")
+    error = _error(Api(analyst).post("/rule-changes", _proposal(org, **overrides)), status, "invalid")
     assert field in error["fields"]
     assert not RuleChange.objects.exists()
 
@@ -111,7 +114,7 @@ def test_a_second_pending_change_of_the_same_rule_is_a_conflict(org: Any, analys
 
 def test_a_rejection_needs_a_note_and_is_not_the_proposers(org: Any, analyst: Any, checker: Any) -> None:
     change = make_rule_change(org.haidian, proposed_by=analyst)
-    _error(Api(checker).post(f"/rule-changes/{change.pk}/reject", {"note": ""}), 422, "invalid")
+    _error(Api(checker).post(f"/rule-changes/{change.pk}/reject", {"note": ""}), 400, "invalid")
     _error(Api(analyst).post(f"/rule-changes/{change.pk}/reject", {"note": "自己驳回"}), 409, "conflict")
     rejected = Api(checker).post(f"/rule-changes/{change.pk}/reject", {"note": "阈值过低"}).json()
     assert (rejected["status"], rejected["decision_note"]) == ("rejected", "阈值过低")
@@ -207,11 +210,12 @@ def test_promotion_to_current_needs_a_comparison_on_the_same_labels(org: Any, an
 
 
 @pytest.mark.parametrize(
-    ("body", "field"), [({"role": "boss", "reason": "影子模式对比两周"}, "role"), ({"role": "shadow", "reason": ""}, "reason")]
+    ("body", "field", "status"),
+    [({"role": "boss", "reason": "影子模式对比两周"}, "role", 422), ({"role": "shadow", "reason": ""}, "reason", 400)],
 )
-def test_a_bad_role_request_gets_a_422(org: Any, analyst: Any, body: dict[str, Any], field: str) -> None:
+def test_a_bad_role_request_is_refused(org: Any, analyst: Any, body: dict[str, Any], field: str, status: int) -> None:
     model = make_model(org.haidian)
-    error = _error(Api(analyst).post(f"/models/{model.pk}/request", body), 422, "invalid")
+    error = _error(Api(analyst).post(f"/models/{model.pk}/request", body), status, "invalid")
     assert field in error["fields"]
     assert ModelVersion.objects.get().requested_role == ""
 
@@ -223,7 +227,7 @@ def test_a_model_rejection_needs_a_note_and_a_read_only_token_cannot_decide(
     _error(Api(checker, read_only=True).post(f"/models/{model.pk}/approve"), 403, "forbidden")
     _error(Api(checker, read_only=True).post(f"/models/{model.pk}/request", {"role": "retired", "reason": "不再使用"}),
            403, "forbidden")
-    _error(Api(checker).post(f"/models/{model.pk}/reject", {"note": ""}), 422, "invalid")
+    _error(Api(checker).post(f"/models/{model.pk}/reject", {"note": ""}), 400, "invalid")
     assert Api(checker).post(f"/models/{model.pk}/reject", {"note": "先比较"}).json()["requested_role"] == ""
     assert ModelVersion.objects.get().role == ModelVersion.Role.CANDIDATE
 
