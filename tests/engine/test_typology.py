@@ -68,3 +68,18 @@ def test_pass_through_and_structuring(tmp_path: Path) -> None:
     assert set(got) == {("pass_through", "PT"), ("structuring_cash", "SMURF")}
     assert got[("pass_through", "PT")]["txn_ids"] == ["p1", "p2", "p3", "p4"]
     assert got[("structuring_cash", "SMURF")]["value"] == 95000.0
+
+
+def test_fan_out_windows_are_whole_local_days(tmp_path: Path) -> None:
+    # 2026-01-01 (a window's first day): 11 payments before 08:00 local (still 2025-12-31 in UTC) and 11 after.
+    # Windows cut at UTC midnight made two windows both dated 2026-01-01 with the same alert id, and one was
+    # dropped as a duplicate; windows of whole local days keep all 22 receivers in one alert.
+    rows = [row(f"f{i}", f"2026-01-01T0{i % 8}:{i:02d}:00+08:00" if i < 11 else f"2026-01-01T1{i % 10}:00:00+08:00",
+                "FO", 2000, account="FO", direction="out", channel="transfer", cp=f"R{i}", country="CN")
+            for i in range(22)]
+    # the next window (2026-01-08 to 01-14) is a second alert, dated by its first active day
+    rows += [row(f"g{i}", "2026-01-09T10:00:00+08:00", "FO", 2000, account="FO", direction="out",
+                 channel="transfer", cp=f"S{i}", country="CN") for i in range(10)]
+    res = run(write_csv(tmp_path / "t.csv", rows), tmp_path / "out", rule_ids=["fan_out"])
+    alerts = sorted((a["date"], a["value"], a["txn_count"]) for a in res.alerts.to_dict("records"))
+    assert alerts == [("2026-01-01", 22.0, 22), ("2026-01-09", 10.0, 10)]

@@ -7,7 +7,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from finassure.engine.rules.common import bucket, cents, standard
+from finassure.engine.rules.common import cents, day_bucket, standard
 
 
 def _daily(t: ir.Table) -> ir.Table:
@@ -44,7 +44,7 @@ def round_amounts(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     """Many large round-number amounts (multiples of ``unit`` CNY) in a window."""
     f = t.filter((t.amount_cny >= float(p["min_amount"])) & (t.currency == "CNY"))
     f = f.filter(cents(f.amount) % int(round(float(p["unit"]) * 100)) == 0)
-    f = f.mutate(win=bucket(f.epoch_s, int(p["window_days"])))
+    f = f.mutate(win=day_bucket(f.local_date, int(p["window_days"])))
     g = f.group_by(["account_id", "win"]).aggregate(
         cust=f.customer_id.min(), n=f.count(), total=cents(f.amount_cny).sum(), ids=f.txn_id.collect(),
         day=f.local_date.min())
@@ -82,7 +82,7 @@ def velocity_spike(t: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 def peer_deviation(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     """Monthly outflow far above the account's peer group (same customer type): mean + z·sd."""
-    f = t.filter(t.direction == "out").mutate(win=bucket(t.epoch_s, int(p["window_days"])))
+    f = t.filter(t.direction == "out").mutate(win=day_bucket(t.local_date, int(p["window_days"])))
     g = f.group_by(["account_id", "win"]).aggregate(
         cust=f.customer_id.min(), ctype=f.customer_type.min(), total=cents(f.amount_cny).sum(), n=f.count(),
         ids=f.txn_id.collect(), day=f.local_date.min())

@@ -78,6 +78,11 @@ def customers(t: ir.Table) -> ir.Table:
     return t.group_by(t.account_id).aggregate(cust=t.customer_id.min())
 
 
-def bucket(epoch_s: ir.IntegerValue, days: int) -> ir.IntegerValue:
-    """Index of the ``days``-long window holding ``epoch_s`` (windows start at the Unix epoch)."""
-    return (epoch_s // (86400 * int(days))).cast("int64")
+def day_bucket(local_date: ir.DateValue, days: int) -> ir.IntegerValue:
+    """Index of the ``days``-long window of local days holding ``local_date`` (windows start on 1970-01-01).
+
+    Windows are whole local days, so no two windows share a first day and an alert dated by its window's
+    first day names one window. (Windows cut at UTC midnight split a local day outside UTC in two, and two
+    windows' alerts could carry the same date and id: one of them was lost in de-duplication.)
+    """
+    return (local_date.epoch_days() // int(days)).cast("int64")

@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 
 from finassure.engine.rules import behaviour
-from finassure.engine.rules.common import bucket, cents, customers, edges, standard
+from finassure.engine.rules.common import cents, customers, day_bucket, edges, standard
 
 
 def structuring(t: ir.Table, p: dict[str, Any]) -> ir.Table:
@@ -51,7 +51,7 @@ def _windows(t: ir.Table, p: dict[str, Any], side: str) -> ir.Table:
     e = edges(t)
     e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
     me, other = ("dst", "src") if side == "in" else ("src", "dst")
-    e = e.mutate(acct=e[me], cp=e[other], win=bucket(e.epoch_s, int(p["window_days"])))
+    e = e.mutate(acct=e[me], cp=e[other], win=day_bucket(e.local_date, int(p["window_days"])))
     return e.group_by(["acct", "win"]).aggregate(n_cp=e.cp.nunique(), total=cents(e.amount_cny).sum(),
                                                  txn_count=e.count(), txn_ids=e.txn_id.collect(),
                                                  day=e.local_date.min())

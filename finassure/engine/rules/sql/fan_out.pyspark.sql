@@ -31,9 +31,9 @@ FROM (
         `t9`.`src` AS `acct`,
         `t9`.`dst` AS `cp`,
         CAST(FLOOR((
-          `t9`.`epoch_s`
+          DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t9`.`local_date`)
         ) / (
-          604800
+          7
         )) AS BIGINT) AS `win`
       FROM (
         SELECT

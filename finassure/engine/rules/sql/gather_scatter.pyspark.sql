@@ -76,9 +76,9 @@ FROM (
         `t10`.`dst` AS `acct`,
         `t10`.`src` AS `cp`,
         CAST(FLOOR((
-          `t10`.`epoch_s`
+          DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
         ) / (
-          604800
+          7
         )) AS BIGINT) AS `win`
       FROM `t9` AS `t10`
       WHERE
@@ -118,9 +118,9 @@ INNER JOIN (
         `t10`.`src` AS `acct`,
         `t10`.`dst` AS `cp`,
         CAST(FLOOR((
-          `t10`.`epoch_s`
+          DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
         ) / (
-          604800
+          7
         )) AS BIGINT) AS `win`
       FROM `t9` AS `t10`
       WHERE

@@ -64,9 +64,9 @@ FROM (
         "t0"."amount_usd",
         "t0"."attributes",
         CAST(FLOOR((
-          "t0"."epoch_s"
+          DATE_DIFF('DAY', MAKE_DATE(1970, 1, 1), "t0"."local_date")
         ) / (
-          2592000
+          30
         )) AS BIGINT) AS "win"
       FROM "transactions" AS "t0"
       WHERE
