@@ -162,10 +162,16 @@ WHERE l.direction = 'in' AND l.cp NOT IN (SELECT account_id FROM own)
 """
 
 
+#: decimals kept of every feature: DuckDB and Spark add floats in parallel in no fixed order, so the last bits
+#: of a sum or mean vary from run to run; at 5M rows that moved a few model scores (a tree split sits between
+#: the two values) and the two-decimal values in explanations, so a resumed run did not repeat its model alerts
+FEATURE_DECIMALS = 9
+
+
 def _frame(df: pd.DataFrame) -> pd.DataFrame:
     df = df.set_index("acct")
     df.index.name = None
-    return df[FEATURES].astype(np.float64).fillna(0.0)
+    return df[FEATURES].astype(np.float64).fillna(0.0).round(FEATURE_DECIMALS)
 
 
 _STAGE_PREFIX = "_fs_"

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finassure.engine.features import EDGES_SQL, FEATURE_NAMES, FEATURES, features_duckdb
+from finassure.engine.features import EDGES_SQL, FEATURE_DECIMALS, FEATURE_NAMES, FEATURES, features_duckdb
 from finassure.engine.generate import TYPOLOGIES, graph
 
 PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.1, "num_leaves": 15, "min_data_in_leaf": 40,
@@ -48,7 +48,7 @@ FROM nb JOIN stage1 s ON s.acct = nb.cp GROUP BY nb.acct
 def stage2_features(con: duckdb.DuckDBPyConnection, x: pd.DataFrame, p1: np.ndarray) -> pd.DataFrame:
     """First-pass scores of each account's counterparties (a cheap two-hop message pass), joined to ``x``."""
     con.register("stage1", pd.DataFrame({"acct": x.index.astype(str), "p": p1}))
-    agg = con.execute(NEIGHBOUR_SQL).df().set_index("acct")
+    agg = con.execute(NEIGHBOUR_SQL).df().set_index("acct").round(FEATURE_DECIMALS)  # run-to-run float noise
     agg.index.name = None
     out = x.join(agg.reindex(x.index).fillna(0.0))
     return out[list(ALL_NAMES)].astype(np.float64)

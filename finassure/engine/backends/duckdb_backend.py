@@ -25,8 +25,9 @@ class MemoryLimitExceeded(RuntimeError):
 def memory_limit_guard(step: str, rows: int) -> Iterator[None]:
     """Turn DuckDB's out-of-memory error inside ``step`` into :class:`MemoryLimitExceeded` with the remedy.
 
-    DuckDB spills most joins and aggregates to disk beyond its limit, but not everything (the model's feature
-    query keeps its shared intermediate results in memory: ≈ 0.6 GB at 5M rows, > 1.8 GB at 20M rows).
+    DuckDB spills joins, aggregates, sorts and temp tables to disk beyond its limit, but an operator that
+    needs more than the limit at once still fails (a 20M-row run passes at the default 2GB since the model's
+    features are staged, :func:`staged_statements`; far larger inputs or tiny limits can still hit it).
     """
     try:
         yield
@@ -35,8 +36,8 @@ def memory_limit_guard(step: str, rows: int) -> Iterator[None]:
         raise MemoryLimitExceeded(
             f"DuckDB ran out of its working memory in {step} over {rows:,} transactions "
             f"(limit {MEMORY_LIMIT}, set by FINASSURE_DUCKDB_MEMORY): {first}. Raise FINASSURE_DUCKDB_MEMORY "
-            "(a 20M-row run with the model needed 8GB) and run again into the same output folder: the rule "
-            "results already written there are kept and not computed again."
+            "and run again into the same output folder: the rule results already written there are kept and not "
+            "computed again."
         ) from exc
 
 
