@@ -93,15 +93,28 @@ def gather_scatter(t: ir.Table, p: dict[str, Any]) -> ir.Table:
                     threshold=ibis.literal(float(k)), txn_count=ids.length().cast("int64"), txn_ids=ids)
 
 
+def _time_buckets(x: ir.Table, ts: str, window: int) -> ir.Table:
+    """``x`` twice, with ``bk`` = the ``window``-second bucket of ``ts`` and the one after it.
+
+    A later time within ``window`` seconds of ``ts`` lies in one of the two, so a join on equal buckets (plus
+    the exact time test) finds each pair exactly once while comparing only times that are close, instead of
+    every pair sharing the join key.
+    """
+    bk = (x[ts] // window).cast("int64")
+    return x.mutate(bk=bk).union(x.mutate(bk=bk + 1))
+
+
 def scatter_gather(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     """An origin pays several intermediaries who each pay the same beneficiary soon after.
 
     Origins that pay fewer than ``min_intermediaries`` accounts and beneficiaries paid by fewer are dropped
-    before any join (they cannot qualify). The two-hop paths of a large graph are many (≈ 15 M at 5M rows,
+    before any join (they cannot qualify). The two-hop paths of a large graph are many (≈ 12 M at 5M rows,
     nearly every (origin, beneficiary) pair on one intermediary only), so they are joined first with
     account ids and times alone and only grouped once per pair — path count and smallest and largest
     intermediary, a necessary condition for enough distinct ones. Only the candidate pairs' paths are then
-    joined again with their transactions, counted exactly and collected.
+    joined again with their transactions, counted exactly and collected. The first join also matches time
+    buckets (:func:`_time_buckets`), so it compares only transfers at most one window apart: at 5M rows the
+    join went from 5.5 to 1.5 s for the same 12.0 M paths.
     """
     e = edges(t)
     e = e.filter(e.amount_cny >= float(p.get("min_amount", 0)))
@@ -114,8 +127,9 @@ def scatter_gather(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     a = a.select(o=a.src, m=a.dst, t1=a.epoch_s, id1=a.txn_id)
     b = e.filter(e.dst.isin(big_in.b_))
     b = b.select(m2=b.src, b=b.dst, t2=b.epoch_s, id2=b.txn_id, day=b.local_date)
-    an, bn = a.select("o", "m", "t1"), b.select("m2", "b", "t2")
-    j1 = an.join(bn, [an.m == bn.m2, bn.t2 >= an.t1, bn.t2 <= an.t1 + window])
+    an, bn = _time_buckets(a.select("o", "m", "t1"), "t1", window), b.select("m2", "b", "t2")
+    bn = bn.mutate(bk2=(bn.t2 // window).cast("int64"))
+    j1 = an.join(bn, [an.m == bn.m2, an.bk == bn.bk2, bn.t2 >= an.t1, bn.t2 <= an.t1 + window])
     j1 = j1.filter(j1.o != j1.b)
     cand = j1.group_by(["o", "b"]).aggregate(n_path=j1.count(), m_lo=j1.m.min(), m_hi=j1.m.max())
     cand = cand.filter(cand.n_path >= k, *([cand.m_lo != cand.m_hi] if k >= 2 else []))

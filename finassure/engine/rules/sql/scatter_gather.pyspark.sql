@@ -82,74 +82,106 @@ WITH `t10` AS (
       WHERE
         `t13`.`n_` >= 3
     )
-), `t28` AS (
+), `t30` AS (
   SELECT
-    `t27`.`o`,
-    `t27`.`b`,
+    `t29`.`o`,
+    `t29`.`b`,
     COUNT(*) AS `n_path`,
-    MIN(`t27`.`m`) AS `m_lo`,
-    MAX(`t27`.`m`) AS `m_hi`
+    MIN(`t29`.`m`) AS `m_lo`,
+    MAX(`t29`.`m`) AS `m_hi`
   FROM (
     SELECT
       *
     FROM (
       SELECT
-        `t25`.`o`,
-        `t25`.`m`,
-        `t25`.`t1`,
+        `t27`.`o`,
+        `t27`.`m`,
+        `t27`.`t1`,
+        `t27`.`bk`,
         `t24`.`m2`,
         `t24`.`b`,
-        `t24`.`t2`
+        `t24`.`t2`,
+        `t24`.`bk2`
       FROM (
         SELECT
-          `t19`.`src` AS `o`,
-          `t19`.`dst` AS `m`,
-          `t19`.`epoch_s` AS `t1`
-        FROM `t17` AS `t19`
-      ) AS `t25`
+          *
+        FROM (
+          SELECT
+            `t19`.`src` AS `o`,
+            `t19`.`dst` AS `m`,
+            `t19`.`epoch_s` AS `t1`,
+            CAST(FLOOR((
+              `t19`.`epoch_s`
+            ) / (
+              864000
+            )) AS BIGINT) AS `bk`
+          FROM `t17` AS `t19`
+        ) AS `t23`
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t19`.`src` AS `o`,
+            `t19`.`dst` AS `m`,
+            `t19`.`epoch_s` AS `t1`,
+            CAST(FLOOR((
+              `t19`.`epoch_s`
+            ) / (
+              864000
+            )) AS BIGINT) + 1 AS `bk`
+          FROM `t17` AS `t19`
+        ) AS `t25`
+      ) AS `t27`
       INNER JOIN (
         SELECT
           `t18`.`src` AS `m2`,
           `t18`.`dst` AS `b`,
-          `t18`.`epoch_s` AS `t2`
+          `t18`.`epoch_s` AS `t2`,
+          CAST(FLOOR((
+            `t18`.`epoch_s`
+          ) / (
+            864000
+          )) AS BIGINT) AS `bk2`
         FROM `t16` AS `t18`
       ) AS `t24`
-        ON `t25`.`m` = `t24`.`m2`
-        AND `t24`.`t2` >= `t25`.`t1`
+        ON `t27`.`m` = `t24`.`m2`
+        AND `t27`.`bk` = `t24`.`bk2`
+        AND `t24`.`t2` >= `t27`.`t1`
         AND `t24`.`t2` <= (
-          `t25`.`t1` + 864000
+          `t27`.`t1` + 864000
         )
-    ) AS `t26`
+    ) AS `t28`
     WHERE
-      `t26`.`o` <> `t26`.`b`
-  ) AS `t27`
+      `t28`.`o` <> `t28`.`b`
+  ) AS `t29`
   GROUP BY
     1,
     2
-), `t43` AS (
+), `t45` AS (
   SELECT
-    `t42`.`o`,
-    `t42`.`b`,
-    MAX(`t42`.`n_mid`) AS `n_mid`,
-    CONCAT(COLLECT_LIST(`t42`.`id1`), COLLECT_LIST(`t42`.`id2`)) AS `ids`,
-    MIN(`t42`.`day`) AS `day`,
+    `t44`.`o`,
+    `t44`.`b`,
+    MAX(`t44`.`n_mid`) AS `n_mid`,
+    CONCAT(COLLECT_LIST(`t44`.`id1`), COLLECT_LIST(`t44`.`id2`)) AS `ids`,
+    MIN(`t44`.`day`) AS `day`,
     COUNT(*) AS `n`
   FROM (
     SELECT
-      `t36`.`o`,
-      `t36`.`m`,
-      `t36`.`t1`,
-      `t36`.`id1`,
-      `t37`.`m2`,
-      `t37`.`b`,
-      `t37`.`t2`,
-      `t37`.`id2`,
-      `t37`.`day`,
-      `t33`.`co`,
-      `t33`.`cb`,
-      `t41`.`po`,
-      `t41`.`pb`,
-      `t41`.`n_mid`
+      `t38`.`o`,
+      `t38`.`m`,
+      `t38`.`t1`,
+      `t38`.`id1`,
+      `t39`.`m2`,
+      `t39`.`b`,
+      `t39`.`t2`,
+      `t39`.`id2`,
+      `t39`.`day`,
+      `t35`.`co`,
+      `t35`.`cb`,
+      `t43`.`po`,
+      `t43`.`pb`,
+      `t43`.`n_mid`
     FROM (
       SELECT
         *
@@ -160,16 +192,16 @@ WITH `t10` AS (
           `t19`.`epoch_s` AS `t1`,
           `t19`.`txn_id` AS `id1`
         FROM `t17` AS `t19`
-      ) AS `t23`
+      ) AS `t21`
       WHERE
-        `t23`.`o` IN (
+        `t21`.`o` IN (
           SELECT
-            `t29`.`o` AS `co`
-          FROM `t28` AS `t29`
+            `t31`.`o` AS `co`
+          FROM `t30` AS `t31`
           WHERE
-            `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+            `t31`.`n_path` >= 3 AND `t31`.`m_lo` <> `t31`.`m_hi`
         )
-    ) AS `t36`
+    ) AS `t38`
     INNER JOIN (
       SELECT
         *
@@ -181,53 +213,53 @@ WITH `t10` AS (
           `t18`.`txn_id` AS `id2`,
           `t18`.`local_date` AS `day`
         FROM `t16` AS `t18`
-      ) AS `t21`
+      ) AS `t20`
       WHERE
-        `t21`.`b` IN (
+        `t20`.`b` IN (
           SELECT
-            `t29`.`b` AS `cb`
-          FROM `t28` AS `t29`
+            `t31`.`b` AS `cb`
+          FROM `t30` AS `t31`
           WHERE
-            `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+            `t31`.`n_path` >= 3 AND `t31`.`m_lo` <> `t31`.`m_hi`
         )
-    ) AS `t37`
-      ON `t36`.`m` = `t37`.`m2`
-      AND `t37`.`t2` >= `t36`.`t1`
-      AND `t37`.`t2` <= (
-        `t36`.`t1` + 864000
+    ) AS `t39`
+      ON `t38`.`m` = `t39`.`m2`
+      AND `t39`.`t2` >= `t38`.`t1`
+      AND `t39`.`t2` <= (
+        `t38`.`t1` + 864000
       )
     INNER JOIN (
       SELECT
-        `t29`.`o` AS `co`,
-        `t29`.`b` AS `cb`
-      FROM `t28` AS `t29`
+        `t31`.`o` AS `co`,
+        `t31`.`b` AS `cb`
+      FROM `t30` AS `t31`
       WHERE
-        `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
-    ) AS `t33`
-      ON `t36`.`o` = `t33`.`co` AND `t37`.`b` = `t33`.`cb`
+        `t31`.`n_path` >= 3 AND `t31`.`m_lo` <> `t31`.`m_hi`
+    ) AS `t35`
+      ON `t38`.`o` = `t35`.`co` AND `t39`.`b` = `t35`.`cb`
     INNER JOIN (
       SELECT
-        `t39`.`o` AS `po`,
-        `t39`.`b` AS `pb`,
-        `t39`.`n_mid`
+        `t41`.`o` AS `po`,
+        `t41`.`b` AS `pb`,
+        `t41`.`n_mid`
       FROM (
         SELECT
-          `t38`.`o`,
-          `t38`.`b`,
-          COUNT(DISTINCT `t38`.`m`) AS `n_mid`
+          `t40`.`o`,
+          `t40`.`b`,
+          COUNT(DISTINCT `t40`.`m`) AS `n_mid`
         FROM (
           SELECT
-            `t36`.`o`,
-            `t36`.`m`,
-            `t36`.`t1`,
-            `t36`.`id1`,
-            `t37`.`m2`,
-            `t37`.`b`,
-            `t37`.`t2`,
-            `t37`.`id2`,
-            `t37`.`day`,
-            `t33`.`co`,
-            `t33`.`cb`
+            `t38`.`o`,
+            `t38`.`m`,
+            `t38`.`t1`,
+            `t38`.`id1`,
+            `t39`.`m2`,
+            `t39`.`b`,
+            `t39`.`t2`,
+            `t39`.`id2`,
+            `t39`.`day`,
+            `t35`.`co`,
+            `t35`.`cb`
           FROM (
             SELECT
               *
@@ -238,16 +270,16 @@ WITH `t10` AS (
                 `t19`.`epoch_s` AS `t1`,
                 `t19`.`txn_id` AS `id1`
               FROM `t17` AS `t19`
-            ) AS `t23`
+            ) AS `t21`
             WHERE
-              `t23`.`o` IN (
+              `t21`.`o` IN (
                 SELECT
-                  `t29`.`o` AS `co`
-                FROM `t28` AS `t29`
+                  `t31`.`o` AS `co`
+                FROM `t30` AS `t31`
                 WHERE
-                  `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+                  `t31`.`n_path` >= 3 AND `t31`.`m_lo` <> `t31`.`m_hi`
               )
-          ) AS `t36`
+          ) AS `t38`
           INNER JOIN (
             SELECT
               *
@@ -259,89 +291,89 @@ WITH `t10` AS (
                 `t18`.`txn_id` AS `id2`,
                 `t18`.`local_date` AS `day`
               FROM `t16` AS `t18`
-            ) AS `t21`
+            ) AS `t20`
             WHERE
-              `t21`.`b` IN (
+              `t20`.`b` IN (
                 SELECT
-                  `t29`.`b` AS `cb`
-                FROM `t28` AS `t29`
+                  `t31`.`b` AS `cb`
+                FROM `t30` AS `t31`
                 WHERE
-                  `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
+                  `t31`.`n_path` >= 3 AND `t31`.`m_lo` <> `t31`.`m_hi`
               )
-          ) AS `t37`
-            ON `t36`.`m` = `t37`.`m2`
-            AND `t37`.`t2` >= `t36`.`t1`
-            AND `t37`.`t2` <= (
-              `t36`.`t1` + 864000
+          ) AS `t39`
+            ON `t38`.`m` = `t39`.`m2`
+            AND `t39`.`t2` >= `t38`.`t1`
+            AND `t39`.`t2` <= (
+              `t38`.`t1` + 864000
             )
           INNER JOIN (
             SELECT
-              `t29`.`o` AS `co`,
-              `t29`.`b` AS `cb`
-            FROM `t28` AS `t29`
+              `t31`.`o` AS `co`,
+              `t31`.`b` AS `cb`
+            FROM `t30` AS `t31`
             WHERE
-              `t29`.`n_path` >= 3 AND `t29`.`m_lo` <> `t29`.`m_hi`
-          ) AS `t33`
-            ON `t36`.`o` = `t33`.`co` AND `t37`.`b` = `t33`.`cb`
-        ) AS `t38`
+              `t31`.`n_path` >= 3 AND `t31`.`m_lo` <> `t31`.`m_hi`
+          ) AS `t35`
+            ON `t38`.`o` = `t35`.`co` AND `t39`.`b` = `t35`.`cb`
+        ) AS `t40`
         GROUP BY
           1,
           2
-      ) AS `t39`
+      ) AS `t41`
       WHERE
-        `t39`.`n_mid` >= 3
-    ) AS `t41`
-      ON `t36`.`o` = `t41`.`po` AND `t37`.`b` = `t41`.`pb`
-  ) AS `t42`
+        `t41`.`n_mid` >= 3
+    ) AS `t43`
+      ON `t38`.`o` = `t43`.`po` AND `t39`.`b` = `t43`.`pb`
+  ) AS `t44`
   GROUP BY
     1,
     2
 )
 SELECT
-  `t49`.`acct` AS `account_id`,
-  COALESCE(`t6`.`cust`, `t49`.`acct`) AS `customer_id`,
-  `t49`.`day` AS `date`,
+  `t51`.`acct` AS `account_id`,
+  COALESCE(`t6`.`cust`, `t51`.`acct`) AS `customer_id`,
+  `t51`.`day` AS `date`,
   CAST(NULL AS STRING) AS `direction`,
   'CNY' AS `currency`,
-  CAST(`t49`.`n_mid` AS DOUBLE) AS `value`,
+  CAST(`t51`.`n_mid` AS DOUBLE) AS `value`,
   3.0 AS `threshold`,
-  `t49`.`n` AS `txn_count`,
-  ARRAY_DISTINCT(`t49`.`ids`) AS `txn_ids`
+  `t51`.`n` AS `txn_count`,
+  ARRAY_DISTINCT(`t51`.`ids`) AS `txn_ids`
 FROM (
   SELECT
-    `t47`.`acct`,
-    MAX(`t47`.`n_mid`) AS `n_mid`,
-    FLATTEN(COLLECT_LIST(`t47`.`ids`)) AS `ids`,
-    MIN(`t47`.`day`) AS `day`,
-    SUM(`t47`.`n`) AS `n`
+    `t49`.`acct`,
+    MAX(`t49`.`n_mid`) AS `n_mid`,
+    FLATTEN(COLLECT_LIST(`t49`.`ids`)) AS `ids`,
+    MIN(`t49`.`day`) AS `day`,
+    SUM(`t49`.`n`) AS `n`
   FROM (
     SELECT
       *
     FROM (
       SELECT
-        `t44`.`o` AS `acct`,
-        `t44`.`n_mid`,
-        `t44`.`ids`,
-        `t44`.`day`,
-        `t44`.`n`
-      FROM `t43` AS `t44`
-    ) AS `t45`
+        `t46`.`o` AS `acct`,
+        `t46`.`n_mid`,
+        `t46`.`ids`,
+        `t46`.`day`,
+        `t46`.`n`
+      FROM `t45` AS `t46`
+    ) AS `t47`
     UNION ALL
     SELECT
       *
     FROM (
       SELECT
-        `t44`.`b` AS `acct`,
-        `t44`.`n_mid`,
-        `t44`.`ids`,
-        `t44`.`day`,
-        `t44`.`n`
-      FROM `t43` AS `t44`
-    ) AS `t46`
-  ) AS `t47`
+        `t46`.`b` AS `acct`,
+        `t46`.`n_mid`,
+        `t46`.`ids`,
+        `t46`.`day`,
+        `t46`.`n`
+      FROM `t45` AS `t46`
+    ) AS `t48`
+  ) AS `t49`
   GROUP BY
     1
-) AS `t49`
+) AS `t51`
 LEFT OUTER JOIN (
   SELECT
     `t0`.`account_id`,
@@ -350,4 +382,4 @@ LEFT OUTER JOIN (
   GROUP BY
     1
 ) AS `t6`
-  ON `t49`.`acct` = `t6`.`account_id`
+  ON `t51`.`acct` = `t6`.`account_id`
