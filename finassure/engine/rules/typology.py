@@ -26,6 +26,17 @@ def structuring(t: ir.Table, p: dict[str, Any]) -> ir.Table:
                     threshold=ibis.literal(limit))
 
 
+def _time_buckets(x: ir.Table, ts: str, window: int) -> ir.Table:
+    """``x`` twice, with ``bk`` = the ``window``-second bucket of ``ts`` and the one after it.
+
+    A later time within ``window`` seconds of ``ts`` lies in one of the two, so a join on equal buckets (plus
+    the exact time test) finds each pair exactly once while comparing only times that are close, instead of
+    every pair sharing the join key.
+    """
+    bk = (x[ts] // window).cast("int64")
+    return x.mutate(bk=bk).union(x.mutate(bk=bk + 1))
+
+
 def pass_through(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     """Money in, then a similar amount out of the same account within ``hours``."""
     big = t.filter(t.amount_cny >= float(p["min_amount"]))
@@ -33,7 +44,11 @@ def pass_through(t: ir.Table, p: dict[str, Any]) -> ir.Table:
                                                   a_in=big.amount_cny, id_in=big.txn_id)
     o = big.filter(big.direction == "out").select(acct_o=big.account_id, t_out=big.epoch_s, a_out=big.amount_cny,
                                                    id_out=big.txn_id)
-    j = i.join(o, [i.acct == o.acct_o, o.t_out >= i.t_in, o.t_out <= i.t_in + int(p["hours"]) * 3600,
+    span = int(p["hours"]) * 3600
+    # time buckets (see _time_buckets): a hub's payments are compared only with receipts up to one span earlier
+    i = _time_buckets(i, "t_in", span)
+    o = o.mutate(bk_o=(o.t_out // span).cast("int64"))
+    j = i.join(o, [i.acct == o.acct_o, i.bk == o.bk_o, o.t_out >= i.t_in, o.t_out <= i.t_in + span,
                    o.a_out >= i.a_in * (1 - float(p["tolerance"])), o.a_out <= i.a_in * 1.0001])
     g = j.group_by(["acct", "cust"]).aggregate(
         pairs=j.count(), total=cents(j.a_out).sum(), ids_in=j.id_in.collect(), ids_out=j.id_out.collect(),
@@ -91,17 +106,6 @@ def gather_scatter(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     return standard(j, account_id=j.dst, customer_id=j.cust.fill_null(j.dst), date=j.d_in,
                     currency=ibis.literal("CNY"), value=(j.n_in + j.n_out).cast("float64"),
                     threshold=ibis.literal(float(k)), txn_count=ids.length().cast("int64"), txn_ids=ids)
-
-
-def _time_buckets(x: ir.Table, ts: str, window: int) -> ir.Table:
-    """``x`` twice, with ``bk`` = the ``window``-second bucket of ``ts`` and the one after it.
-
-    A later time within ``window`` seconds of ``ts`` lies in one of the two, so a join on equal buckets (plus
-    the exact time test) finds each pair exactly once while comparing only times that are close, instead of
-    every pair sharing the join key.
-    """
-    bk = (x[ts] // window).cast("int64")
-    return x.mutate(bk=bk).union(x.mutate(bk=bk + 1))
 
 
 def scatter_gather(t: ir.Table, p: dict[str, Any]) -> ir.Table:
