@@ -196,7 +196,7 @@ def features_duckdb(con: duckdb.DuckDBPyConnection, edges: str = "edges") -> pd.
 
     DuckDB runs the query as one statement per CTE into temp tables (:func:`staged_statements`), each dropped
     after its last reader: as a single statement the shared CTEs and the join build sides stay in memory
-    together and 20M rows failed at a 2 GB limit; staged, every step spills, and at 5M rows it is no slower.
+    together and 20M rows failed at a 2 GB limit; staged, every step spills (5M rows: 11.9 against 10.9 s).
     """
     if not edges.isidentifier():
         raise ValueError(f"edges must be a relation name, not {edges!r}")

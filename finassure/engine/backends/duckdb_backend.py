@@ -78,6 +78,7 @@ def staged_statements(sql: str, prefix: str) -> tuple[list[tuple[str, str, list[
     statements spills to disk (temp tables and each statement's joins and aggregates do). Every reference
     ``FROM cte`` / ``JOIN cte`` becomes ``{prefix}cte AS cte`` (or keeps its own alias), so column references
     are unchanged. Each statement comes with the staged tables it is the last to read, for dropping early.
+    Only references after FROM or JOIN are renamed: a CTE read through a comma join is not supported.
     """
     ctes, final = split_ctes(sql)
     names = {n for n, _ in ctes}
