@@ -44,7 +44,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     advance, stop = _progress(n, "rules")
     try:
         result = run(args.input, args.out, backend=args.backend, rule_ids=ids, rules_file=args.rules_file,
-                     model=args.model, tz=args.tz, spark_master=args.master, progress=advance)
+                     model=None if args.model == "none" else args.model, tz=args.tz, spark_master=args.master,
+                     progress=advance)
     finally:
         stop()
     m = result.manifest
@@ -115,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--master", default=None, help="Spark master URL (default local[2])")
     s.add_argument("--rules", default=None, help="comma-separated rule ids (default: all enabled)")
     s.add_argument("--rules-file", default=None, help="scenario YAML replacing the built-in one")
-    s.add_argument("--model", default=None, help="model artifact folder or registry folder")
+    s.add_argument("--model", default="default",
+                   help="model artifact or registry folder; 'default' (the shipped model) or 'none' (rules only)")
     s.add_argument("--tz", default=DEFAULT_TIMEZONE)
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_run)

@@ -60,7 +60,16 @@ def test_cli_run_and_ingest(lv_csv: Path, tmp_path: Path, capsys) -> None:
     assert "read 14 = accepted 14 (new 14, already stored 0) + quarantined 0" in capsys.readouterr().out
     assert main(["run", "--input", str(store), "--out", str(tmp_path / "o"), "--rules", LV, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["counts"]["alerts"] == 8
+    assert "model" in printed["timings"]  # the shipped model scores by default
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text("utf-8"))
+    assert manifest["model"]["version"]
+    rule_alerts = sum(v for k, v in printed["counts"]["by_rule"].items() if k != "ml_account_risk")
+    assert rule_alerts == 8
+    assert main(["run", "--input", str(store), "--out", str(tmp_path / "r"), "--rules", LV, "--model", "none",
+                 "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["counts"]["alerts"] == 8 and "model" not in printed["timings"]
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text("utf-8"))["model"] is None
 
 
 def test_cli_errors_are_clear(tmp_path: Path, capsys) -> None:
