@@ -46,8 +46,43 @@ FEATURE_NAMES: dict[str, str] = {
     "nbr_odd_count": "counterparties with unusual amounts or repeated pairs (relative)",
     "nbr_odd_share": "share of counterparties with unusual amounts or repeated pairs",
     "nbr_degree": "counterparties' activity (relative)",
+    "two_way_share": "share of counterparties it both pays and is paid by (two-way flows)",
+    "cycle3": "money cycles through three accounts it takes part in (relative)",
 }
 FEATURES = list(FEATURE_NAMES)
+#: the same descriptions in Chinese, for the zh-hans explanation of a model alert
+FEATURE_NAMES_ZH: dict[str, str] = {
+    "out_n": "转出笔数（相对全体中位数）",
+    "in_n": "转入笔数（相对全体中位数）",
+    "out_cp": "不同收款方数量（相对）",
+    "in_cp": "不同付款方数量（相对）",
+    "in_out_ratio": "资金流入与流出的平衡",
+    "flow_through": "转入资金被转出的比例（过渡性）",
+    "pair_max": "与单一交易对手的最多交易笔数",
+    "multi_share": "与同一交易对手多次交易的占比",
+    "pair_step_max": "单日与同一交易对手的最多交易笔数",
+    "same_day_repeat_share": "同日与同一交易对手重复交易的占比",
+    "out_off_habit": "转出金额偏离本账户惯常金额的占比",
+    "in_off_habit": "转入金额偏离付款方惯常金额的占比",
+    "rel_amt_min": "最小交易金额相对付款方惯常金额",
+    "rel_amt_max": "最大交易金额相对付款方惯常金额",
+    "single_use_amount": "付款方仅对一个交易对手使用的金额占比",
+    "amt_rank_mean": "典型金额在全体中的位次",
+    "amt_rank_min": "最小金额在全体中的位次",
+    "low_amount_share": "异常小额交易占比",
+    "high_amount_share": "异常大额交易占比",
+    "burst": "单日最多交易笔数（相对）",
+    "active_days": "活跃天数（相对）",
+    "relay": "10 天内转出与转入金额相近（±10%）的次数",
+    "nbr_off_habit": "交易对手中金额异常的占比",
+    "nbr_multi": "交易对手中重复交易的占比",
+    "nbr_relay": "交易对手中快进快出的占比",
+    "nbr_odd_count": "金额异常或重复交易的交易对手数（相对）",
+    "nbr_odd_share": "金额异常或重复交易的交易对手占比",
+    "nbr_degree": "交易对手的活跃程度（相对）",
+    "two_way_share": "既向其付款又从其收款的交易对手占比（双向资金往来）",
+    "cycle3": "参与的三账户资金闭环数（相对）",
+}
 
 # Portable SQL (DuckDB and Spark SQL): CTEs, joins, GROUP BY, median, ln, percent_rank.
 FEATURE_SQL = """
@@ -138,14 +173,29 @@ na AS (
     AVG(CASE WHEN f.relay > 0 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS nbr_relay, SUM(f.odd) AS nbr_odd,
     AVG(f.odd) AS nbr_odd_share, AVG(f.degree) AS nbr_degree
   FROM nb JOIN f1 f ON f.acct = nb.cp GROUP BY nb.acct
+),
+cpn AS (SELECT acct, COUNT(*) AS cpn FROM nb GROUP BY acct),
+cpm AS (SELECT greatest(median(cpn), 1.0) AS m FROM cpn),
+tw AS (SELECT a.src AS acct, COUNT(*) AS tw FROM pr a JOIN pr b ON b.src = a.dst AND b.dst = a.src GROUP BY a.src),
+mid AS (SELECT c.acct FROM cpn c CROSS JOIN cpm WHERE c.cpn <= 10 * cpm.m),
+c3 AS (
+  SELECT p1.src AS acct, COUNT(*) AS c3
+  FROM pr p1 JOIN mid ON mid.acct = p1.dst
+  JOIN pr p2 ON p2.src = p1.dst
+  JOIN pr p3 ON p3.src = p2.dst AND p3.dst = p1.src
+  GROUP BY p1.src
 )
 SELECT f1.acct, f1.out_n, f1.in_n, f1.out_cp, f1.in_cp, f1.in_out_ratio, f1.flow_through, f1.pair_max,
   f1.multi_share, f1.pair_step_max, f1.same_day_repeat_share, f1.out_off_habit, f1.in_off_habit,
   f1.rel_amt_min, f1.rel_amt_max, f1.single_use_amount, f1.amt_rank_mean, f1.amt_rank_min,
   f1.low_amount_share, f1.high_amount_share, f1.burst, f1.active_days, f1.relay,
   na.nbr_off_habit, na.nbr_multi, na.nbr_relay, na.nbr_odd / med.m AS nbr_odd_count, na.nbr_odd_share,
-  na.nbr_degree
+  na.nbr_degree, CAST(coalesce(tw.tw, 0) AS DOUBLE) / cpn.cpn AS two_way_share,
+  CAST(coalesce(c3.c3, 0) AS DOUBLE) / cpn.cpn AS cycle3
 FROM f1 JOIN na ON na.acct = f1.acct CROSS JOIN med
+JOIN cpn ON cpn.acct = f1.acct
+LEFT JOIN tw ON tw.acct = f1.acct
+LEFT JOIN c3 ON c3.acct = f1.acct
 """
 
 # Canonical legs → edges (src, dst, amount, step): every transfer once, from the payer's leg when we hold it,

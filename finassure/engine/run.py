@@ -26,7 +26,7 @@ from finassure.engine.schema import DEFAULT_TIMEZONE
 
 ALERT_FIELDS = ("alert_id", "rule_id", "rule_version", "customer_id", "account_id", "date", "direction",
                 "currency", "value", "threshold", "txn_count", "txn_ids", "score", "severity",
-                "model_score", "explanation", "explanation_zh", "top_features")
+                "model_score", "explanation", "explanation_zh", "top_features", "top_features_zh")
 _DIR_EN = {"in": "receipts", "out": "payments", None: "activity"}
 _DIR_ZH = {"in": "收入", "out": "支出", None: "交易"}
 Progress = Callable[[str], None]
@@ -105,6 +105,7 @@ def normalise(rule: RuleSpec, raw: pd.DataFrame) -> pd.DataFrame:
             "score": round(min(score, 0.99), 4), "severity": rule.severity, "model_score": None,
             "explanation": rule.explanation["en"].format_map(_Missing(fields)),
             "explanation_zh": rule.explanation["zh-hans"].format_map(_Missing(fields)), "top_features": [],
+            "top_features_zh": [],
         })
     return pd.DataFrame(rows, columns=list(ALERT_FIELDS))
 
@@ -140,6 +141,7 @@ def execute_rules(backend: Backend, rules: list[RuleSpec], parts: Path | None = 
             df = pd.read_parquet(part)
             df["txn_ids"] = df["txn_ids"].map(list)
             df["top_features"] = df["top_features"].map(list)
+            df["top_features_zh"] = df["top_features_zh"].map(list)
             reused = True
         else:
             df = normalise(rule, backend.query(compile_sql(rule, backend.dialect)))

@@ -306,6 +306,7 @@ class Alert(TimeStampedModel):
     explanation = models.TextField(_("explanation"), blank=True)
     explanation_zh = models.TextField(_("explanation (Chinese)"), blank=True)
     top_features = models.JSONField(_("model contributions"), default=list, blank=True)
+    top_features_zh = models.JSONField(_("model contributions (Chinese)"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -86,7 +86,7 @@ def alert_list(*, actor: Any, filters: AlertFilter | None = None) -> QuerySet[Al
         qs = qs.filter(due_date__lt=timezone.localdate()).exclude(status=Alert.Status.CLOSED)
     return (
         qs.select_related("org_unit", "assignee")
-        .defer("txn_ids", "top_features", "explanation")
+        .defer("txn_ids", "top_features", "top_features_zh", "explanation")
         .order_by("-severity_rank", "created_at", "id")
     )
 

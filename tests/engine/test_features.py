@@ -111,3 +111,21 @@ def test_features_spill_under_a_small_memory_limit() -> None:
     f = account_features(e, con)
     assert len(f) == pd.concat([e["src"], e["dst"]]).nunique() and not f.isna().any().any()
     assert (f["amt_rank_min"] >= 0).all() and (f["amt_rank_mean"] <= 1).all()
+
+
+def test_two_way_and_three_account_cycle_features() -> None:
+    """Counted on distinct pairs, time ignored; a cycle is not counted through a hub in the account's next step."""
+    pairs = [("a", "b"), ("b", "a"), ("a", "c"), ("c", "d"), ("d", "a")]
+    f = account_features(pd.DataFrame({"src": [s for s, _ in pairs], "dst": [d for _, d in pairs],
+                                       "amount": 100.0, "step": 1}))
+    # a: counterparties b, c, d; two-way with b; one cycle a→c→d→a
+    assert f.loc["a", "two_way_share"] == round(1 / 3, FEATURE_DECIMALS)
+    assert f.loc["a", "cycle3"] == round(1 / 3, FEATURE_DECIMALS)
+    assert f.loc["b", "two_way_share"] == 1.0 and f.loc["b", "cycle3"] == 0.0
+    assert f.loc["c", "cycle3"] == 0.5 and f.loc["c", "two_way_share"] == 0.0
+    # x → h → y → x where h pays 12 others: the median account has one counterparty, so h (14) is a hub
+    hub = [("x", "h"), ("h", "y"), ("y", "x")] + [("h", f"l{i}") for i in range(12)]
+    f = account_features(pd.DataFrame({"src": [s for s, _ in hub], "dst": [d for _, d in hub],
+                                       "amount": 100.0, "step": 1}))
+    assert f.loc["x", "cycle3"] == 0.0  # its cycle runs through the hub next
+    assert f.loc["y", "cycle3"] == 0.5 and f.loc["h", "cycle3"] == round(1 / 14, FEATURE_DECIMALS)

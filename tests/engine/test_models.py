@@ -14,7 +14,16 @@ from finassure.engine.evaluate import amlsim_connection, evaluate_amlsim
 from finassure.engine.features import FEATURES
 from finassure.engine.generate import TYPOLOGIES, generate, graph
 from finassure.engine.ingest import ingest
-from finassure.engine.models import explain, load, ring_folds, train, training_set
+from finassure.engine.models import (
+    ALL_NAMES,
+    ALL_NAMES_ZH,
+    STAGE2,
+    explain,
+    load,
+    ring_folds,
+    train,
+    training_set,
+)
 from finassure.engine.realtime import MemoryState, RedisState, Scorer
 from finassure.engine.run import run
 
@@ -90,8 +99,18 @@ def test_run_with_model_adds_explained_alerts(tmp_path: Path) -> None:
     ml = res.alerts[res.alerts["rule_id"] == "ml_account_risk"]
     assert res.manifest["model"]["version"] == load()[1]["version"]
     assert res.alerts["model_score"].notna().all()
-    if len(ml):
-        assert all(len(x) > 0 for x in ml["top_features"]) and "Model risk" in ml.iloc[0]["explanation"]
+    assert len(ml) > 0 and all(len(x) > 0 for x in ml["top_features"])
+    first = ml.iloc[0]
+    assert "Model risk" in first["explanation"] and first["top_features"][0] in first["explanation"]
+    # the Chinese explanation names the same contributions in Chinese, not in English
+    assert first["explanation_zh"].startswith("模型风险评分")
+    assert not any(words in first["explanation_zh"] for words in ALL_NAMES.values())
+    assert sum(words in first["explanation_zh"] for words in ALL_NAMES_ZH.values()) == len(first["top_features"])
+
+
+def test_every_feature_has_words_in_both_languages() -> None:
+    assert list(ALL_NAMES) == list(ALL_NAMES_ZH) == FEATURES + list(STAGE2)
+    assert all(v and k not in v for k, v in ALL_NAMES_ZH.items())
 
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])

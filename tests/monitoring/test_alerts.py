@@ -250,3 +250,15 @@ def test_a_nul_character_in_a_filter_is_a_4xx_not_a_500(analyst: Any, login_clie
         assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"
     else:
         assert response.status_code == 200 and response.json()["count"] == 0
+
+
+def test_the_alert_page_shows_model_contributions_in_the_readers_language(
+    org: Any, analyst: Any, login_client: Any
+) -> None:
+    alert = make_alert(org.haidian, rule_id="ml_account_risk", top_features=["two-way flows (0.40, +1.20)"],
+                       top_features_zh=["双向资金往来 (0.40, +1.20)"])
+    client = login_client(analyst)
+    en = client.get(f"/monitoring/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    zh = client.get(f"/monitoring/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "two-way flows (0.40, +1.20)" in en and "双向资金往来" not in en
+    assert "双向资金往来 (0.40, +1.20)" in zh and "two-way flows" not in zh

@@ -204,6 +204,7 @@ def test_the_bulk_import_stores_every_field_of_every_alert(prepared_run: Run, co
         assert a.date == (dt.date.fromisoformat(rec["date"]) if rec.get("date") else None)
         assert a.txn_ids == list(rec.get("txn_ids") or []) and a.txn_count == int(rec.get("txn_count") or 0)
         assert a.top_features == list(rec.get("top_features") or [])
+        assert a.top_features_zh == list(rec.get("top_features_zh") or [])
         assert (a.value, a.threshold, a.model_score) == (
             rec.get("value"),
             rec.get("threshold"),

@@ -339,6 +339,7 @@ def _alert(run: Run, rec: dict[str, Any], units: dict[str, int], due: dt.date) -
         explanation=rec.get("explanation") or "",
         explanation_zh=rec.get("explanation_zh") or "",
         top_features=list(rec.get("top_features") or []),
+        top_features_zh=list(rec.get("top_features_zh") or []),
         due_date=due,
     )
 
@@ -368,6 +369,7 @@ def _alert_values(run: Run, rec: dict[str, Any], units: dict[str, int], due: dt.
         "explanation": rec.get("explanation") or "",
         "explanation_zh": rec.get("explanation_zh") or "",
         "top_features": list(rec.get("top_features") or []),
+        "top_features_zh": list(rec.get("top_features_zh") or []),
         "due_date": due,
     }
 
