@@ -45,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         result = run(args.input, args.out, backend=args.backend, rule_ids=ids, rules_file=args.rules_file,
                      model=None if args.model == "none" else args.model, tz=args.tz, spark_master=args.master,
-                     progress=advance)
+                     progress=advance, anomaly=args.anomaly)
     finally:
         stop()
     m = result.manifest
@@ -55,6 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         inp = m["input"]
         print(f"read {inp['read']} = accepted {inp['accepted']} + quarantined {inp['quarantined']}")
         print(f"{m['counts']['alerts']} alerts → {result.out / 'alerts.jsonl'} ({m['timings']['total']} s)")
+        if "accounts_parquet" in m["outputs"]:
+            print(f"account scores → {result.out / 'accounts.parquet'}")
         for rid, c in m["counts"]["by_rule"].items():
             print(f"  {rid}: {c}")
     return 0
@@ -118,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rules-file", default=None, help="scenario YAML replacing the built-in one")
     s.add_argument("--model", default="default",
                    help="model artifact or registry folder; 'default' (the shipped model) or 'none' (rules only)")
+    s.add_argument("--anomaly", action="store_true",
+                   help="also score every account's strangeness (IsolationForest, no labels needed) into "
+                        "OUT/accounts.parquet")
     s.add_argument("--tz", default=DEFAULT_TIMEZONE)
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_run)

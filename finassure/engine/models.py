@@ -402,24 +402,32 @@ def explain_both(booster: lgb.Booster, x: pd.DataFrame, top: int = 3,
     return out
 
 
+#: the IsolationForest behind :func:`anomaly_scores`, as a run's manifest records it
+ANOMALY_FIT_ACCOUNTS = 50_000
+ANOMALY = {"method": "IsolationForest", "trees": 100, "fit_accounts_max": ANOMALY_FIT_ACCOUNTS, "seed": 0,
+           "features": "the model's stage-1 features", "scale": "0 (most usual) to 1 (strangest account of the run)"}
+
+
 def anomaly_scores(x: pd.DataFrame, seed: int = 0) -> pd.Series:
     """IsolationForest anomaly score in [0, 1] (higher = stranger) for data without labels."""
     from sklearn.ensemble import IsolationForest
 
-    fit = x.sample(min(len(x), 50_000), random_state=seed)
+    # sorted first: the feature query returns accounts in no fixed order, and the sample must not depend on it
+    fit = x.sort_index().sample(min(len(x), ANOMALY_FIT_ACCOUNTS), random_state=seed)
     iso = IsolationForest(n_estimators=100, random_state=seed, n_jobs=1).fit(fit)
     s = -iso.score_samples(x)
     return pd.Series((s - s.min()) / max(s.max() - s.min(), 1e-12), index=x.index)
 
 
 def score_accounts(table: pa.Table, model: str | Path | None, *, anomaly: bool = True,
-                   loaded: tuple[TwoStage, dict[str, Any]] | None = None) -> pd.DataFrame:
+                   loaded: tuple[TwoStage, dict[str, Any]] | None = None, scored: bool = True) -> pd.DataFrame:
     """model_score, anomaly_score, flagged and explanation per account of a canonical table (features in DuckDB).
 
     ``anomaly=False`` leaves out the IsolationForest score (a run's alerts do not use it; it costs seconds
-    per 100k accounts); ``loaded`` passes a model already loaded with :func:`load`.
+    per 100k accounts); ``loaded`` passes a model already loaded with :func:`load`. ``scored=False`` is for
+    data without labels or model: the anomaly score alone, no model score.
     """
-    mdl, meta = loaded or load(model)
+    mdl, meta = (loaded or load(model)) if scored else (None, {})
     from finassure.engine.backends.duckdb_backend import MEMORY_LIMIT
 
     con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT})
@@ -427,12 +435,16 @@ def score_accounts(table: pa.Table, model: str | Path | None, *, anomaly: bool =
         con.register("legs", table)
         con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")
         x = features_duckdb(con)
-        p, x2 = mdl.predict(con, x)
+        if mdl is not None:
+            p, x2 = mdl.predict(con, x)
     finally:
         con.close()
-    res = pd.DataFrame({"model_score": p}, index=x.index)
+    res = pd.DataFrame(index=x.index)
     if anomaly:
         res["anomaly_score"] = anomaly_scores(x)
+    if mdl is None:
+        return res
+    res.insert(0, "model_score", p)
     res["flagged"] = res["model_score"] >= meta["threshold"]
     res["top_features"] = [[] for _ in range(len(res))]
     res["top_features_zh"] = [[] for _ in range(len(res))]
@@ -444,13 +456,20 @@ def score_accounts(table: pa.Table, model: str | Path | None, *, anomaly: bool =
     return res
 
 
-def score_run(table: pa.Table, alerts: pd.DataFrame, model: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Attach model scores to rule alerts and add one ``ml_account_risk`` alert per flagged account."""
+def score_run(table: pa.Table, alerts: pd.DataFrame, model: str | Path | None, *, anomaly: bool = False
+              ) -> tuple[pd.DataFrame, dict[str, Any] | None, pd.DataFrame]:
+    """Attach model scores to rule alerts and add one ``ml_account_risk`` alert per flagged account.
+
+    Returns the alerts, the model's manifest entry (``None`` without a model) and the scores per account
+    (``model_score`` and ``flagged`` with a model, ``anomaly_score`` with ``anomaly``).
+    """
     from finassure.engine.run import ALERT_FIELDS
 
+    if model is None:
+        return alerts, None, score_accounts(table, None, anomaly=anomaly, scored=False)
     loaded = load(None if str(model) == "default" else model)
     meta = loaded[1]
-    res = score_accounts(table, None, anomaly=False, loaded=loaded)
+    res = score_accounts(table, None, anomaly=anomaly, loaded=loaded)
     alerts = alerts.copy()
     alerts["model_score"] = alerts["account_id"].map(res["model_score"].round(4)).astype(object)
     flagged_ids = pa.array(res.index[res["flagged"]].astype(str), type=pa.string())
@@ -477,4 +496,4 @@ def score_run(table: pa.Table, alerts: pd.DataFrame, model: str | Path) -> tuple
         alerts = pd.concat([alerts, pd.DataFrame(new, columns=list(ALERT_FIELDS))], ignore_index=True)
     info = {"version": meta["version"], "threshold": meta["threshold"], "flagged_accounts": int(res["flagged"].sum()),
             "training_data_sha256": meta["training_data_sha256"]}
-    return alerts, info
+    return alerts, info, res

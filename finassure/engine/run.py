@@ -187,8 +187,12 @@ def dedupe(alerts: pd.DataFrame) -> pd.DataFrame:
 def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rule_ids: list[str] | None = None,
         rules_file: str | Path | None = None, model: str | Path | None = None, tz: str = DEFAULT_TIMEZONE,
         spark_master: str | None = None, spark_session: Any = None, progress: Progress | None = None,
-        ) -> RunResult:
-    """Run the rule set (and the model, when given) over ``input_path`` into ``out``."""
+        anomaly: bool = False) -> RunResult:
+    """Run the rule set (and the model, when given) over ``input_path`` into ``out``.
+
+    With a model or ``anomaly``, ``out/accounts.parquet`` holds every account's scores: ``model_score`` and
+    ``flagged`` from the model, ``anomaly_score`` (IsolationForest, for data without labels) with ``anomaly``.
+    """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     out = Path(out)
@@ -212,15 +216,20 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         be.close()
     timings["rules"] = round(time.perf_counter() - t1, 3)
     model_info: dict[str, Any] | None = None
-    if model is not None:
+    accounts: pd.DataFrame | None = None
+    if model is not None or anomaly:
         from finassure.engine.models import score_run
 
         t2 = time.perf_counter()
         with memory_limit_guard("the model step", table.num_rows):
-            alerts, model_info = score_run(table, alerts, model)
+            alerts, model_info, accounts = score_run(table, alerts, model, anomaly=anomaly)
         timings["model"] = round(time.perf_counter() - t2, 3)
     alerts = dedupe(alerts)
     _write_alerts(out, alerts)
+    outputs = {"alerts_jsonl": "alerts.jsonl", "alerts_parquet": "alerts.parquet"}
+    if accounts is not None:
+        _write_accounts(out, accounts)
+        outputs["accounts_parquet"] = "accounts.parquet"
     timings["total"] = round(time.perf_counter() - t0, 3)
     manifest = {
         "engine": "finassure.engine", "started": started.isoformat(), "backend": backend,
@@ -229,13 +238,14 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         "rules": [{**r.as_manifest(), **stats[r.id],
                    "sql": {d: compile_sql(r, d) for d in DIALECTS}} for r in rules],
         "model": model_info,
+        "anomaly": _anomaly_manifest(accounts) if anomaly else None,
         "counts": {"transactions": table.num_rows, "alerts": len(alerts),
                    "by_rule": {k: int(v) for k, v in alerts["rule_id"].value_counts().sort_index().items()}},
         "timings": timings,
-        "outputs": {"alerts_jsonl": "alerts.jsonl", "alerts_parquet": "alerts.parquet"},
+        "outputs": outputs,
         # Plain sha256 of each output file (what `sha256sum` prints), so a reader can tell a copied or
         # tampered run folder from the one the engine wrote.
-        "outputs_sha256": {name: sha256_file(out / name) for name in ("alerts.jsonl", "alerts.parquet")},
+        "outputs_sha256": {name: sha256_file(out / name) for name in outputs.values()},
     }
     _atomic_write(out / "manifest.json",
                   lambda p: p.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"))
@@ -253,6 +263,22 @@ def _write_alerts(out: Path, alerts: pd.DataFrame) -> None:
     table = pa.Table.from_pylist(records) if records else pa.table(
         {k: pa.array([], pa.string()) for k in ALERT_FIELDS})
     _atomic_write(out / "alerts.parquet", lambda p: pq.write_table(table, p))
+
+
+def _write_accounts(out: Path, accounts: pd.DataFrame) -> None:
+    """Scores per account, sorted by account id (the feature query returns accounts in no fixed order)."""
+    cols = [c for c in ("model_score", "flagged", "anomaly_score") if c in accounts.columns]
+    df = accounts[cols].sort_index()
+    table = pa.table({"account_id": pa.array(df.index.astype(str), pa.string()),
+                      **{c: pa.array(df[c].to_numpy()) for c in cols}})
+    _atomic_write(out / "accounts.parquet", lambda p: pq.write_table(table, p))
+
+
+def _anomaly_manifest(accounts: pd.DataFrame | None) -> dict[str, Any]:
+    from finassure.engine.models import ANOMALY, ANOMALY_FIT_ACCOUNTS
+
+    n = 0 if accounts is None else len(accounts)
+    return {**ANOMALY, "accounts": n, "fit_accounts": min(n, ANOMALY_FIT_ACCOUNTS)}
 
 
 def _plain(v: Any) -> Any:

@@ -131,3 +131,42 @@ def test_score_transaction_decisions(backend: str) -> None:
         s.score({**base, "ts": "2026-03-02T10:00:00", "amount": 1})
     if isinstance(state, RedisState):
         state.clear()
+
+
+def test_anomaly_scores_without_labels_or_model(tmp_path: Path, capsys) -> None:
+    """No labels, no model: `run --model none --anomaly` scores every account's strangeness, reproducibly."""
+    data = tmp_path / "g.parquet"
+    generate(data, rows=30_000, seed=4)
+    run(data, tmp_path / "plain", rule_ids=["pboc_lv_cash", "fan_in"])
+    assert main(["run", "--input", str(data), "--out", str(tmp_path / "a"), "--rules", "pboc_lv_cash,fan_in",
+                 "--model", "none", "--anomaly"]) == 0
+    assert "account scores →" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text("utf-8"))
+    assert manifest["model"] is None and manifest["anomaly"]["method"] == "IsolationForest"
+    acc = pq.read_table(tmp_path / "a" / "accounts.parquet").to_pandas()
+    assert list(acc.columns) == ["account_id", "anomaly_score"] and acc["account_id"].is_unique
+    assert manifest["anomaly"]["accounts"] == len(acc) and acc["anomaly_score"].between(0, 1).all()
+    assert manifest["outputs_sha256"]["accounts.parquet"]
+    # the rules' alerts are untouched by the anomaly score
+    again = (tmp_path / "a" / "alerts.jsonl").read_text("utf-8")
+    assert again == (tmp_path / "plain" / "alerts.jsonl").read_text("utf-8")
+    # laundering accounts look stranger than the rest
+    legs = pq.read_table(data, columns=["account_id", "is_laundering"]).to_pandas()
+    bad = set(legs.loc[legs["is_laundering"] == 1, "account_id"])
+    strange = acc.set_index("account_id")["anomaly_score"]
+    assert strange[strange.index.isin(bad)].mean() > strange[~strange.index.isin(bad)].mean()
+    # a second run gives the same scores, byte for byte
+    assert main(["run", "--input", str(data), "--out", str(tmp_path / "b"), "--rules", "pboc_lv_cash,fan_in",
+                 "--model", "none", "--anomaly", "--json"]) == 0
+    assert (tmp_path / "b" / "accounts.parquet").read_bytes() == (tmp_path / "a" / "accounts.parquet").read_bytes()
+
+
+def test_a_model_run_writes_every_accounts_score(tmp_path: Path) -> None:
+    data = tmp_path / "g.parquet"
+    generate(data, rows=20_000, seed=6)
+    res = run(data, tmp_path / "o", rule_ids=["pboc_lv_cash"], model="default", anomaly=True)
+    acc = pq.read_table(tmp_path / "o" / "accounts.parquet").to_pandas().set_index("account_id")
+    assert list(acc.columns) == ["model_score", "flagged", "anomaly_score"]
+    ml = res.alerts[res.alerts["rule_id"] == "ml_account_risk"]
+    assert set(ml["account_id"]) <= set(acc.index[acc["flagged"]])
+    assert (acc.loc[ml["account_id"], "model_score"].round(4).to_numpy() == ml["model_score"].astype(float)).all()
