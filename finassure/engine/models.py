@@ -141,9 +141,18 @@ def predict_rows(booster: lgb.Booster, x: pd.DataFrame, **kwargs: Any) -> np.nda
     return np.concatenate(parts)
 
 
+def _inputs(booster: lgb.Booster, x: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """The columns ``booster`` was trained on, in its order: an older model version may use fewer features."""
+    names = booster.feature_name()
+    missing = [n for n in names if n not in x.columns]
+    if missing:
+        raise ValueError(f"the {stage} model needs feature(s) {', '.join(missing)} that this engine does not compute")
+    return x[names]
+
+
 def predict_two_stage(b1: lgb.Booster, b2: lgb.Booster, con: duckdb.DuckDBPyConnection, x: pd.DataFrame
                       ) -> tuple[np.ndarray, pd.DataFrame]:
-    x2 = stage2_features(con, x, predict_rows(b1, x[FEATURES]))
+    x2 = _inputs(b2, stage2_features(con, x, predict_rows(b1, _inputs(b1, x, "stage-1"))), "stage-2")
     return predict_rows(b2, x2), x2
 
 

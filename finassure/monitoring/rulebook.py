@@ -441,7 +441,7 @@ def shadow_compare(
     from finassure.engine.models import score_accounts
 
     table, _report = load_input(store)
-    shadow_scores = score_accounts(table, shadow.path)
+    shadow_scores = score_accounts(table, shadow.path, anomaly=False)
     shadow_flagged = {str(a) for a in shadow_scores.index[shadow_scores["flagged"]]}
     labels = disposition_labels(org_unit=org_unit)
     result: dict[str, Any] = {
@@ -450,7 +450,7 @@ def shadow_compare(
         "shadow": {"version": shadow.version, **_quality(shadow_flagged, labels)},
     }
     if current is not None:
-        current_scores = score_accounts(table, current.path)
+        current_scores = score_accounts(table, current.path, anomaly=False)
         current_flagged = {str(a) for a in current_scores.index[current_scores["flagged"]]}
         result["current"] = {"version": current.version, **_quality(current_flagged, labels)}
         result["flagged_by_both"] = len(shadow_flagged & current_flagged)

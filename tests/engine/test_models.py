@@ -170,3 +170,22 @@ def test_a_model_run_writes_every_accounts_score(tmp_path: Path) -> None:
     ml = res.alerts[res.alerts["rule_id"] == "ml_account_risk"]
     assert set(ml["account_id"]) <= set(acc.index[acc["flagged"]])
     assert (acc.loc[ml["account_id"], "model_score"].round(4).to_numpy() == ml["model_score"].astype(float)).all()
+
+
+def test_a_model_version_trained_on_fewer_features_still_scores(tmp_path: Path, monkeypatch) -> None:
+    """A registry keeps older versions (shadow comparisons load them): they predict on their own features."""
+    from finassure.engine import models
+
+    graphs = training_set(2, 3, accounts=(600, 900))
+    older = FEATURES[:-2]
+    monkeypatch.setattr(models, "FEATURES", older)
+    monkeypatch.setattr(models, "ALL_NAMES", {k: v for k, v in ALL_NAMES.items() if k not in FEATURES[-2:]})
+    train(tmp_path / "reg", graphs=graphs)
+    monkeypatch.undo()
+    model, meta = load(tmp_path / "reg")
+    assert meta["features"] == older
+    x, _, con = training_set(1, 5, accounts=(600, 700))[0]
+    p, x2 = model.predict(con, x)
+    assert len(p) == len(x) and list(x2.columns) == older + list(STAGE2)
+    with pytest.raises(ValueError, match="needs feature"):
+        model.predict(con, x.drop(columns=["relay"]))
