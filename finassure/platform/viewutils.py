@@ -47,6 +47,10 @@ def apply_error(form: Form, error: ApplicationError) -> None:
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
+    """One page of ``items``; an unordered queryset (e.g. a data source's drill-down records) is ordered by
+    primary key first, so no row moves between pages or shows twice."""
+    if getattr(items, "ordered", True) is False:
+        items = items.order_by("pk")
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
