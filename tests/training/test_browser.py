@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from finassure.accounts.roles import Role
 from finassure.training.models import Assignment, Attempt
@@ -40,8 +42,10 @@ def test_an_employee_takes_an_assigned_exam_in_chromium(page: Any, live_server: 
     page.goto(f"{live_server.url}/training/")
     page.click(f"#start-{exam.pk}")
     page.wait_for_selector("#exam-form")
-    # the countdown script (a static file, allowed by the CSP) fills in the remaining time
-    page.wait_for_function("document.getElementById('exam-timer').textContent.trim() !== ''")
+    # the countdown script (a static file, allowed by the CSP) fills in the remaining time. Not
+    # page.wait_for_function(string): when its first check comes before the script ran, Playwright polls
+    # with an evaluated string, which the page's CSP (no 'unsafe-eval') refuses, so the test failed by race.
+    expect(page.locator("#exam-timer")).to_have_text(re.compile(r"\S"))
     attempt = Attempt.objects.get(employee=employee)
     for item in attempt.items.select_related("question"):
         q = item.question
