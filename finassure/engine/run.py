@@ -139,9 +139,9 @@ def execute_rules(backend: Backend, rules: list[RuleSpec], parts: Path | None = 
             continue
         if part is not None and part.exists():
             df = pd.read_parquet(part)
-            df["txn_ids"] = df["txn_ids"].map(list)
-            df["top_features"] = df["top_features"].map(list)
-            df["top_features_zh"] = df["top_features_zh"].map(list)
+            for col in ("txn_ids", "top_features", "top_features_zh"):  # a part from an older engine may lack one
+                df[col] = df[col].map(list) if col in df.columns else [[] for _ in range(len(df))]
+            df = df[list(ALERT_FIELDS)]
             reused = True
         else:
             df = normalise(rule, backend.query(compile_sql(rule, backend.dialect)))

@@ -105,3 +105,17 @@ def test_running_out_of_duckdb_memory_names_the_step_and_the_remedy_and_keeps_th
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert [r["reused"] for r in manifest["rules"]] == [True]
     assert manifest["model"] is not None
+
+
+def test_a_part_written_before_chinese_contributions_is_still_reused(lv_csv: Path, tmp_path: Path) -> None:
+    """Finished rules written by an engine without `top_features_zh` resume instead of failing the re-run."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "o"
+    full = run(lv_csv, out, rule_ids=LV.split(","))
+    for part in (out / "_parts").glob("*.parquet"):
+        table = pq.read_table(part)
+        pq.write_table(table.drop_columns(["top_features_zh"]), part)
+    again = run(lv_csv, out, rule_ids=LV.split(","))
+    assert all(r["reused"] for r in again.manifest["rules"])
+    assert again.alerts.to_dict("records") == full.alerts.to_dict("records")
