@@ -85,6 +85,9 @@ FEATURE_NAMES_ZH: dict[str, str] = {
 }
 
 # Portable SQL (DuckDB and Spark SQL): CTEs, joins, GROUP BY, median, ln, percent_rank.
+# ``c3`` closes each two-step path through a middle account with EXISTS, not a third join: as a join DuckDB
+# chose to pair the closing edge with the first one through hubs (86M rows at 5M transactions, 2.7 s); as a
+# semi-join it builds the 13M two-step paths once and probes (0.5 s), the same counts.
 FEATURE_SQL = """
 WITH e AS (
   SELECT CAST(src AS VARCHAR(64)) AS src, CAST(dst AS VARCHAR(64)) AS dst, CAST(amount AS DOUBLE) AS amount,
@@ -182,7 +185,7 @@ c3 AS (
   SELECT p1.src AS acct, COUNT(*) AS c3
   FROM pr p1 JOIN mid ON mid.acct = p1.dst
   JOIN pr p2 ON p2.src = p1.dst
-  JOIN pr p3 ON p3.src = p2.dst AND p3.dst = p1.src
+  WHERE EXISTS (SELECT 1 FROM pr p3 WHERE p3.src = p2.dst AND p3.dst = p1.src)
   GROUP BY p1.src
 )
 SELECT f1.acct, f1.out_n, f1.in_n, f1.out_cp, f1.in_cp, f1.in_out_ratio, f1.flow_through, f1.pair_max,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from finassure.engine.rules import load_rules
+import finassure.engine.rules as rules_pkg
+from finassure.engine.rules import compile_sql, load_rules, snapshot_sql
 from finassure.engine.rules.snapshots import stale
 from finassure.engine.run import run
 
@@ -17,6 +19,28 @@ COLS = ["alert_id", "rule_id", "customer_id", "account_id", "date", "direction",
 
 def test_sql_snapshots_are_current() -> None:
     assert stale() == [], "rule SQL changed: review and run python -m finassure.engine.rules.snapshots"
+
+
+def test_runs_read_current_snapshots_and_compile_otherwise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rule = next(r for r in load_rules() if r.id == "fan_in")
+    fresh = compile_sql(rule, "duckdb", fresh=True)
+    assert snapshot_sql(rule, "duckdb") == fresh
+    # other parameters: no snapshot, compiled
+    changed = replace(rule, params={**rule.params, "min_counterparties": 99})
+    assert snapshot_sql(changed, "duckdb") is None
+    assert "99" in compile_sql(changed, "duckdb") and compile_sql(changed, "duckdb") != fresh
+    # the snapshot folder is what a run reads while its source digest matches the code; stale code is compiled
+    kept = tmp_path / "sql"
+    kept.mkdir()
+    (kept / "fan_in.duckdb.sql").write_text("SELECT 'kept' AS marker\n", "utf-8")
+    (kept / "_source.sha256.txt").write_text(rules_pkg.source_digest() + "\n", "utf-8")
+    monkeypatch.setattr(rules_pkg, "SNAPSHOT_DIR", kept)
+    monkeypatch.setattr(rules_pkg, "SNAPSHOT_SOURCE", kept / "_source.sha256.txt")
+    monkeypatch.setattr(rules_pkg, "_COMPILED", {})
+    assert compile_sql(rule, "duckdb") == "SELECT 'kept' AS marker\n"
+    (kept / "_source.sha256.txt").write_text("0" * 64 + "\n", "utf-8")
+    monkeypatch.setattr(rules_pkg, "_COMPILED", {})
+    assert compile_sql(rule, "duckdb") == fresh
 
 
 @pytest.mark.spark

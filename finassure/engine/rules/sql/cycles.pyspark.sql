@@ -75,70 +75,72 @@ WITH `t9` AS (
           `t10`.`amount_cny` >= 1000.0
       ) AS `t15`
     )
-), `t23` AS (
+), `t28` AS (
   SELECT
-    `t19`.`src` AS `start`,
-    `t19`.`dst` AS `cur`,
-    `t19`.`epoch_s` AS `t_last`,
-    `t19`.`amount_cny` AS `a_last`,
-    `t19`.`txn_id` AS `id1`
-  FROM `t18` AS `t19`
-), `t33` AS (
-  SELECT
-    *
+    `t26`.`s1` AS `pa_`,
+    `t24`.`s2` AS `pb_`,
+    `t24`.`d2` AS `pc_`,
+    `t26`.`t1` AS `pt1`,
+    `t26`.`m1` AS `pm1`,
+    `t24`.`t2` AS `pt2`,
+    `t24`.`m2` AS `pm2`,
+    `t26`.`id1` AS `pid1`,
+    `t24`.`id2` AS `pid2`
   FROM (
     SELECT
-      `t29`.`start`,
-      `t25`.`d2` AS `cur`,
-      `t25`.`t2` AS `t_last`,
-      `t25`.`m2` AS `a_last`,
-      `t29`.`id1`,
-      `t25`.`id2`,
-      `t25`.`s2`
-    FROM `t23` AS `t29`
-    INNER JOIN (
-      SELECT
-        `t19`.`src` AS `s2`,
-        `t19`.`dst` AS `d2`,
-        `t19`.`epoch_s` AS `t2`,
-        `t19`.`amount_cny` AS `m2`,
-        `t19`.`txn_id` AS `id2`
-      FROM `t18` AS `t19`
-    ) AS `t25`
-      ON `t29`.`cur` = `t25`.`s2`
-      AND `t25`.`t2` >= `t29`.`t_last`
-      AND `t25`.`t2` <= (
-        `t29`.`t_last` + 864000
-      )
-      AND `t25`.`m2` >= (
-        `t29`.`a_last` * 0.75
-      )
-      AND `t25`.`m2` <= (
-        `t29`.`a_last` * 1.25
-      )
-  ) AS `t31`
+      `t19`.`src` AS `s1`,
+      `t19`.`dst` AS `d1`,
+      `t19`.`epoch_s` AS `t1`,
+      `t19`.`amount_cny` AS `m1`,
+      `t19`.`txn_id` AS `id1`
+    FROM `t18` AS `t19`
+  ) AS `t26`
+  INNER JOIN (
+    SELECT
+      `t19`.`src` AS `s2`,
+      `t19`.`dst` AS `d2`,
+      `t19`.`epoch_s` AS `t2`,
+      `t19`.`amount_cny` AS `m2`,
+      `t19`.`txn_id` AS `id2`
+    FROM `t18` AS `t19`
+  ) AS `t24`
+    ON `t26`.`d1` = `t24`.`s2`
+    AND `t24`.`t2` >= `t26`.`t1`
+    AND `t24`.`t2` <= (
+      `t26`.`t1` + 864000
+    )
+    AND `t24`.`m2` >= (
+      `t26`.`m1` * 0.75
+    )
+    AND `t24`.`m2` <= (
+      `t26`.`m1` * 1.25
+    )
+), `t31` AS (
+  SELECT
+    *
+  FROM `t28` AS `t29`
   WHERE
-    `t31`.`cur` <> `t31`.`start`
+    `t29`.`pc_` <> `t29`.`pa_`
 )
 SELECT
-  `t48`.`acct` AS `account_id`,
-  COALESCE(`t6`.`cust`, `t48`.`acct`) AS `customer_id`,
+  `t44`.`acct` AS `account_id`,
+  COALESCE(`t6`.`cust`, `t44`.`acct`) AS `customer_id`,
   CAST(NULL AS DATE) AS `date`,
   CAST(NULL AS STRING) AS `direction`,
   'CNY' AS `currency`,
-  CAST(`t48`.`n_cycles` AS DOUBLE) AS `value`,
+  CAST(`t44`.`n_cycles` AS DOUBLE) AS `value`,
   1.0 AS `threshold`,
-  `t48`.`n_cycles` AS `txn_count`,
-  ARRAY_DISTINCT(`t48`.`ids`) AS `txn_ids`
+  `t44`.`n_cycles` AS `txn_count`,
+  ARRAY_DISTINCT(`t44`.`ids`) AS `txn_ids`
 FROM (
   SELECT
-    `t46`.`acct`,
+    `t42`.`acct`,
     COUNT(*) AS `n_cycles`,
-    FLATTEN(COLLECT_LIST(`t46`.`ids`)) AS `ids`
+    FLATTEN(COLLECT_LIST(`t42`.`ids`)) AS `ids`
   FROM (
     SELECT
-      EXPLODE(`t45`.`accts`) AS `acct`,
-      `t45`.`ids`
+      EXPLODE(`t41`.`accts`) AS `acct`,
+      `t41`.`ids`
     FROM (
       SELECT
         *
@@ -147,9 +149,17 @@ FROM (
           *
         FROM (
           SELECT
-            ARRAY(`t30`.`id1`, `t25`.`id2`) AS `ids`,
-            ARRAY(`t30`.`start`, `t25`.`s2`) AS `accts`
-          FROM `t23` AS `t30`
+            ARRAY(`t26`.`id1`, `t24`.`id2`) AS `ids`,
+            ARRAY(`t26`.`s1`, `t24`.`s2`) AS `accts`
+          FROM (
+            SELECT
+              `t19`.`src` AS `s1`,
+              `t19`.`dst` AS `d1`,
+              `t19`.`epoch_s` AS `t1`,
+              `t19`.`amount_cny` AS `m1`,
+              `t19`.`txn_id` AS `id1`
+            FROM `t18` AS `t19`
+          ) AS `t26`
           INNER JOIN (
             SELECT
               `t19`.`src` AS `s2`,
@@ -158,28 +168,28 @@ FROM (
               `t19`.`amount_cny` AS `m2`,
               `t19`.`txn_id` AS `id2`
             FROM `t18` AS `t19`
-          ) AS `t25`
-            ON `t30`.`cur` = `t25`.`s2`
-            AND `t30`.`start` = `t25`.`d2`
-            AND `t25`.`t2` >= `t30`.`t_last`
-            AND `t25`.`t2` <= (
-              `t30`.`t_last` + 864000
+          ) AS `t24`
+            ON `t26`.`d1` = `t24`.`s2`
+            AND `t26`.`s1` = `t24`.`d2`
+            AND `t24`.`t2` >= `t26`.`t1`
+            AND `t24`.`t2` <= (
+              `t26`.`t1` + 864000
             )
-            AND `t25`.`m2` >= (
-              `t30`.`a_last` * 0.75
+            AND `t24`.`m2` >= (
+              `t26`.`m1` * 0.75
             )
-            AND `t25`.`m2` <= (
-              `t30`.`a_last` * 1.25
+            AND `t24`.`m2` <= (
+              `t26`.`m1` * 1.25
             )
-        ) AS `t32`
+        ) AS `t27`
         UNION ALL
         SELECT
           *
         FROM (
           SELECT
-            ARRAY(`t37`.`id1`, `t37`.`id2`, `t26`.`id3`) AS `ids`,
-            ARRAY(`t37`.`start`, `t37`.`s2`, `t26`.`s3`) AS `accts`
-          FROM `t33` AS `t37`
+            ARRAY(`t37`.`pid1`, `t37`.`pid2`, `t25`.`id3`) AS `ids`,
+            ARRAY(`t37`.`pa_`, `t37`.`pb_`, `t37`.`pc_`) AS `accts`
+          FROM `t31` AS `t37`
           INNER JOIN (
             SELECT
               `t19`.`src` AS `s3`,
@@ -188,18 +198,18 @@ FROM (
               `t19`.`amount_cny` AS `m3`,
               `t19`.`txn_id` AS `id3`
             FROM `t18` AS `t19`
-          ) AS `t26`
-            ON `t37`.`cur` = `t26`.`s3`
-            AND `t37`.`start` = `t26`.`d3`
-            AND `t26`.`t3` >= `t37`.`t_last`
-            AND `t26`.`t3` <= (
-              `t37`.`t_last` + 864000
+          ) AS `t25`
+            ON `t37`.`pc_` = `t25`.`s3`
+            AND `t37`.`pa_` = `t25`.`d3`
+            AND `t25`.`t3` >= `t37`.`pt2`
+            AND `t25`.`t3` <= (
+              `t37`.`pt2` + 864000
             )
-            AND `t26`.`m3` >= (
-              `t37`.`a_last` * 0.75
+            AND `t25`.`m3` >= (
+              `t37`.`pm2` * 0.75
             )
-            AND `t26`.`m3` <= (
-              `t37`.`a_last` * 1.25
+            AND `t25`.`m3` <= (
+              `t37`.`pm2` * 1.25
             )
         ) AS `t39`
       ) AS `t40`
@@ -208,74 +218,41 @@ FROM (
         *
       FROM (
         SELECT
-          ARRAY(`t43`.`id1`, `t43`.`id2`, `t43`.`id3`, `t24`.`id4`) AS `ids`,
-          ARRAY(`t43`.`start`, `t43`.`s2`, `t43`.`s3`, `t24`.`s4`) AS `accts`
-        FROM (
-          SELECT
-            *
-          FROM (
-            SELECT
-              `t36`.`start`,
-              `t26`.`d3` AS `cur`,
-              `t26`.`t3` AS `t_last`,
-              `t26`.`m3` AS `a_last`,
-              `t36`.`id1`,
-              `t36`.`id2`,
-              `t26`.`id3`,
-              `t36`.`s2`,
-              `t26`.`s3`
-            FROM `t33` AS `t36`
-            INNER JOIN (
-              SELECT
-                `t19`.`src` AS `s3`,
-                `t19`.`dst` AS `d3`,
-                `t19`.`epoch_s` AS `t3`,
-                `t19`.`amount_cny` AS `m3`,
-                `t19`.`txn_id` AS `id3`
-              FROM `t18` AS `t19`
-            ) AS `t26`
-              ON `t36`.`cur` = `t26`.`s3`
-              AND `t26`.`t3` >= `t36`.`t_last`
-              AND `t26`.`t3` <= (
-                `t36`.`t_last` + 864000
-              )
-              AND `t26`.`m3` >= (
-                `t36`.`a_last` * 0.75
-              )
-              AND `t26`.`m3` <= (
-                `t36`.`a_last` * 1.25
-              )
-          ) AS `t38`
-          WHERE
-            `t38`.`cur` <> `t38`.`start`
-        ) AS `t43`
+          ARRAY(`t36`.`pid1`, `t36`.`pid2`, `t32`.`qid1`, `t32`.`qid2`) AS `ids`,
+          ARRAY(`t36`.`pa_`, `t36`.`pb_`, `t32`.`qa_`, `t32`.`qb_`) AS `accts`
+        FROM `t31` AS `t36`
         INNER JOIN (
           SELECT
-            `t19`.`src` AS `s4`,
-            `t19`.`dst` AS `d4`,
-            `t19`.`epoch_s` AS `t4`,
-            `t19`.`amount_cny` AS `m4`,
-            `t19`.`txn_id` AS `id4`
-          FROM `t18` AS `t19`
-        ) AS `t24`
-          ON `t43`.`cur` = `t24`.`s4`
-          AND `t43`.`start` = `t24`.`d4`
-          AND `t24`.`t4` >= `t43`.`t_last`
-          AND `t24`.`t4` <= (
-            `t43`.`t_last` + 864000
+            `t29`.`pa_` AS `qa_`,
+            `t29`.`pb_` AS `qb_`,
+            `t29`.`pc_` AS `qc_`,
+            `t29`.`pt1` AS `qt1`,
+            `t29`.`pm1` AS `qm1`,
+            `t29`.`pid1` AS `qid1`,
+            `t29`.`pid2` AS `qid2`
+          FROM `t28` AS `t29`
+          WHERE
+            `t29`.`pc_` <> `t29`.`pa_`
+        ) AS `t32`
+          ON `t36`.`pc_` = `t32`.`qa_`
+          AND `t36`.`pa_` = `t32`.`qc_`
+          AND `t32`.`qb_` <> `t36`.`pa_`
+          AND `t32`.`qt1` >= `t36`.`pt2`
+          AND `t32`.`qt1` <= (
+            `t36`.`pt2` + 864000
           )
-          AND `t24`.`m4` >= (
-            `t43`.`a_last` * 0.75
+          AND `t32`.`qm1` >= (
+            `t36`.`pm2` * 0.75
           )
-          AND `t24`.`m4` <= (
-            `t43`.`a_last` * 1.25
+          AND `t32`.`qm1` <= (
+            `t36`.`pm2` * 1.25
           )
-      ) AS `t44`
-    ) AS `t45`
-  ) AS `t46`
+      ) AS `t38`
+    ) AS `t41`
+  ) AS `t42`
   GROUP BY
     1
-) AS `t48`
+) AS `t44`
 LEFT OUTER JOIN (
   SELECT
     `t0`.`account_id`,
@@ -284,4 +261,4 @@ LEFT OUTER JOIN (
   GROUP BY
     1
 ) AS `t6`
-  ON `t48`.`acct` = `t6`.`account_id`
+  ON `t44`.`acct` = `t6`.`account_id`
