@@ -18,29 +18,50 @@ from finassure.engine.rules import compile_union, load_rules
 LV_IDS = ["pboc_lv_cash", "pboc_lv_entity_transfer", "pboc_lv_individual_domestic", "pboc_lv_individual_crossborder"]
 
 #: The four large-value criteria written by hand in DuckDB SQL (the baseline the ibis rules are held against);
-#: it returns what an alert needs, like the rules: the sums, the transaction ids and an account id.
+#: it returns what an alert needs, like the rules: the sums, the transaction ids and an account id. Like the
+#: rules it sums every customer-day first and collects the ids only for the days over the line (collecting
+#: them for all 4M customer-days of 5M rows cost more than the rest of the query).
 HAND_SQL = """
 WITH t AS (
   SELECT *, CASE WHEN currency = 'CNY' THEN 'CNY' ELSE 'USD' END AS unit,
          CASE WHEN currency = 'CNY' THEN CAST(ROUND(amount * 100) AS BIGINT)
               ELSE CAST(ROUND(amount_usd * 100) AS BIGINT) END AS c
   FROM transactions)
-SELECT 'pboc_lv_cash' AS rule_id, customer_id, local_date, direction, unit, SUM(c) AS total, LIST(txn_id) AS ids,
-       MIN(account_id) AS account_id
-FROM t WHERE channel = 'cash' GROUP BY ALL
-HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 5000000 ELSE 1000000 END
+SELECT 'pboc_lv_cash' AS rule_id, g.customer_id, g.local_date, g.direction, g.unit, g.total,
+       LIST(t.txn_id) AS ids, g.account_id
+FROM (SELECT customer_id, local_date, direction, unit, SUM(c) AS total, MIN(account_id) AS account_id
+      FROM t WHERE channel = 'cash' GROUP BY ALL
+      HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 5000000 ELSE 1000000 END) g
+JOIN t ON t.customer_id = g.customer_id AND t.local_date = g.local_date AND t.direction = g.direction
+      AND t.unit = g.unit AND t.channel = 'cash'
+GROUP BY ALL
 UNION ALL
-SELECT 'pboc_lv_entity_transfer', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id), MIN(account_id)
-FROM t WHERE channel <> 'cash' AND customer_type = 'entity' GROUP BY ALL
-HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 200000000 ELSE 20000000 END
+SELECT 'pboc_lv_entity_transfer' AS rule_id, g.customer_id, g.local_date, g.direction, g.unit, g.total,
+       LIST(t.txn_id) AS ids, g.account_id
+FROM (SELECT customer_id, local_date, direction, unit, SUM(c) AS total, MIN(account_id) AS account_id
+      FROM t WHERE channel <> 'cash' AND customer_type = 'entity' GROUP BY ALL
+      HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 200000000 ELSE 20000000 END) g
+JOIN t ON t.customer_id = g.customer_id AND t.local_date = g.local_date AND t.direction = g.direction
+      AND t.unit = g.unit AND t.channel <> 'cash' AND t.customer_type = 'entity'
+GROUP BY ALL
 UNION ALL
-SELECT 'pboc_lv_individual_domestic', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id), MIN(account_id)
-FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND NOT cross_border GROUP BY ALL
-HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 50000000 ELSE 10000000 END
+SELECT 'pboc_lv_individual_domestic' AS rule_id, g.customer_id, g.local_date, g.direction, g.unit, g.total,
+       LIST(t.txn_id) AS ids, g.account_id
+FROM (SELECT customer_id, local_date, direction, unit, SUM(c) AS total, MIN(account_id) AS account_id
+      FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND NOT cross_border GROUP BY ALL
+      HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 50000000 ELSE 10000000 END) g
+JOIN t ON t.customer_id = g.customer_id AND t.local_date = g.local_date AND t.direction = g.direction
+      AND t.unit = g.unit AND t.channel <> 'cash' AND t.customer_type = 'individual' AND NOT t.cross_border
+GROUP BY ALL
 UNION ALL
-SELECT 'pboc_lv_individual_crossborder', customer_id, local_date, direction, unit, SUM(c), LIST(txn_id), MIN(account_id)
-FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND cross_border GROUP BY ALL
-HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 20000000 ELSE 1000000 END
+SELECT 'pboc_lv_individual_crossborder' AS rule_id, g.customer_id, g.local_date, g.direction, g.unit, g.total,
+       LIST(t.txn_id) AS ids, g.account_id
+FROM (SELECT customer_id, local_date, direction, unit, SUM(c) AS total, MIN(account_id) AS account_id
+      FROM t WHERE channel <> 'cash' AND customer_type = 'individual' AND cross_border GROUP BY ALL
+      HAVING SUM(c) >= CASE WHEN unit = 'CNY' THEN 20000000 ELSE 1000000 END) g
+JOIN t ON t.customer_id = g.customer_id AND t.local_date = g.local_date AND t.direction = g.direction
+      AND t.unit = g.unit AND t.channel <> 'cash' AND t.customer_type = 'individual' AND t.cross_border
+GROUP BY ALL
 """
 
 

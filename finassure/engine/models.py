@@ -61,11 +61,19 @@ FROM nb JOIN stage1 s ON s.acct = nb.cp GROUP BY nb.acct
 
 def stage2_features(con: duckdb.DuckDBPyConnection, x: pd.DataFrame, p1: np.ndarray) -> pd.DataFrame:
     """First-pass scores of each account's counterparties (a cheap two-hop message pass), joined to ``x``."""
-    con.register("stage1", pd.DataFrame({"acct": x.index.astype(str), "p": p1}))
-    agg = con.execute(NEIGHBOUR_SQL).df().set_index("acct").round(FEATURE_DECIMALS)  # run-to-run float noise
-    agg.index.name = None
-    out = x.join(agg.reindex(x.index).fillna(0.0))
-    return out[list(ALL_NAMES)].astype(np.float64)
+    acct = pd.Index(x.index.astype(str))
+    con.register("stage1", pd.DataFrame({"acct": acct, "p": p1}))
+    agg = con.execute(NEIGHBOUR_SQL).df()
+    # placed by position (an account without counterparties keeps 0): a pandas join on 400k string keys took
+    # longer than the query
+    pos = acct.get_indexer(agg["acct"].astype(str))
+    keep = pos >= 0
+    vals = np.zeros((len(x), len(STAGE2)))
+    vals[pos[keep]] = agg[list(STAGE2)].to_numpy(dtype=np.float64)[keep].round(FEATURE_DECIMALS)  # float noise
+    vals[np.isnan(vals)] = 0.0
+    out = pd.concat([x[list(FEATURE_NAMES)].astype(np.float64),
+                     pd.DataFrame(vals, index=x.index, columns=list(STAGE2))], axis=1)
+    return out[list(ALL_NAMES)]
 
 
 def graph_frame(seed: int, n_accounts: int, n_transfers: int, typologies: tuple[str, ...] = TYPOLOGIES

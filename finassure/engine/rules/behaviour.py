@@ -7,7 +7,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from finassure.engine.rules.common import cents, day_bucket, standard
+from finassure.engine.rules.common import cents, collect_ids, day_bucket, standard
 
 
 def _daily(t: ir.Table) -> ir.Table:
@@ -85,12 +85,16 @@ def peer_deviation(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     f = t.filter(t.direction == "out").mutate(win=day_bucket(t.local_date, int(p["window_days"])))
     g = f.group_by(["account_id", "win"]).aggregate(
         cust=f.customer_id.min(), ctype=f.customer_type.min(), total=cents(f.amount_cny).sum(), n=f.count(),
-        ids=f.txn_id.collect(), day=f.local_date.min())
+        day=f.local_date.min())
     w = ibis.window(group_by=[g.ctype, g.win])
     g = g.mutate(mu=g.total.mean().over(w), sd=g.total.std(how="pop").over(w), peers=g.count().over(w))
     bar = (g.mu + float(p["z"]) * g.sd).round(0)
     g = g.mutate(bar=bar).filter(lambda x: (x.peers >= int(p["min_peers"])) & (x.total > x.bar)
                                  & (x.total >= int(round(float(p["min_amount"]) * 100))))
+    # ids only for the account-windows over the bar (as in _with_ids)
+    src = f.select(a_=f.account_id, w_=f.win, id_=f.txn_id).view()
+    j = g.join(src, [g.account_id == src.a_, g.win == src.w_])
+    g = j.group_by(list(g.columns)).aggregate(ids=collect_ids(j.id_))
     return standard(g, customer_id=g.cust, date=g.day, direction=ibis.literal("out"), currency=ibis.literal("CNY"),
                     value=g.total / 100.0, threshold=g.bar / 100.0, txn_count=g.n, txn_ids=g.ids)
 

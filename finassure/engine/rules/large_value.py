@@ -29,10 +29,14 @@ def large_value(t: ir.Table, params: dict[str, Any]) -> ir.Table:
     g = f.group_by(["customer_id", "local_date", "direction", "unit"]).aggregate(
         total=f.measure.sum(),
         txn_count=f.count(),
-        txn_ids=collect_ids(f.txn_id),
         account_id=f.account_id.min(),
     )
     limit = ibis.ifelse(g.unit == "CNY", int(round(params["cny_threshold"] * 100)),
                         int(round(params["usd_threshold"] * 100)))
     g = g.mutate(lim=limit).filter(lambda x: x.total >= x.lim)
+    # The ids are collected only for the days over the line: collecting them for every customer-day first
+    # (4M groups at 5M rows, for 328 alerts) cost 3 of the rule's 3.7 s.
+    src = f.select(c_=f.customer_id, d_=f.local_date, r_=f.direction, u_=f.unit, id_=f.txn_id).view()
+    j = g.join(src, [g.customer_id == src.c_, g.local_date == src.d_, g.direction == src.r_, g.unit == src.u_])
+    g = j.group_by(list(g.columns)).aggregate(txn_ids=collect_ids(j.id_))
     return standard(g, date=g.local_date, currency=g.unit, value=g.total / 100.0, threshold=g.lim / 100.0)

@@ -40,100 +40,192 @@ WITH `t9` AS (
   ) AS `t8`
 )
 SELECT
-  `t17`.`dst` AS `account_id`,
-  COALESCE(`t6`.`cust`, `t17`.`dst`) AS `customer_id`,
-  `t17`.`d_in` AS `date`,
+  `t29`.`dst` AS `account_id`,
+  COALESCE(`t6`.`cust`, `t29`.`dst`) AS `customer_id`,
+  `t29`.`d_in` AS `date`,
   CAST(NULL AS STRING) AS `direction`,
   'CNY' AS `currency`,
-  CAST(`t17`.`n_in` + `t18`.`n_out` AS DOUBLE) AS `value`,
+  CAST(`t29`.`n_in` + `t30`.`n_out` AS DOUBLE) AS `value`,
   5.0 AS `threshold`,
-  SIZE(CONCAT(`t17`.`ids_in`, `t18`.`ids_out`)) AS `txn_count`,
-  CONCAT(`t17`.`ids_in`, `t18`.`ids_out`) AS `txn_ids`
+  SIZE(CONCAT(`t29`.`ids_in`, `t30`.`ids_out`)) AS `txn_count`,
+  CONCAT(`t29`.`ids_in`, `t30`.`ids_out`) AS `txn_ids`
 FROM (
   SELECT
-    `t13`.`acct` AS `dst`,
-    `t13`.`win`,
-    `t13`.`n_cp` AS `n_in`,
-    `t13`.`txn_ids` AS `ids_in`,
-    `t13`.`day` AS `d_in`
+    `t25`.`acct` AS `dst`,
+    `t25`.`win`,
+    `t25`.`n_cp` AS `n_in`,
+    `t25`.`txn_ids` AS `ids_in`,
+    `t25`.`day` AS `d_in`
   FROM (
     SELECT
-      `t11`.`acct`,
-      `t11`.`win`,
-      COUNT(DISTINCT `t11`.`cp`) AS `n_cp`,
-      SUM(CAST(ROUND(`t11`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
-      COUNT(*) AS `txn_count`,
-      COLLECT_LIST(`t11`.`txn_id`) AS `txn_ids`,
-      MIN(`t11`.`local_date`) AS `day`
+      `t23`.`acct`,
+      `t23`.`win`,
+      `t23`.`n_cp`,
+      `t23`.`total`,
+      `t23`.`txn_count`,
+      `t23`.`day`,
+      COLLECT_LIST(`t23`.`id_`) AS `txn_ids`
     FROM (
       SELECT
-        `t10`.`src`,
-        `t10`.`dst`,
-        `t10`.`epoch_s`,
-        `t10`.`amount_cny`,
-        `t10`.`txn_id`,
-        `t10`.`local_date`,
-        `t10`.`dst` AS `acct`,
-        `t10`.`src` AS `cp`,
-        CAST(FLOOR((
-          DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
-        ) / (
-          7
-        )) AS BIGINT) AS `win`
-      FROM `t9` AS `t10`
-      WHERE
-        `t10`.`amount_cny` >= 1000.0
-    ) AS `t11`
+        `t21`.`acct`,
+        `t21`.`win`,
+        `t21`.`n_cp`,
+        `t21`.`total`,
+        `t21`.`txn_count`,
+        `t21`.`day`,
+        `t15`.`a_`,
+        `t15`.`w_`,
+        `t15`.`id_`
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t12`.`acct`,
+            `t12`.`win`,
+            COUNT(DISTINCT `t12`.`cp`) AS `n_cp`,
+            SUM(CAST(ROUND(`t12`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
+            COUNT(*) AS `txn_count`,
+            MIN(`t12`.`local_date`) AS `day`
+          FROM (
+            SELECT
+              `t10`.`src`,
+              `t10`.`dst`,
+              `t10`.`epoch_s`,
+              `t10`.`amount_cny`,
+              `t10`.`txn_id`,
+              `t10`.`local_date`,
+              `t10`.`dst` AS `acct`,
+              `t10`.`src` AS `cp`,
+              CAST(FLOOR((
+                DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
+              ) / (
+                7
+              )) AS BIGINT) AS `win`
+            FROM `t9` AS `t10`
+            WHERE
+              `t10`.`amount_cny` >= 1000.0
+          ) AS `t12`
+          GROUP BY
+            1,
+            2
+        ) AS `t17`
+        WHERE
+          `t17`.`n_cp` >= 5
+      ) AS `t21`
+      INNER JOIN (
+        SELECT
+          `t10`.`dst` AS `a_`,
+          CAST(FLOOR((
+            DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
+          ) / (
+            7
+          )) AS BIGINT) AS `w_`,
+          `t10`.`txn_id` AS `id_`
+        FROM `t9` AS `t10`
+        WHERE
+          `t10`.`amount_cny` >= 1000.0
+      ) AS `t15`
+        ON `t21`.`acct` = `t15`.`a_` AND `t21`.`win` = `t15`.`w_`
+    ) AS `t23`
     GROUP BY
       1,
-      2
-  ) AS `t13`
-  WHERE
-    `t13`.`n_cp` >= 5
-) AS `t17`
+      2,
+      3,
+      4,
+      5,
+      6
+  ) AS `t25`
+) AS `t29`
 INNER JOIN (
   SELECT
-    `t14`.`acct` AS `src`,
-    `t14`.`win` AS `win2`,
-    `t14`.`n_cp` AS `n_out`,
-    `t14`.`txn_ids` AS `ids_out`,
-    `t14`.`day` AS `d_out`
+    `t26`.`acct` AS `src`,
+    `t26`.`win` AS `win2`,
+    `t26`.`n_cp` AS `n_out`,
+    `t26`.`txn_ids` AS `ids_out`,
+    `t26`.`day` AS `d_out`
   FROM (
     SELECT
-      `t12`.`acct`,
-      `t12`.`win`,
-      COUNT(DISTINCT `t12`.`cp`) AS `n_cp`,
-      SUM(CAST(ROUND(`t12`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
-      COUNT(*) AS `txn_count`,
-      COLLECT_LIST(`t12`.`txn_id`) AS `txn_ids`,
-      MIN(`t12`.`local_date`) AS `day`
+      `t24`.`acct`,
+      `t24`.`win`,
+      `t24`.`n_cp`,
+      `t24`.`total`,
+      `t24`.`txn_count`,
+      `t24`.`day`,
+      COLLECT_LIST(`t24`.`id_`) AS `txn_ids`
     FROM (
       SELECT
-        `t10`.`src`,
-        `t10`.`dst`,
-        `t10`.`epoch_s`,
-        `t10`.`amount_cny`,
-        `t10`.`txn_id`,
-        `t10`.`local_date`,
-        `t10`.`src` AS `acct`,
-        `t10`.`dst` AS `cp`,
-        CAST(FLOOR((
-          DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
-        ) / (
-          7
-        )) AS BIGINT) AS `win`
-      FROM `t9` AS `t10`
-      WHERE
-        `t10`.`amount_cny` >= 1000.0
-    ) AS `t12`
+        `t22`.`acct`,
+        `t22`.`win`,
+        `t22`.`n_cp`,
+        `t22`.`total`,
+        `t22`.`txn_count`,
+        `t22`.`day`,
+        `t16`.`a_`,
+        `t16`.`w_`,
+        `t16`.`id_`
+      FROM (
+        SELECT
+          *
+        FROM (
+          SELECT
+            `t14`.`acct`,
+            `t14`.`win`,
+            COUNT(DISTINCT `t14`.`cp`) AS `n_cp`,
+            SUM(CAST(ROUND(`t14`.`amount_cny` * 100, 0) AS BIGINT)) AS `total`,
+            COUNT(*) AS `txn_count`,
+            MIN(`t14`.`local_date`) AS `day`
+          FROM (
+            SELECT
+              `t10`.`src`,
+              `t10`.`dst`,
+              `t10`.`epoch_s`,
+              `t10`.`amount_cny`,
+              `t10`.`txn_id`,
+              `t10`.`local_date`,
+              `t10`.`src` AS `acct`,
+              `t10`.`dst` AS `cp`,
+              CAST(FLOOR((
+                DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
+              ) / (
+                7
+              )) AS BIGINT) AS `win`
+            FROM `t9` AS `t10`
+            WHERE
+              `t10`.`amount_cny` >= 1000.0
+          ) AS `t14`
+          GROUP BY
+            1,
+            2
+        ) AS `t18`
+        WHERE
+          `t18`.`n_cp` >= 5
+      ) AS `t22`
+      INNER JOIN (
+        SELECT
+          `t10`.`src` AS `a_`,
+          CAST(FLOOR((
+            DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
+          ) / (
+            7
+          )) AS BIGINT) AS `w_`,
+          `t10`.`txn_id` AS `id_`
+        FROM `t9` AS `t10`
+        WHERE
+          `t10`.`amount_cny` >= 1000.0
+      ) AS `t16`
+        ON `t22`.`acct` = `t16`.`a_` AND `t22`.`win` = `t16`.`w_`
+    ) AS `t24`
     GROUP BY
       1,
-      2
-  ) AS `t14`
-  WHERE
-    `t14`.`n_cp` >= 5
-) AS `t18`
-  ON `t17`.`dst` = `t18`.`src` AND `t17`.`win` = `t18`.`win2`
+      2,
+      3,
+      4,
+      5,
+      6
+  ) AS `t26`
+) AS `t30`
+  ON `t29`.`dst` = `t30`.`src` AND `t29`.`win` = `t30`.`win2`
 LEFT OUTER JOIN (
   SELECT
     `t0`.`account_id`,
@@ -142,4 +234,4 @@ LEFT OUTER JOIN (
   GROUP BY
     1
 ) AS `t6`
-  ON `t17`.`dst` = `t6`.`account_id`
+  ON `t29`.`dst` = `t6`.`account_id`

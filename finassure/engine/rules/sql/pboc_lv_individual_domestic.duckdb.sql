@@ -1,60 +1,124 @@
 SELECT
-  "t2"."account_id",
-  "t2"."customer_id",
-  "t2"."local_date" AS "date",
-  "t2"."direction",
-  "t2"."unit" AS "currency",
-  "t2"."total" / 100.0 AS "value",
-  CASE WHEN "t2"."unit" = 'CNY' THEN 50000000 ELSE 10000000 END / 100.0 AS "threshold",
-  "t2"."txn_count",
-  "t2"."txn_ids"
+  "t8"."account_id",
+  "t8"."customer_id",
+  "t8"."local_date" AS "date",
+  "t8"."direction",
+  "t8"."unit" AS "currency",
+  "t8"."total" / 100.0 AS "value",
+  "t8"."lim" / 100.0 AS "threshold",
+  "t8"."txn_count",
+  "t8"."txn_ids"
 FROM (
   SELECT
-    "t1"."customer_id",
-    "t1"."local_date",
-    "t1"."direction",
-    "t1"."unit",
-    SUM("t1"."measure") AS "total",
-    COUNT(*) AS "txn_count",
-    ARRAY_AGG("t1"."txn_id") AS "txn_ids",
-    MIN("t1"."account_id") AS "account_id"
+    "t7"."customer_id",
+    "t7"."local_date",
+    "t7"."direction",
+    "t7"."unit",
+    "t7"."total",
+    "t7"."txn_count",
+    "t7"."account_id",
+    "t7"."lim",
+    ARRAY_AGG("t7"."id_") AS "txn_ids"
   FROM (
     SELECT
-      "t0"."txn_id",
-      "t0"."ts",
-      "t0"."account_id",
-      "t0"."customer_id",
-      "t0"."customer_type",
-      "t0"."direction",
-      "t0"."amount",
-      "t0"."currency",
-      "t0"."channel",
-      "t0"."counterparty_account_id",
-      "t0"."counterparty_bank",
-      "t0"."counterparty_country",
-      "t0"."cross_border",
-      "t0"."local_date",
-      "t0"."epoch_s",
-      "t0"."amount_cny",
-      "t0"."amount_usd",
-      "t0"."attributes",
-      CASE WHEN "t0"."currency" = 'CNY' THEN 'CNY' ELSE 'USD' END AS "unit",
-      CASE
-        WHEN "t0"."currency" = 'CNY'
-        THEN CAST(ROUND("t0"."amount" * 100, 0) AS BIGINT)
-        ELSE CAST(ROUND("t0"."amount_usd" * 100, 0) AS BIGINT)
-      END AS "measure"
-    FROM "transactions" AS "t0"
-    WHERE
-      "t0"."channel" IN ('transfer', 'card', 'other')
-      AND "t0"."customer_type" = 'individual'
-      AND "t0"."cross_border" = FALSE
-  ) AS "t1"
+      "t6"."customer_id",
+      "t6"."local_date",
+      "t6"."direction",
+      "t6"."unit",
+      "t6"."total",
+      "t6"."txn_count",
+      "t6"."account_id",
+      "t6"."lim",
+      "t2"."c_",
+      "t2"."d_",
+      "t2"."r_",
+      "t2"."u_",
+      "t2"."id_"
+    FROM (
+      SELECT
+        "t4"."customer_id",
+        "t4"."local_date",
+        "t4"."direction",
+        "t4"."unit",
+        "t4"."total",
+        "t4"."txn_count",
+        "t4"."account_id",
+        CASE WHEN "t4"."unit" = 'CNY' THEN 50000000 ELSE 10000000 END AS "lim"
+      FROM (
+        SELECT
+          "t3"."customer_id",
+          "t3"."local_date",
+          "t3"."direction",
+          "t3"."unit",
+          SUM("t3"."measure") AS "total",
+          COUNT(*) AS "txn_count",
+          MIN("t3"."account_id") AS "account_id"
+        FROM (
+          SELECT
+            "t0"."txn_id",
+            "t0"."ts",
+            "t0"."account_id",
+            "t0"."customer_id",
+            "t0"."customer_type",
+            "t0"."direction",
+            "t0"."amount",
+            "t0"."currency",
+            "t0"."channel",
+            "t0"."counterparty_account_id",
+            "t0"."counterparty_bank",
+            "t0"."counterparty_country",
+            "t0"."cross_border",
+            "t0"."local_date",
+            "t0"."epoch_s",
+            "t0"."amount_cny",
+            "t0"."amount_usd",
+            "t0"."attributes",
+            CASE WHEN "t0"."currency" = 'CNY' THEN 'CNY' ELSE 'USD' END AS "unit",
+            CASE
+              WHEN "t0"."currency" = 'CNY'
+              THEN CAST(ROUND("t0"."amount" * 100, 0) AS BIGINT)
+              ELSE CAST(ROUND("t0"."amount_usd" * 100, 0) AS BIGINT)
+            END AS "measure"
+          FROM "transactions" AS "t0"
+          WHERE
+            "t0"."channel" IN ('transfer', 'card', 'other')
+            AND "t0"."customer_type" = 'individual'
+            AND "t0"."cross_border" = FALSE
+        ) AS "t3"
+        GROUP BY
+          1,
+          2,
+          3,
+          4
+      ) AS "t4"
+      WHERE
+        "t4"."total" >= CASE WHEN "t4"."unit" = 'CNY' THEN 50000000 ELSE 10000000 END
+    ) AS "t6"
+    INNER JOIN (
+      SELECT
+        "t0"."customer_id" AS "c_",
+        "t0"."local_date" AS "d_",
+        "t0"."direction" AS "r_",
+        CASE WHEN "t0"."currency" = 'CNY' THEN 'CNY' ELSE 'USD' END AS "u_",
+        "t0"."txn_id" AS "id_"
+      FROM "transactions" AS "t0"
+      WHERE
+        "t0"."channel" IN ('transfer', 'card', 'other')
+        AND "t0"."customer_type" = 'individual'
+        AND "t0"."cross_border" = FALSE
+    ) AS "t2"
+      ON "t6"."customer_id" = "t2"."c_"
+      AND "t6"."local_date" = "t2"."d_"
+      AND "t6"."direction" = "t2"."r_"
+      AND "t6"."unit" = "t2"."u_"
+  ) AS "t7"
   GROUP BY
     1,
     2,
     3,
-    4
-) AS "t2"
-WHERE
-  "t2"."total" >= CASE WHEN "t2"."unit" = 'CNY' THEN 50000000 ELSE 10000000 END
+    4,
+    5,
+    6,
+    7,
+    8
+) AS "t8"
