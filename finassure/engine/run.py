@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from finassure.engine.backends import Backend, get_backend
 from finassure.engine.backends.duckdb_backend import memory_limit_guard
+from finassure.engine.gcpause import gc_paused
 from finassure.engine.ingest import load_input
 from finassure.engine.rules import DIALECTS, RuleSpec, compile_sql, compile_union, load_rules, select
 from finassure.engine.schema import DEFAULT_TIMEZONE
@@ -76,6 +77,11 @@ def _fmt(v: Any) -> str:
 
 def normalise(rule: RuleSpec, raw: pd.DataFrame) -> pd.DataFrame:
     """Backend rows → alert rows: plain Python types, sorted evidence, ids, score and explanations."""
+    with gc_paused():
+        return _normalise(rule, raw)
+
+
+def _normalise(rule: RuleSpec, raw: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for rec in raw.to_dict("records"):
         d = rec.get("date")
@@ -253,6 +259,11 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
 
 
 def _write_alerts(out: Path, alerts: pd.DataFrame) -> None:
+    with gc_paused():
+        _write_alerts_records(out, alerts)
+
+
+def _write_alerts_records(out: Path, alerts: pd.DataFrame) -> None:
     records = _plain_records(alerts)
 
     def jsonl(p: Path) -> None:
