@@ -30,7 +30,9 @@ def amlsim_connection(folder: Path) -> tuple[duckdb.DuckDBPyConnection, pd.DataF
     con.register("edges_in", e)
     con.execute("CREATE TEMP TABLE edges AS SELECT * FROM edges_in")
     con.unregister("edges_in")
-    x = features_duckdb(con)
+    # sorted: DuckDB returns accounts in no fixed order, and training on them (bagging draws rows by
+    # position) gave a different model and training-data digest on every run of the same recipe
+    x = features_duckdb(con).sort_index()
     y = n.set_index(n["nodeid"].astype(str))["isFraud"].reindex(x.index).fillna(0).astype(int)
     return con, x, y
 

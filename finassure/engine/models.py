@@ -85,7 +85,7 @@ def graph_frame(seed: int, n_accounts: int, n_transfers: int, typologies: tuple[
     con = duckdb.connect(config={"threads": 2})
     con.register("edges_in", e)
     con.execute("CREATE TEMP TABLE edges AS SELECT * FROM edges_in")
-    f = features_duckdb(con)
+    f = features_duckdb(con).sort_index()  # a fixed row order: bagging draws rows by position
     y = pd.Series(g.fraud, index=np.arange(n_accounts).astype(str)).reindex(f.index).fillna(0).astype(int)
     return f, y, con
 

@@ -76,6 +76,22 @@ def test_train_registry_versions_and_explanations(tmp_path: Path) -> None:
     assert len(p) == len(x) and all(isinstance(w, str) for ws in words for w in ws)
 
 
+def test_training_is_reproducible_whatever_order_duckdb_returns_accounts(tmp_path: Path) -> None:
+    """Same recipe, same training-data digest and the same trees (bagging draws rows by position)."""
+    graphs = training_set(2, 3, accounts=(600, 900))
+    assert all(x.index.is_monotonic_increasing for x, _, _ in graphs)
+    con, x, _ = amlsim_connection(AMLSIM)
+    con.close()
+    assert x.index.is_monotonic_increasing
+    first = train(tmp_path / "a", graphs=graphs)
+    second = train(tmp_path / "b", graphs=[(x.sample(frac=1, random_state=0), y, c) for x, y, c in graphs])
+    assert first["training_data_sha256"] != second["training_data_sha256"]  # shuffled rows: another digest
+    again = train(tmp_path / "c", graphs=training_set(2, 3, accounts=(600, 900)))
+    assert again["training_data_sha256"] == first["training_data_sha256"]
+    model_text = [(Path(r["path"]) / "model2.txt").read_text("utf-8").split("parameters:")[0] for r in (first, again)]
+    assert model_text[0] == model_text[1]
+
+
 def test_train_with_amlsim_cross_validates_inside_it_by_ring(tmp_path: Path) -> None:
     con, x, y = amlsim_connection(AMLSIM)
     fold = ring_folds(con, x, y)
