@@ -7,7 +7,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from finassure.engine.rules.common import cents, collect_ids, day_bucket, standard
+from finassure.engine.rules.common import cents, day_bucket, ids_of_groups, standard
 
 
 def _daily(t: ir.Table) -> ir.Table:
@@ -18,11 +18,8 @@ def _daily(t: ir.Table) -> ir.Table:
 
 
 def _with_ids(d: ir.Table, t: ir.Table) -> ir.Table:
-    """The account-days left in ``d`` with their transaction ids, collected only for those days: collecting
-    them for every account-day of a large input before the filter costs more than the rule itself."""
-    src = t.select(acct_=t.account_id, day_=t.local_date, id_=t.txn_id).view()
-    j = d.join(src, [d.account_id == src.acct_, d.local_date == src.day_])
-    return j.group_by(list(d.columns)).aggregate(ids=j.id_.collect())
+    """The account-days left in ``d`` with their transaction ids (:func:`ids_of_groups`)."""
+    return ids_of_groups(d, t, {"account_id": "account_id", "local_date": "local_date"}, name="ids")
 
 
 def dormant(t: ir.Table, p: dict[str, Any]) -> ir.Table:
@@ -91,10 +88,7 @@ def peer_deviation(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     bar = (g.mu + float(p["z"]) * g.sd).round(0)
     g = g.mutate(bar=bar).filter(lambda x: (x.peers >= int(p["min_peers"])) & (x.total > x.bar)
                                  & (x.total >= int(round(float(p["min_amount"]) * 100))))
-    # ids only for the account-windows over the bar (as in _with_ids)
-    src = f.select(a_=f.account_id, w_=f.win, id_=f.txn_id).view()
-    j = g.join(src, [g.account_id == src.a_, g.win == src.w_])
-    g = j.group_by(list(g.columns)).aggregate(ids=collect_ids(j.id_))
+    g = ids_of_groups(g, f, {"account_id": "account_id", "win": "win"}, name="ids")  # only those over the bar
     return standard(g, customer_id=g.cust, date=g.day, direction=ibis.literal("out"), currency=ibis.literal("CNY"),
                     value=g.total / 100.0, threshold=g.bar / 100.0, txn_count=g.n, txn_ids=g.ids)
 

@@ -39,6 +39,19 @@ def collect_ids(col: ir.Column) -> ir.ArrayValue:
     return col.collect(include_null=DIALECT.get() == "duckdb")
 
 
+def ids_of_groups(g: ir.Table, rows: ir.Table, keys: dict[str, str], name: str = "txn_ids") -> ir.Table:
+    """``g`` with the transaction ids of its groups as column ``name``: ``rows`` joined on ``keys`` (column of
+    ``g`` → column of ``rows``) and their ``txn_id`` collected.
+
+    For rules that keep few groups out of many: total and filter the groups first, then collect ids only
+    for those left. Collecting them for every group before the filter cost most of such a rule's time
+    (5M rows: 4M customer-days for 328 large-value alerts, 1.7M fan windows for a few thousand).
+    """
+    src = rows.select(**{f"k{i}_": rows[col] for i, col in enumerate(keys.values())}, id_=rows.txn_id).view()
+    j = g.join(src, [g[col] == src[f"k{i}_"] for i, col in enumerate(keys)])
+    return j.group_by(list(g.columns)).aggregate(**{name: collect_ids(j.id_)})
+
+
 def cents(col: ir.NumericValue) -> ir.IntegerValue:
     """Amounts as integer cents: exact sums, identical on every backend."""
     return (col * 100).round().cast("int64")

@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 
 from finassure.engine.rules import behaviour
-from finassure.engine.rules.common import cents, collect_ids, customers, day_bucket, edges, standard
+from finassure.engine.rules.common import cents, customers, day_bucket, edges, ids_of_groups, standard
 
 
 def structuring(t: ir.Table, p: dict[str, Any]) -> ir.Table:
@@ -74,10 +74,7 @@ def _windows(t: ir.Table, p: dict[str, Any], side: str, k: int) -> ir.Table:
     e = e.mutate(acct=e[me], cp=e[other], win=day_bucket(e.local_date, int(p["window_days"])))
     g = e.group_by(["acct", "win"]).aggregate(n_cp=e.cp.nunique(), total=cents(e.amount_cny).sum(),
                                               txn_count=e.count(), day=e.local_date.min())
-    g = g.filter(g.n_cp >= k)
-    src = e.select(a_=e.acct, w_=e.win, id_=e.txn_id).view()
-    j = g.join(src, [g.acct == src.a_, g.win == src.w_])
-    return j.group_by(list(g.columns)).aggregate(txn_ids=collect_ids(j.id_))
+    return ids_of_groups(g.filter(g.n_cp >= k), e, {"acct": "acct", "win": "win"})
 
 
 def _fan(t: ir.Table, p: dict[str, Any], side: str) -> ir.Table:

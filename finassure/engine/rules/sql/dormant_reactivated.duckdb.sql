@@ -19,8 +19,7 @@ FROM (
     "t7"."last_s",
     "t7"."prev_last",
     "t7"."idle_days",
-    ARRAY_AGG("t7"."id_") FILTER(WHERE
-      "t7"."id_" IS NOT NULL) AS "ids"
+    ARRAY_AGG("t7"."id_") AS "ids"
   FROM (
     SELECT
       "t6"."account_id",
@@ -32,8 +31,8 @@ FROM (
       "t6"."last_s",
       "t6"."prev_last",
       "t6"."idle_days",
-      "t2"."acct_",
-      "t2"."day_",
+      "t2"."k0_",
+      "t2"."k1_",
       "t2"."id_"
     FROM (
       SELECT
@@ -90,12 +89,12 @@ FROM (
     ) AS "t6"
     INNER JOIN (
       SELECT
-        "t0"."account_id" AS "acct_",
-        "t0"."local_date" AS "day_",
+        "t0"."account_id" AS "k0_",
+        "t0"."local_date" AS "k1_",
         "t0"."txn_id" AS "id_"
       FROM "transactions" AS "t0"
     ) AS "t2"
-      ON "t6"."account_id" = "t2"."acct_" AND "t6"."local_date" = "t2"."day_"
+      ON "t6"."account_id" = "t2"."k0_" AND "t6"."local_date" = "t2"."k1_"
   ) AS "t7"
   GROUP BY
     1,

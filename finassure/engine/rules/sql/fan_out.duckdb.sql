@@ -66,8 +66,8 @@ FROM (
       "t16"."total",
       "t16"."txn_count",
       "t16"."day",
-      "t13"."a_",
-      "t13"."w_",
+      "t13"."k0_",
+      "t13"."k1_",
       "t13"."id_"
     FROM (
       SELECT
@@ -108,18 +108,18 @@ FROM (
     ) AS "t16"
     INNER JOIN (
       SELECT
-        "t10"."src" AS "a_",
+        "t10"."src" AS "k0_",
         CAST(FLOOR((
           DATE_DIFF('DAY', MAKE_DATE(1970, 1, 1), "t10"."local_date")
         ) / (
           7
-        )) AS BIGINT) AS "w_",
+        )) AS BIGINT) AS "k1_",
         "t10"."txn_id" AS "id_"
       FROM "t9" AS "t10"
       WHERE
         "t10"."amount_cny" >= 1000.0
     ) AS "t13"
-      ON "t16"."acct" = "t13"."a_" AND "t16"."win" = "t13"."w_"
+      ON "t16"."acct" = "t13"."k0_" AND "t16"."win" = "t13"."k1_"
   ) AS "t17"
   GROUP BY
     1,

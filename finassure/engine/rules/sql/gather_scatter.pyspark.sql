@@ -73,8 +73,8 @@ FROM (
         `t21`.`total`,
         `t21`.`txn_count`,
         `t21`.`day`,
-        `t15`.`a_`,
-        `t15`.`w_`,
+        `t15`.`k0_`,
+        `t15`.`k1_`,
         `t15`.`id_`
       FROM (
         SELECT
@@ -115,18 +115,18 @@ FROM (
       ) AS `t21`
       INNER JOIN (
         SELECT
-          `t10`.`dst` AS `a_`,
+          `t10`.`dst` AS `k0_`,
           CAST(FLOOR((
             DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
           ) / (
             7
-          )) AS BIGINT) AS `w_`,
+          )) AS BIGINT) AS `k1_`,
           `t10`.`txn_id` AS `id_`
         FROM `t9` AS `t10`
         WHERE
           `t10`.`amount_cny` >= 1000.0
       ) AS `t15`
-        ON `t21`.`acct` = `t15`.`a_` AND `t21`.`win` = `t15`.`w_`
+        ON `t21`.`acct` = `t15`.`k0_` AND `t21`.`win` = `t15`.`k1_`
     ) AS `t23`
     GROUP BY
       1,
@@ -161,8 +161,8 @@ INNER JOIN (
         `t22`.`total`,
         `t22`.`txn_count`,
         `t22`.`day`,
-        `t16`.`a_`,
-        `t16`.`w_`,
+        `t16`.`k0_`,
+        `t16`.`k1_`,
         `t16`.`id_`
       FROM (
         SELECT
@@ -203,18 +203,18 @@ INNER JOIN (
       ) AS `t22`
       INNER JOIN (
         SELECT
-          `t10`.`src` AS `a_`,
+          `t10`.`src` AS `k0_`,
           CAST(FLOOR((
             DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t10`.`local_date`)
           ) / (
             7
-          )) AS BIGINT) AS `w_`,
+          )) AS BIGINT) AS `k1_`,
           `t10`.`txn_id` AS `id_`
         FROM `t9` AS `t10`
         WHERE
           `t10`.`amount_cny` >= 1000.0
       ) AS `t16`
-        ON `t22`.`acct` = `t16`.`a_` AND `t22`.`win` = `t16`.`w_`
+        ON `t22`.`acct` = `t16`.`k0_` AND `t22`.`win` = `t16`.`k1_`
     ) AS `t24`
     GROUP BY
       1,

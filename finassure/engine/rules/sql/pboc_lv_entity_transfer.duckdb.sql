@@ -29,10 +29,10 @@ FROM (
       "t6"."txn_count",
       "t6"."account_id",
       "t6"."lim",
-      "t2"."c_",
-      "t2"."d_",
-      "t2"."r_",
-      "t2"."u_",
+      "t2"."k0_",
+      "t2"."k1_",
+      "t2"."k2_",
+      "t2"."k3_",
       "t2"."id_"
     FROM (
       SELECT
@@ -95,20 +95,20 @@ FROM (
     ) AS "t6"
     INNER JOIN (
       SELECT
-        "t0"."customer_id" AS "c_",
-        "t0"."local_date" AS "d_",
-        "t0"."direction" AS "r_",
-        CASE WHEN "t0"."currency" = 'CNY' THEN 'CNY' ELSE 'USD' END AS "u_",
+        "t0"."customer_id" AS "k0_",
+        "t0"."local_date" AS "k1_",
+        "t0"."direction" AS "k2_",
+        CASE WHEN "t0"."currency" = 'CNY' THEN 'CNY' ELSE 'USD' END AS "k3_",
         "t0"."txn_id" AS "id_"
       FROM "transactions" AS "t0"
       WHERE
         "t0"."channel" IN ('transfer', 'card', 'other')
         AND "t0"."customer_type" = 'entity'
     ) AS "t2"
-      ON "t6"."customer_id" = "t2"."c_"
-      AND "t6"."local_date" = "t2"."d_"
-      AND "t6"."direction" = "t2"."r_"
-      AND "t6"."unit" = "t2"."u_"
+      ON "t6"."customer_id" = "t2"."k0_"
+      AND "t6"."local_date" = "t2"."k1_"
+      AND "t6"."direction" = "t2"."k2_"
+      AND "t6"."unit" = "t2"."k3_"
   ) AS "t7"
   GROUP BY
     1,

@@ -35,8 +35,8 @@ FROM (
       "t7"."sd",
       "t7"."peers",
       "t7"."bar",
-      "t3"."a_",
-      "t3"."w_",
+      "t3"."k0_",
+      "t3"."k1_",
       "t3"."id_"
     FROM (
       SELECT
@@ -126,18 +126,18 @@ FROM (
     ) AS "t7"
     INNER JOIN (
       SELECT
-        "t0"."account_id" AS "a_",
+        "t0"."account_id" AS "k0_",
         CAST(FLOOR((
           DATE_DIFF('DAY', MAKE_DATE(1970, 1, 1), "t0"."local_date")
         ) / (
           30
-        )) AS BIGINT) AS "w_",
+        )) AS BIGINT) AS "k1_",
         "t0"."txn_id" AS "id_"
       FROM "transactions" AS "t0"
       WHERE
         "t0"."direction" = 'out'
     ) AS "t3"
-      ON "t7"."account_id" = "t3"."a_" AND "t7"."win" = "t3"."w_"
+      ON "t7"."account_id" = "t3"."k0_" AND "t7"."win" = "t3"."k1_"
   ) AS "t8"
   GROUP BY
     1,

@@ -35,8 +35,8 @@ FROM (
       `t6`.`avg_total`,
       `t6`.`avg_n`,
       `t6`.`n_hist`,
-      `t2`.`acct_`,
-      `t2`.`day_`,
+      `t2`.`k0_`,
+      `t2`.`k1_`,
       `t2`.`id_`
     FROM (
       SELECT
@@ -98,12 +98,12 @@ FROM (
     ) AS `t6`
     INNER JOIN (
       SELECT
-        `t0`.`account_id` AS `acct_`,
-        `t0`.`local_date` AS `day_`,
+        `t0`.`account_id` AS `k0_`,
+        `t0`.`local_date` AS `k1_`,
         `t0`.`txn_id` AS `id_`
       FROM `transactions` AS `t0`
     ) AS `t2`
-      ON `t6`.`account_id` = `t2`.`acct_` AND `t6`.`local_date` = `t2`.`day_`
+      ON `t6`.`account_id` = `t2`.`k0_` AND `t6`.`local_date` = `t2`.`k1_`
   ) AS `t7`
   GROUP BY
     1,
