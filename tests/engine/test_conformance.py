@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pyarrow.types as pa_types
 import pytest
 
 import finassure.engine.rules as rules_pkg
@@ -41,6 +42,30 @@ def test_runs_read_current_snapshots_and_compile_otherwise(tmp_path: Path, monke
     (kept / "_source.sha256.txt").write_text("0" * 64 + "\n", "utf-8")
     monkeypatch.setattr(rules_pkg, "_COMPILED", {})
     assert compile_sql(rule, "duckdb") == fresh
+
+
+def test_every_rule_identical_with_dictionary_or_plain_text_columns(conformance_input: Path) -> None:
+    """A run holds the low-cardinality text columns as dictionaries; the rules must see the same strings."""
+    from finassure.engine.backends.duckdb_backend import DuckDBBackend
+    from finassure.engine.ingest import load_input
+    from finassure.engine.run import execute_rules
+    from finassure.engine.schema import DICTIONARY_COLUMNS
+
+    plain, _ = load_input(conformance_input)
+    encoded, _ = load_input(conformance_input, dictionary=True)
+    assert all(pa_types.is_dictionary(encoded.schema.field(c).type) for c in DICTIONARY_COLUMNS)
+    assert not any(pa_types.is_dictionary(f.type) for f in plain.schema)
+    found = []
+    for table in (plain, encoded):
+        be = DuckDBBackend()
+        try:
+            be.load(table)
+            alerts, _ = execute_rules(be, load_rules())
+        finally:
+            be.close()
+        found.append(alerts.sort_values("alert_id")[COLS].to_dict("records"))
+    assert found[0] == found[1]
+    assert {a["rule_id"] for a in found[0]} == {r.id for r in load_rules()}
 
 
 @pytest.mark.spark

@@ -169,3 +169,23 @@ def test_fx_file_errors_name_line_and_column(tmp_path: Path) -> None:
     own.write_text("date,currency,cny_per_unit\n2020-01-01,CNY,1\n2020-01-01,USD,7\n2026-03-01,USD,8\n")
     fx = load_fx(own)
     assert fx.cny_per_unit("USD", dt.date(2026, 2, 28)) == 7 and fx.cny_per_unit("USD", dt.date(2026, 3, 1)) == 8
+
+
+def test_dictionary_reading_gives_the_same_values_from_store_parquet_and_csv(lv_csv: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from finassure.engine.schema import DICTIONARY_COLUMNS, RUN_SCHEMA, STORED_SCHEMA
+
+    store = tmp_path / "store"
+    ingest(lv_csv, store)
+    plain = TransactionStore(store).read().sort_by("txn_id")
+    assert plain.schema == STORED_SCHEMA
+    pq.write_table(plain, tmp_path / "in.parquet")
+    for source in (store, tmp_path / "in.parquet", lv_csv):
+        table, report = load_input(source, dictionary=True)
+        assert table.schema == RUN_SCHEMA, source
+        assert report.accepted == table.num_rows == 14
+        decoded = table.sort_by("txn_id").cast(STORED_SCHEMA)
+        assert decoded.to_pylist() == plain.to_pylist(), source
+        assert table.column("channel").chunk(0).dictionary.to_pylist()  # really a dictionary, not cast back
+    assert set(DICTIONARY_COLUMNS) < set(STORED_SCHEMA.names)

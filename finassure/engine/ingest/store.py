@@ -13,7 +13,19 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from finassure.engine.schema import STORED_SCHEMA
+from finassure.engine.schema import DICTIONARY_COLUMNS, RUN_SCHEMA, STORED_SCHEMA
+
+
+def input_memory_pool() -> pa.MemoryPool:
+    """Where a run's input table is allocated: jemalloc where pyarrow has it, else the system allocator.
+
+    Not pyarrow's default (mimalloc): after reading the 5M-row store, mimalloc held 1.34 GB resident for a
+    726 MB table, jemalloc 0.98 GB, and the read took 1.2–1.8 s against 0.9–1.0 s.
+    """
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pyarrow builds without jemalloc (Windows)
+        return pa.system_memory_pool()
 
 
 class TransactionStore:
@@ -37,11 +49,20 @@ class TransactionStore:
             columns=["txn_id"]).column("txn_id")
         return ids.combine_chunks()
 
-    def read(self) -> pa.Table:
+    def read(self, *, dictionary: bool = False) -> pa.Table:
+        """Every stored row; ``dictionary`` reads :data:`DICTIONARY_COLUMNS` as dictionaries (:data:`RUN_SCHEMA`).
+
+        Parquet already stores those columns as dictionaries, so reading them that way skips building the
+        strings: at 5M rows the table is 761 MB instead of 923 MB and loads in 1.3 s instead of 2.9 s.
+        """
         files = self.files()
+        schema = RUN_SCHEMA if dictionary else STORED_SCHEMA
         if not files:
-            return STORED_SCHEMA.empty_table()
-        return ds.dataset([str(f) for f in files], format="parquet", schema=STORED_SCHEMA).to_table()
+            return schema.empty_table()
+        fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(
+            dictionary_columns=list(DICTIONARY_COLUMNS) if dictionary else None))
+        return ds.dataset([str(f) for f in files], format=fmt, schema=schema).to_table(
+            memory_pool=input_memory_pool())
 
     def new_rows(self, table: pa.Table, known: pa.Array) -> pa.Table:
         """Rows of ``table`` whose txn_id is not in ``known``."""
