@@ -205,3 +205,37 @@ def test_a_model_version_trained_on_fewer_features_still_scores(tmp_path: Path, 
     assert len(p) == len(x) and list(x2.columns) == older + list(STAGE2)
     with pytest.raises(ValueError, match="needs feature"):
         model.predict(con, x.drop(columns=["relay"]))
+
+
+def test_the_model_step_lets_the_run_drop_its_input_table(tmp_path: Path) -> None:
+    """ScoringInput copies out what the model needs; neither it nor the rules' backend keeps the whole table."""
+    import gc
+    import weakref
+
+    import pyarrow as pa
+
+    from finassure.engine.backends.duckdb_backend import DuckDBBackend
+    from finassure.engine.ingest import load_input
+    from finassure.engine.models import ScoringInput, score_accounts
+
+    generate(tmp_path / "g.parquet", rows=20_000, seed=6)
+    table, _ = load_input(tmp_path / "g.parquet", dictionary=True)
+    expected = score_accounts(table, None, anomaly=False)
+    be = DuckDBBackend()
+    be.load(table)
+    be.close()
+    inp = ScoringInput(table)
+    first = table.slice(0, 1).to_pylist()[0]
+    # an account named with two customers keeps its last row's, as before the split
+    twice = pa.concat_tables([table, table.slice(0, 1).set_column(
+        table.schema.get_field_index("customer_id"), table.schema.field("customer_id"), pa.array(["C-LAST"]))])
+    assert ScoringInput(twice).customers(pa.array([first["account_id"]])) == {first["account_id"]: "C-LAST"}
+    gone = weakref.ref(table)
+    del table, twice
+    gc.collect()
+    assert gone() is None, "the input table is still referenced"
+    assert inp.customers(pa.array([first["account_id"]])) == {first["account_id"]: first["customer_id"]}
+    got = score_accounts(inp, None, anomaly=False).sort_index()
+    expected = expected.sort_index()
+    assert got["model_score"].equals(expected["model_score"]) and got["flagged"].sum() > 0
+    assert got["top_features"].equals(expected["top_features"])

@@ -116,6 +116,8 @@ class DuckDBBackend:
         # ibis 12 emits ``x -> …`` lambdas (array functions), which DuckDB 2.0 rejects unless re-enabled
         self.con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
 
+    _table: pa.Table | None = None
+
     def load(self, table: pa.Table) -> None:
         self._table = table  # keep the Arrow buffers alive while registered
         self.con.register(TABLE_NAME, table)
@@ -128,3 +130,4 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self.con.close()
+        self._table = None  # the caller may drop the input now
