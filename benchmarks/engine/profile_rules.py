@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], help="DuckDB setting, e.g. preserve_insertion_order=false")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    table, _ = load_input(Path(a.input))
+    table, _ = load_input(Path(a.input), as_run=True)  # as a run holds it
     print(json.dumps({"step": "load", "rows": table.num_rows, "seconds": round(time.perf_counter() - t0, 2)}))
     be = DuckDBBackend(threads=a.threads)
     t0 = time.perf_counter()

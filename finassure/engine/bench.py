@@ -90,7 +90,7 @@ def bench_rules(rows: int, workdir: Path, with_model: bool = True) -> dict[str, 
     res = run(store, out, model="default" if with_model else None)
     total = time.perf_counter() - t0
     rss_run = peak_rss_mb()
-    table, _ = load_input(store, dictionary=True)  # as the run holds it
+    table, _ = load_input(store, as_run=True)  # as the run holds it
     be = DuckDBBackend()
     be.load(table)
     rules = [r for r in load_rules() if r.id in LV_IDS]

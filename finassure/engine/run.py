@@ -206,7 +206,7 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     src = Path(input_path)
     digest = file_digest(src)
     rules = select(load_rules(rules_file), rule_ids)
-    table, report = load_input(src, tz=tz, dictionary=True)
+    table, report = load_input(src, tz=tz, as_run=True)
     timings: dict[str, float] = {"load": round(time.perf_counter() - t0, 3)}
     if report.quarantine:
         with (out / "quarantine.jsonl").open("w", encoding="utf-8") as fh:

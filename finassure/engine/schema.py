@@ -62,12 +62,16 @@ DERIVED_FIELDS: tuple[pa.Field, ...] = (
 )
 STORED_SCHEMA = pa.schema(list(CANONICAL_SCHEMA) + list(DERIVED_FIELDS))
 
+#: What the rules and the model read: every stored column but ``attributes``, the extra columns of an
+#: institution's file, kept in the store for people and never read by a rule (a rule's input table,
+#: :func:`ibis_schema`, does not have it, so a rule that tried would fail to compile, not read nothing).
+RUN_COLUMNS = tuple(n for n in STORED_SCHEMA.names if n != "attributes")
 #: Text columns with a handful of distinct values (codes, banks, countries). A run holds them dictionary-encoded
 #: (:data:`RUN_SCHEMA`): the same strings to every reader (DuckDB reads them as VARCHAR), a quarter of the bytes.
 DICTIONARY_COLUMNS = ("customer_type", "direction", "currency", "channel", "counterparty_bank", "counterparty_country")
-#: :data:`STORED_SCHEMA` as a run holds it in memory: :data:`DICTIONARY_COLUMNS` dictionary-encoded.
+#: The input as a run holds it in memory: :data:`RUN_COLUMNS`, :data:`DICTIONARY_COLUMNS` dictionary-encoded.
 RUN_SCHEMA = pa.schema([f.with_type(pa.dictionary(pa.int32(), pa.string())) if f.name in DICTIONARY_COLUMNS else f
-                        for f in STORED_SCHEMA])
+                        for f in STORED_SCHEMA if f.name in RUN_COLUMNS])
 
 
 def ibis_schema() -> dict[str, str]:
@@ -80,4 +84,4 @@ def ibis_schema() -> dict[str, str]:
         pa.int64(): "int64",
         pa.timestamp("us", tz="UTC"): "timestamp('UTC')",
     }
-    return {f.name: mapping[f.type] for f in STORED_SCHEMA}
+    return {f.name: mapping[f.type] for f in STORED_SCHEMA if f.name in RUN_COLUMNS}

@@ -44,17 +44,18 @@ def test_runs_read_current_snapshots_and_compile_otherwise(tmp_path: Path, monke
     assert compile_sql(rule, "duckdb") == fresh
 
 
-def test_every_rule_identical_with_dictionary_or_plain_text_columns(conformance_input: Path) -> None:
-    """A run holds the low-cardinality text columns as dictionaries; the rules must see the same strings."""
+def test_every_rule_identical_on_the_stored_table_and_as_a_run_holds_it(conformance_input: Path) -> None:
+    """A run holds the code columns as dictionaries and no attributes; the rules must find the same alerts."""
     from finassure.engine.backends.duckdb_backend import DuckDBBackend
     from finassure.engine.ingest import load_input
     from finassure.engine.run import execute_rules
     from finassure.engine.schema import DICTIONARY_COLUMNS
 
     plain, _ = load_input(conformance_input)
-    encoded, _ = load_input(conformance_input, dictionary=True)
+    encoded, _ = load_input(conformance_input, as_run=True)
     assert all(pa_types.is_dictionary(encoded.schema.field(c).type) for c in DICTIONARY_COLUMNS)
     assert not any(pa_types.is_dictionary(f.type) for f in plain.schema)
+    assert "attributes" in plain.schema.names and "attributes" not in encoded.schema.names
     found = []
     for table in (plain, encoded):
         be = DuckDBBackend()

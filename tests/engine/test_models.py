@@ -219,7 +219,7 @@ def test_the_model_step_lets_the_run_drop_its_input_table(tmp_path: Path) -> Non
     from finassure.engine.models import ScoringInput, score_accounts
 
     generate(tmp_path / "g.parquet", rows=20_000, seed=6)
-    table, _ = load_input(tmp_path / "g.parquet", dictionary=True)
+    table, _ = load_input(tmp_path / "g.parquet", as_run=True)
     expected = score_accounts(table, None, anomaly=False)
     be = DuckDBBackend()
     be.load(table)

@@ -19,7 +19,13 @@ from finassure.engine.ingest.adapters import (
 from finassure.engine.ingest.readers import iter_csv, iter_parquet, parquet_columns, read_header
 from finassure.engine.ingest.store import TransactionStore
 from finassure.engine.ingest.validate import InputError, check_columns, validate_frame
-from finassure.engine.schema import DEFAULT_TIMEZONE, DICTIONARY_COLUMNS, RUN_SCHEMA, STORED_SCHEMA
+from finassure.engine.schema import (
+    DEFAULT_TIMEZONE,
+    DICTIONARY_COLUMNS,
+    RUN_COLUMNS,
+    RUN_SCHEMA,
+    STORED_SCHEMA,
+)
 
 FORMATS = ("canonical", "mapping", "amlsim", "amlworld", "paysim")
 __all__ = ["FORMATS", "IngestReport", "InputError", "TransactionStore", "ingest", "load_input", "read_validated"]
@@ -154,22 +160,23 @@ def ingest(path: str | Path, store: str | Path, *, fmt: str = "canonical", fx: F
 
 
 def load_input(path: str | Path, *, fmt: str = "canonical", fx: FxTable | None = None,
-               tz: str = DEFAULT_TIMEZONE, dictionary: bool = False) -> tuple[pa.Table, IngestReport]:
+               tz: str = DEFAULT_TIMEZONE, as_run: bool = False) -> tuple[pa.Table, IngestReport]:
     """Load a run input: an ingested store folder, or a file validated in memory (nothing stored).
 
-    ``dictionary`` returns the table as :data:`RUN_SCHEMA` (the low-cardinality text columns as dictionaries,
-    read that way from Parquet where they already are): the same values in less memory, what a run holds.
+    ``as_run`` returns the table as a run holds it, :data:`RUN_SCHEMA`: no ``attributes``, the low-cardinality
+    text columns as dictionaries (read that way from Parquet, where they already are). The same values the
+    rules and the model read, in less memory.
     """
     p = Path(path)
     if TransactionStore.is_store(p):
-        table = TransactionStore(p).read(dictionary=dictionary)
+        table = TransactionStore(p).read(as_run=as_run)
         return table, IngestReport(source=str(p), read=table.num_rows, accepted=table.num_rows,
                                    already_stored=table.num_rows)
     if p.suffix.lower() in {".parquet", ".pq"} and fmt == "canonical" and _is_stored_schema(p):
         import pyarrow.parquet as pq
 
-        table = pq.read_table(p, schema=RUN_SCHEMA if dictionary else STORED_SCHEMA,
-                              read_dictionary=list(DICTIONARY_COLUMNS) if dictionary else None)
+        table = (pq.read_table(p, columns=list(RUN_COLUMNS), read_dictionary=list(DICTIONARY_COLUMNS))
+                 .cast(RUN_SCHEMA) if as_run else pq.read_table(p, schema=STORED_SCHEMA))
         return table, IngestReport(source=str(p), read=table.num_rows, accepted=table.num_rows,
                                    new=table.num_rows)
     report = IngestReport(source=str(p))
@@ -177,18 +184,19 @@ def load_input(path: str | Path, *, fmt: str = "canonical", fx: FxTable | None =
     seen = pa.array([], type=pa.string())
     for table, quarantined in read_validated(p, fmt=fmt, fx=fx, tz=tz):
         table, seen = _dedupe_across_chunks(table, seen, quarantined, str(p))
-        parts.append(dictionary_encoded(table) if dictionary else table)
+        parts.append(run_table(table) if as_run else table)
         report.read += table.num_rows + len(quarantined)
         report.accepted += table.num_rows
         report.new += table.num_rows
         report.quarantined += len(quarantined)
         report.quarantine.extend(quarantined)
-    table = pa.concat_tables(parts) if parts else (RUN_SCHEMA if dictionary else STORED_SCHEMA).empty_table()
+    table = pa.concat_tables(parts) if parts else (RUN_SCHEMA if as_run else STORED_SCHEMA).empty_table()
     return table, report
 
 
-def dictionary_encoded(table: pa.Table) -> pa.Table:
-    """A :data:`STORED_SCHEMA` table as :data:`RUN_SCHEMA`: :data:`DICTIONARY_COLUMNS` dictionary-encoded."""
+def run_table(table: pa.Table) -> pa.Table:
+    """A :data:`STORED_SCHEMA` table as :data:`RUN_SCHEMA`: no ``attributes``, dictionaries for the codes."""
+    table = table.select(list(RUN_COLUMNS))
     for name in DICTIONARY_COLUMNS:
         i = table.schema.get_field_index(name)
         table = table.set_column(i, RUN_SCHEMA.field(name), table.column(i).dictionary_encode())

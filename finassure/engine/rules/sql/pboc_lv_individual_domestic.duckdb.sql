@@ -72,7 +72,6 @@ FROM (
             "t0"."epoch_s",
             "t0"."amount_cny",
             "t0"."amount_usd",
-            "t0"."attributes",
             CASE WHEN "t0"."currency" = 'CNY' THEN 'CNY' ELSE 'USD' END AS "unit",
             CASE
               WHEN "t0"."currency" = 'CNY'

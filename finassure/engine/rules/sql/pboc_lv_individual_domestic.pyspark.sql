@@ -72,7 +72,6 @@ FROM (
             `t0`.`epoch_s`,
             `t0`.`amount_cny`,
             `t0`.`amount_usd`,
-            `t0`.`attributes`,
             IF(`t0`.`currency` = 'CNY', 'CNY', 'USD') AS `unit`,
             IF(
               `t0`.`currency` = 'CNY',

@@ -102,7 +102,6 @@ FROM (
               `t0`.`epoch_s`,
               `t0`.`amount_cny`,
               `t0`.`amount_usd`,
-              `t0`.`attributes`,
               CAST(FLOOR((
                 DATEDIFF(DAY, MAKE_DATE(1970, 1, 1), `t0`.`local_date`)
               ) / (

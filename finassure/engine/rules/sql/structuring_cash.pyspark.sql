@@ -37,7 +37,6 @@ FROM (
       `t0`.`epoch_s`,
       `t0`.`amount_cny`,
       `t0`.`amount_usd`,
-      `t0`.`attributes`,
       CAST((
         `t0`.`amount_cny` >= 45000.0
       ) AND (
