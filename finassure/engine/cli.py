@@ -45,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         result = run(args.input, args.out, backend=args.backend, rule_ids=ids, rules_file=args.rules_file,
                      model=None if args.model == "none" else args.model, tz=args.tz, spark_master=args.master,
-                     progress=advance, anomaly=args.anomaly)
+                     progress=advance, anomaly=args.anomaly, input_in=args.input_in)
     finally:
         stop()
     m = result.manifest
@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--anomaly", action="store_true",
                    help="also score every account's strangeness (IsolationForest, no labels needed) into "
                         "OUT/accounts.parquet")
+    s.add_argument("--input-in", default="auto", choices=["auto", "memory", "duckdb"],
+                   help="where the input is held while the rules run: memory (Arrow, fastest) or duckdb (spills to "
+                        "disk, for a store larger than memory); auto: duckdb when a stored input exceeds "
+                        "FINASSURE_INPUT_MEMORY (default a quarter of physical memory)")
     s.add_argument("--tz", default=DEFAULT_TIMEZONE)
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_run)

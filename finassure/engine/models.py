@@ -444,18 +444,32 @@ class ScoringInput:
     Built from the input's Arrow table, which the caller can then drop: the model step needs only these, and
     at 20M rows the rest of the table is ≈ 2.5 GB. ``owners`` keeps the table's own ``account_id`` and
     ``customer_id`` buffers (no copy); :meth:`close` closes the connection, ``owners`` stays readable.
+    Or built from stored-schema Parquet ``files`` (a run whose input DuckDB holds): DuckDB reads them, so
+    nothing is held in Python but one owner per account.
     """
 
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table | None = None, *, files: list[Path] | None = None) -> None:
         from finassure.engine.backends.duckdb_backend import MEMORY_LIMIT
 
-        self.rows = table.num_rows
-        self.owners = table.select(["account_id", "customer_id"])
+        if (table is None) == (files is None):
+            raise ValueError("ScoringInput needs a table or files, not both")
         self.con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT})
         try:
-            self.con.register("legs", table)
-            self.con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")
-            self.con.unregister("legs")
+            if table is not None:
+                self.owners = table.select(["account_id", "customer_id"])
+                self.con.register("legs", table)
+                self.con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")
+                self.con.unregister("legs")
+            else:
+                assert files is not None
+                self.con.read_parquet([str(f) for f in files], filename=True, file_row_number=True
+                                      ).create_view("legs")
+                self.con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")
+                # the last row's customer in file then row order, as the Arrow table's last row
+                self.owners = self.con.sql(
+                    "SELECT account_id, arg_max(customer_id, (filename, file_row_number)) AS customer_id "
+                    "FROM legs GROUP BY account_id").to_arrow_table()
+                self.con.execute("DROP VIEW legs")
         except BaseException:
             self.con.close()
             raise

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,9 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from finassure.engine.backends import Backend, get_backend
-from finassure.engine.backends.duckdb_backend import memory_limit_guard
+from finassure.engine.backends.duckdb_backend import DuckDBBackend, memory_limit_guard
 from finassure.engine.gcpause import gc_paused
-from finassure.engine.ingest import load_input
+from finassure.engine.ingest import RUN_BYTES_PER_ROW, load_input, stored_files, stored_report
 from finassure.engine.rules import DIALECTS, RuleSpec, compile_sql, compile_union, load_rules, select
 from finassure.engine.schema import DEFAULT_TIMEZONE
 
@@ -190,15 +191,41 @@ def dedupe(alerts: pd.DataFrame) -> pd.DataFrame:
                               na_position="first", kind="stable").reset_index(drop=True)
 
 
+INPUT_IN = ("auto", "memory", "duckdb")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B)?\s*$", re.IGNORECASE)
+
+
+def input_memory_budget() -> int:
+    """Most bytes ``input_in="auto"`` holds a run's input in as Arrow: ``FINASSURE_INPUT_MEMORY`` (e.g. ``6GB``),
+    else a quarter of the machine's physical memory (8 GB where the platform does not tell)."""
+    env = os.environ.get("FINASSURE_INPUT_MEMORY")
+    if env:
+        m = _SIZE.match(env)
+        if m is None:
+            raise ValueError(f"FINASSURE_INPUT_MEMORY={env!r}: expected a size such as 6GB or 500MB")
+        return int(float(m.group(1)) * 1024 ** "BKMGT".index((m.group(2) or "B")[0].upper()))
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (AttributeError, ValueError, OSError):
+        return 8 * 1024 ** 3
+
+
 def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rule_ids: list[str] | None = None,
         rules_file: str | Path | None = None, model: str | Path | None = None, tz: str = DEFAULT_TIMEZONE,
         spark_master: str | None = None, spark_session: Any = None, progress: Progress | None = None,
-        anomaly: bool = False) -> RunResult:
+        anomaly: bool = False, input_in: str = "auto") -> RunResult:
     """Run the rule set (and the model, when given) over ``input_path`` into ``out``.
 
     With a model or ``anomaly``, ``out/accounts.parquet`` holds every account's scores: ``model_score`` and
     ``flagged`` from the model, ``anomaly_score`` (IsolationForest, for data without labels) with ``anomaly``.
+
+    ``input_in`` says where the input is held while the rules run: ``memory`` (an Arrow table; fastest) or
+    ``duckdb`` (a DuckDB temp table inside its memory limit, spilling to disk, so an input larger than memory
+    runs; for an ingested store or stored-schema Parquet on the DuckDB backend). ``auto`` picks ``duckdb``
+    for such an input larger than :func:`input_memory_budget`, else ``memory``. The alerts are the same.
     """
+    if input_in not in INPUT_IN:
+        raise ValueError(f"input_in must be one of {', '.join(INPUT_IN)}, not {input_in!r}")
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     out = Path(out)
@@ -206,30 +233,49 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     src = Path(input_path)
     digest = file_digest(src)
     rules = select(load_rules(rules_file), rule_ids)
-    table, report = load_input(src, tz=tz, as_run=True)
+    files = stored_files(src) if backend == "duckdb" else None
+    if input_in == "duckdb" and files is None:
+        raise ValueError(f"{src}: holding the input in DuckDB needs an ingested store or a Parquet file in the "
+                         "stored schema, and the DuckDB backend")
+    table: pa.Table | None = None
+    if files is not None and input_in != "memory":
+        report = stored_report(src, files)
+        held = "duckdb" if input_in == "duckdb" or report.accepted * RUN_BYTES_PER_ROW > input_memory_budget() \
+            else "memory"
+    else:
+        held = "memory"
+    if held == "memory":
+        table, report = load_input(src, tz=tz, as_run=True)
+    n_rows = table.num_rows if table is not None else report.accepted
     timings: dict[str, float] = {"load": round(time.perf_counter() - t0, 3)}
     if report.quarantine:
         with (out / "quarantine.jsonl").open("w", encoding="utf-8") as fh:
             for row in report.quarantine:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    t1 = time.perf_counter()
     be = get_backend(backend, master=spark_master, session=spark_session)
     try:
-        be.load(table)
-        with memory_limit_guard("the rules", table.num_rows):
+        if table is not None:
+            be.load(table)
+        else:
+            assert isinstance(be, DuckDBBackend) and files is not None
+            t = time.perf_counter()
+            with memory_limit_guard("loading the input", n_rows):
+                be.load_files(files)
+            timings["load"] = round(timings["load"] + time.perf_counter() - t, 3)
+        t1 = time.perf_counter()
+        with memory_limit_guard("the rules", n_rows):
             alerts, stats = execute_rules(be, rules, out / "_parts", digest[:16], progress)
     finally:
         be.close()
     timings["rules"] = round(time.perf_counter() - t1, 3)
     model_info: dict[str, Any] | None = None
     accounts: pd.DataFrame | None = None
-    n_rows = table.num_rows
     if model is not None or anomaly:
         from finassure.engine.models import ScoringInput, score_run
 
         t2 = time.perf_counter()
         with memory_limit_guard("the model step", n_rows):
-            scoring = ScoringInput(table)
+            scoring = ScoringInput(table) if table is not None else ScoringInput(files=files)
             # the model step reads only the edges and account owners ScoringInput copied out; dropping the rest
             # of the input here (≈ 2.5 GB at 20M rows) lowers the run's peak, which the model step set
             del table
@@ -244,7 +290,7 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     timings["total"] = round(time.perf_counter() - t0, 3)
     manifest = {
         "engine": "finassure.engine", "started": started.isoformat(), "backend": backend,
-        "input": {"path": str(src), "sha256": digest, **report.as_dict()},
+        "input": {"path": str(src), "sha256": digest, **report.as_dict(), "held_in": held},
         "timezone": tz,
         "rules": [{**r.as_manifest(), **stats[r.id],
                    "sql": {d: compile_sql(r, d) for d in DIALECTS}} for r in rules],

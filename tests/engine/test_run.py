@@ -119,3 +119,69 @@ def test_a_part_written_before_chinese_contributions_is_still_reused(lv_csv: Pat
     again = run(lv_csv, out, rule_ids=LV.split(","))
     assert all(r["reused"] for r in again.manifest["rules"])
     assert again.alerts.to_dict("records") == full.alerts.to_dict("records")
+
+
+def test_an_input_held_in_duckdb_gives_the_same_alerts_and_scores(tmp_path: Path, monkeypatch) -> None:
+    """``input_in="duckdb"`` (a spilling DuckDB temp table, for stores larger than memory) changes nothing else."""
+    import pyarrow.parquet as pq
+    import pytest
+
+    from finassure.engine.generate import generate
+    from finassure.engine.ingest import ingest
+
+    generate(tmp_path / "g.parquet", rows=20_000, seed=6)
+    store = tmp_path / "store"
+    ingest(tmp_path / "g.parquet", store)
+    got = {}
+    for how in ("memory", "duckdb"):
+        res = run(store, tmp_path / how, model="default", input_in=how)
+        assert res.manifest["input"]["held_in"] == how
+        assert res.manifest["counts"]["transactions"] == res.manifest["input"]["accepted"] > 19_000
+        got[how] = [(tmp_path / how / name).read_bytes() for name in ("alerts.jsonl", "accounts.parquet")]
+    assert got["memory"] == got["duckdb"]
+    assert main(["run", "--input", str(store), "--out", str(tmp_path / "cli"), "--rules", "pboc_lv_cash",
+                 "--model", "none", "--input-in", "duckdb", "--json"]) == 0
+    assert json.loads((tmp_path / "cli" / "manifest.json").read_text("utf-8"))["input"]["held_in"] == "duckdb"
+    assert b"ml_account_risk" in got["duckdb"][0] and b"pboc_lv_cash" in got["duckdb"][0]
+    # auto: in memory unless the input is larger than FINASSURE_INPUT_MEMORY
+    assert run(store, tmp_path / "auto", rule_ids=["pboc_lv_cash"]).manifest["input"]["held_in"] == "memory"
+    monkeypatch.setenv("FINASSURE_INPUT_MEMORY", "1MB")
+    assert run(store, tmp_path / "auto2", rule_ids=["pboc_lv_cash"]).manifest["input"]["held_in"] == "duckdb"
+    monkeypatch.setenv("FINASSURE_INPUT_MEMORY", "lots")
+    with pytest.raises(ValueError, match="FINASSURE_INPUT_MEMORY='lots'"):
+        run(store, tmp_path / "bad", rule_ids=["pboc_lv_cash"])
+    monkeypatch.delenv("FINASSURE_INPUT_MEMORY")
+    # a file that is not in the stored schema cannot be held in DuckDB without validation: a clear error
+    csv = tmp_path / "g.csv"
+    pq.read_table(tmp_path / "g.parquet").to_pandas().head(100).to_csv(csv, index=False)
+    with pytest.raises(ValueError, match="needs an ingested store"):
+        run(csv, tmp_path / "csv", input_in="duckdb")
+    with pytest.raises(ValueError, match="input_in must be one of"):
+        run(store, tmp_path / "x", input_in="disk")
+
+
+def test_read_from_files_an_account_named_with_two_customers_keeps_the_last_rows(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from finassure.engine.generate import generate
+    from finassure.engine.ingest import load_input
+    from finassure.engine.models import ScoringInput
+
+    generate(tmp_path / "g.parquet", rows=5_000, seed=6)
+    table, _ = load_input(tmp_path / "g.parquet")
+    first = table.slice(0, 1)
+    acct = first.column("account_id")[0].as_py()
+    i = table.schema.get_field_index("customer_id")
+    pq.write_table(table, tmp_path / "a.parquet")
+    pq.write_table(first.set_column(i, table.schema.field("customer_id"), pa.array(["C-LAST"])), tmp_path / "b.parquet")
+    files = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    from_files = ScoringInput(files=files)
+    from_table = ScoringInput(pa.concat_tables([pq.read_table(f) for f in files]))
+    try:
+        assert from_files.customers(pa.array([acct])) == from_table.customers(pa.array([acct])) == {acct: "C-LAST"}
+        n = "SELECT count(*), round(sum(amount), 2), count(DISTINCT src) FROM edges"
+        assert from_files.con.sql(n).fetchall() == from_table.con.sql(n).fetchall()
+    finally:
+        from_files.close()
+        from_table.close()

@@ -6,12 +6,14 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from finassure.engine.rules.common import TABLE_NAME
+from finassure.engine.schema import RUN_COLUMNS
 
 #: DuckDB's working memory per connection (the input's Arrow buffers come on top); FINASSURE_DUCKDB_MEMORY overrides
 MEMORY_LIMIT = os.environ.get("FINASSURE_DUCKDB_MEMORY", "2GB")
@@ -121,6 +123,16 @@ class DuckDBBackend:
     def load(self, table: pa.Table) -> None:
         self._table = table  # keep the Arrow buffers alive while registered
         self.con.register(TABLE_NAME, table)
+
+    def load_files(self, files: list[Path]) -> None:
+        """Copy stored-schema Parquet files (:data:`RUN_COLUMNS`) into a DuckDB temp table ``transactions``.
+
+        Unlike an Arrow table, the temp table lives inside DuckDB's memory limit and spills to disk beyond
+        it, so the input may be larger than memory. Row order is the files' order, then each file's.
+        """
+        cols = ", ".join(f'"{c}"' for c in RUN_COLUMNS)
+        self.con.execute(f"CREATE TEMP TABLE {TABLE_NAME} AS SELECT {cols} FROM read_parquet($files)",  # noqa: S608
+                         {"files": [str(f) for f in files]})
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.sql(sql).df()

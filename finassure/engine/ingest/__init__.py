@@ -203,6 +203,30 @@ def run_table(table: pa.Table) -> pa.Table:
     return table
 
 
+#: bytes a run holds per input row as :data:`RUN_SCHEMA` Arrow (measured: 0.57 GB for 4.89M generated rows)
+RUN_BYTES_PER_ROW = 120
+
+
+def stored_files(path: str | Path) -> list[Path] | None:
+    """The Parquet files of an input already in the stored schema (a store, or one such file); else ``None``."""
+    p = Path(path)
+    if TransactionStore.is_store(p):
+        return TransactionStore(p).files()
+    if p.suffix.lower() in {".parquet", ".pq"} and p.is_file() and _is_stored_schema(p):
+        return [p]
+    return None
+
+
+def stored_report(path: str | Path, files: list[Path]) -> IngestReport:
+    """What :func:`load_input` reports for stored-schema files, from their Parquet footers (no rows read)."""
+    import pyarrow.parquet as pq
+
+    rows = sum(pq.read_metadata(f).num_rows for f in files)
+    if TransactionStore.is_store(Path(path)):
+        return IngestReport(source=str(path), read=rows, accepted=rows, already_stored=rows)
+    return IngestReport(source=str(path), read=rows, accepted=rows, new=rows)
+
+
 def _is_stored_schema(path: Path) -> bool:
     import pyarrow.parquet as pq
 
