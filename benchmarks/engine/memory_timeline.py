@@ -1,6 +1,7 @@
 """Where a run's memory goes: the process's resident memory sampled through ``finassure engine run``, by step.
 
     .venv/bin/python benchmarks/engine/memory_timeline.py STORE OUT [--model default|none] [--interval 0.1]
+        [--input-in auto|memory|duckdb]
 
 Runs the engine in this process with a thread reading ``/proc/self/status`` every ``interval`` seconds.
 Each sample is labelled with the step running at that moment (input load, the rules, model features,
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from finassure.engine import models, run
+from finassure.engine.backends.duckdb_backend import DuckDBBackend
 
 _STEP = ["start"]
 
@@ -46,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out")
     ap.add_argument("--model", default="default")
     ap.add_argument("--interval", type=float, default=0.1)
+    ap.add_argument("--input-in", default="auto", choices=run.INPUT_IN)
     args = ap.parse_args(argv)
 
     run.load_input = _labelled("load input", run.load_input)
+    DuckDBBackend.load_files = _labelled("load input into DuckDB", DuckDBBackend.load_files)  # type: ignore[method-assign]
+    models.ScoringInput.__init__ = _labelled("model input", models.ScoringInput.__init__)  # type: ignore[method-assign]
     run.execute_rules = _labelled("rules", run.execute_rules)
     models.features_duckdb = _labelled("model features", models.features_duckdb)
     models.TwoStage.predict = _labelled("LightGBM two stages", models.TwoStage.predict)
@@ -67,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     t = threading.Thread(target=sample, daemon=True)
     t.start()
     t0 = time.perf_counter()
-    res = run.run(args.input, args.out, model=None if args.model == "none" else args.model)
+    res = run.run(args.input, args.out, model=None if args.model == "none" else args.model, input_in=args.input_in)
     done.set()
     t.join()
     steps: dict[str, dict[str, Any]] = {}
