@@ -452,7 +452,7 @@ class ScoringInput:
         from finassure.engine.backends.duckdb_backend import MEMORY_LIMIT
 
         if (table is None) == (files is None):
-            raise ValueError("ScoringInput needs a table or files, not both")
+            raise ValueError("ScoringInput needs exactly one of a table or files")
         self.con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT})
         try:
             if table is not None:
