@@ -458,17 +458,18 @@ class ScoringInput:
             if table is not None:
                 self.owners = table.select(["account_id", "customer_id"])
                 self.con.register("legs", table)
-                self.con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")
-                self.con.unregister("legs")
             else:
                 assert files is not None
                 self.con.read_parquet([str(f) for f in files], filename=True, file_row_number=True
                                       ).create_view("legs")
-                self.con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")
                 # the last row's customer in file then row order, as the Arrow table's last row
                 self.owners = self.con.sql(
                     "SELECT account_id, arg_max(customer_id, (filename, file_row_number)) AS customer_id "
                     "FROM legs GROUP BY account_id").to_arrow_table()
+            self.con.execute(f"CREATE TEMP TABLE edges AS {EDGES_SQL}")
+            if table is not None:
+                self.con.unregister("legs")
+            else:
                 self.con.execute("DROP VIEW legs")
         except BaseException:
             self.con.close()

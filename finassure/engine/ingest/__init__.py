@@ -170,15 +170,13 @@ def load_input(path: str | Path, *, fmt: str = "canonical", fx: FxTable | None =
     p = Path(path)
     if TransactionStore.is_store(p):
         table = TransactionStore(p).read(as_run=as_run)
-        return table, IngestReport(source=str(p), read=table.num_rows, accepted=table.num_rows,
-                                   already_stored=table.num_rows)
+        return table, _stored_report(p, table.num_rows)
     if p.suffix.lower() in {".parquet", ".pq"} and fmt == "canonical" and _is_stored_schema(p):
         import pyarrow.parquet as pq
 
         table = (pq.read_table(p, columns=list(RUN_COLUMNS), read_dictionary=list(DICTIONARY_COLUMNS))
                  .cast(RUN_SCHEMA) if as_run else pq.read_table(p, schema=STORED_SCHEMA))
-        return table, IngestReport(source=str(p), read=table.num_rows, accepted=table.num_rows,
-                                   new=table.num_rows)
+        return table, _stored_report(p, table.num_rows)
     report = IngestReport(source=str(p))
     parts: list[pa.Table] = []
     seen = pa.array([], type=pa.string())
@@ -221,8 +219,12 @@ def stored_report(path: str | Path, files: list[Path]) -> IngestReport:
     """What :func:`load_input` reports for stored-schema files, from their Parquet footers (no rows read)."""
     import pyarrow.parquet as pq
 
-    rows = sum(pq.read_metadata(f).num_rows for f in files)
-    if TransactionStore.is_store(Path(path)):
+    return _stored_report(Path(path), sum(pq.read_metadata(f).num_rows for f in files))
+
+
+def _stored_report(path: Path, rows: int) -> IngestReport:
+    """Stored-schema input is not validated again: every row accepted, a store's rows already stored."""
+    if TransactionStore.is_store(path):
         return IngestReport(source=str(path), read=rows, accepted=rows, already_stored=rows)
     return IngestReport(source=str(path), read=rows, accepted=rows, new=rows)
 
