@@ -125,8 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "OUT/accounts.parquet")
     s.add_argument("--input-in", default="auto", choices=["auto", "memory", "duckdb"],
                    help="where the input is held while the rules run: memory (Arrow, fastest) or duckdb (spills to "
-                        "disk, for a store larger than memory); auto: duckdb when a stored input exceeds "
-                        "FINASSURE_INPUT_MEMORY (default a quarter of physical memory)")
+                        "disk, for an input larger than memory; a CSV is first validated in chunks into DIR/_input); "
+                        "auto: duckdb when the input exceeds FINASSURE_INPUT_MEMORY (default a quarter of physical "
+                        "memory); the Spark backend reads a stored input from its files unless memory is asked for")
     s.add_argument("--tz", default=DEFAULT_TIMEZONE)
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_run)

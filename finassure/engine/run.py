@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from finassure.engine.backends import Backend, get_backend
-from finassure.engine.backends.duckdb_backend import DuckDBBackend, memory_limit_guard
+from finassure.engine.backends.duckdb_backend import memory_limit_guard
 from finassure.engine.gcpause import gc_paused
-from finassure.engine.ingest import RUN_BYTES_PER_ROW, load_input, stored_files, stored_report
+from finassure.engine.ingest import (
+    RUN_BYTES_PER_ROW,
+    IngestReport,
+    ingest,
+    load_input,
+    stored_files,
+    stored_report,
+)
+from finassure.engine.ingest.store import TransactionStore
 from finassure.engine.rules import DIALECTS, RuleSpec, compile_sql, compile_union, load_rules, select
 from finassure.engine.schema import DEFAULT_TIMEZONE
 
@@ -210,6 +219,21 @@ def input_memory_budget() -> int:
         return 8 * 1024 ** 3
 
 
+#: the run folder's store for an input file validated in chunks (removed when the run ends)
+STAGE_DIR = "_input"
+
+
+def _stage(src: Path, store: Path, tz: str) -> tuple[list[Path], IngestReport]:
+    """Validate ``src`` in chunks into a fresh store at ``store``: its files, and the report a load gives.
+
+    A store left by a killed run is removed first, so a resumed run counts the input as the first one did.
+    """
+    shutil.rmtree(store, ignore_errors=True)
+    report = ingest(src, store, tz=tz)
+    report.quarantine_file = None  # the store goes with the run; the rows are written to the run's own folder
+    return TransactionStore(store).files(), report
+
+
 def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rule_ids: list[str] | None = None,
         rules_file: str | Path | None = None, model: str | Path | None = None, tz: str = DEFAULT_TIMEZONE,
         spark_master: str | None = None, spark_session: Any = None, progress: Progress | None = None,
@@ -221,8 +245,11 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
 
     ``input_in`` says where the input is held while the rules run: ``memory`` (an Arrow table; fastest) or
     ``duckdb`` (a DuckDB temp table inside its memory limit, spilling to disk, so an input larger than memory
-    runs; for an ingested store or stored-schema Parquet on the DuckDB backend). ``auto`` picks ``duckdb``
-    for such an input larger than :func:`input_memory_budget`, else ``memory``. The alerts are the same.
+    runs; DuckDB backend only). ``auto`` picks ``duckdb`` for an input larger than
+    :func:`input_memory_budget`, else ``memory``; the Spark backend reads a stored input (an ingested store,
+    or Parquet in the stored schema) from its files unless ``memory`` is asked for. A file that must be
+    validated first (CSV, canonical Parquet) and is to be held outside memory is validated in chunks into a
+    store in ``out/_input``, removed when the run ends. The alerts are the same whichever way.
     """
     if input_in not in INPUT_IN:
         raise ValueError(f"input_in must be one of {', '.join(INPUT_IN)}, not {input_in!r}")
@@ -233,18 +260,26 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     src = Path(input_path)
     digest = file_digest(src)
     rules = select(load_rules(rules_file), rule_ids)
-    files = stored_files(src) if backend == "duckdb" else None
-    if input_in == "duckdb" and files is None:
-        raise ValueError(f"{src}: holding the input in DuckDB needs an ingested store or a Parquet file in the "
-                         "stored schema, and the DuckDB backend")
+    if backend != "duckdb" and input_in == "duckdb":
+        raise ValueError(f"{src}: input_in='duckdb' needs the DuckDB backend; the Spark backend reads a stored "
+                         "input from its files itself")
     table: pa.Table | None = None
-    if files is not None and input_in != "memory":
+    staged = False
+    files = stored_files(src)
+    if input_in == "memory":
+        files = None
+    elif files is not None:
         report = stored_report(src, files)
-        held = "duckdb" if input_in == "duckdb" or report.accepted * RUN_BYTES_PER_ROW > input_memory_budget() \
-            else "memory"
-    else:
-        held = "memory"
-    if held == "memory":
+        if backend == "duckdb" and input_in == "auto" \
+                and report.accepted * RUN_BYTES_PER_ROW <= input_memory_budget():
+            files = None
+    elif input_in == "duckdb" or (src.is_file() and src.stat().st_size > input_memory_budget()):
+        # a file to validate that may not fit in memory (its size stands in for the table's): validated in
+        # chunks into a store of the run's own, which the run then reads like any store
+        files, report = _stage(src, out / STAGE_DIR, tz)
+        staged = True
+    held = "memory" if files is None else backend
+    if files is None:
         table, report = load_input(src, tz=tz, as_run=True)
     n_rows = table.num_rows if table is not None else report.accepted
     timings: dict[str, float] = {"load": round(time.perf_counter() - t0, 3)}
@@ -257,7 +292,7 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         if table is not None:
             be.load(table)
         else:
-            assert isinstance(be, DuckDBBackend) and files is not None
+            assert files is not None
             t = time.perf_counter()
             with memory_limit_guard("loading the input", n_rows):
                 be.load_files(files)
@@ -287,10 +322,12 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     if accounts is not None:
         _write_accounts(out, accounts)
         outputs["accounts_parquet"] = "accounts.parquet"
+    if staged:
+        shutil.rmtree(out / STAGE_DIR, ignore_errors=True)
     timings["total"] = round(time.perf_counter() - t0, 3)
     manifest = {
         "engine": "finassure.engine", "started": started.isoformat(), "backend": backend,
-        "input": {"path": str(src), "sha256": digest, **report.as_dict(), "held_in": held},
+        "input": {"path": str(src), "sha256": digest, **report.as_dict(), "held_in": held, "staged": staged},
         "timezone": tz,
         "rules": [{**r.as_manifest(), **stats[r.id],
                    "sql": {d: compile_sql(r, d) for d in DIALECTS}} for r in rules],

@@ -81,3 +81,36 @@ def test_every_rule_identical_on_duckdb_and_spark(conformance_input: Path, tmp_p
     fired = {a["rule_id"] for a in d}
     assert fired == set(ids), f"rules without any alert in the conformance data: {set(ids) - fired}"
     assert sprk.manifest["backend"] == "spark"
+
+
+@pytest.mark.spark
+def test_every_rule_identical_whichever_way_the_input_is_held(conformance_input: Path, tmp_path: Path, spark: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CSV validated in chunks into the run's own store, then held in DuckDB or read by Spark from that
+    store's files, and a store Spark reads where it lies: each gives the in-memory run's alerts and counts."""
+    from finassure.engine.ingest import ingest
+
+    ids = [r.id for r in load_rules()]
+    base = run(conformance_input, tmp_path / "memory", rule_ids=ids, input_in="memory")
+    duck = run(conformance_input, tmp_path / "duck", rule_ids=ids, input_in="duckdb")
+    monkeypatch.setenv("FINASSURE_INPUT_MEMORY", "1KB")  # auto: the CSV is larger than this
+    sprk = run(conformance_input, tmp_path / "spark", rule_ids=ids, backend="spark", spark_session=spark)
+    monkeypatch.delenv("FINASSURE_INPUT_MEMORY")
+    store = tmp_path / "store"
+    ingest(conformance_input, store)
+    stored = run(store, tmp_path / "stored", rule_ids=ids, backend="spark", spark_session=spark)
+    assert (base.manifest["input"]["held_in"], base.manifest["input"]["staged"]) == ("memory", False)
+    counts = ("read", "accepted", "quarantined", "new")
+    expected = base.alerts[COLS].to_dict("records")
+    assert {a["rule_id"] for a in expected} == set(ids)
+    for res, held, staged in ((duck, "duckdb", True), (sprk, "spark", True), (stored, "spark", False)):
+        assert (res.manifest["input"]["held_in"], res.manifest["input"]["staged"]) == (held, staged)
+        assert not (res.out / "_input").exists()  # the run's own store goes with the run
+        got = res.alerts[COLS].to_dict("records")
+        for rid in ids:
+            assert [a for a in got if a["rule_id"] == rid] == [a for a in expected if a["rule_id"] == rid], (held, rid)
+        if staged:
+            assert {k: res.manifest["input"][k] for k in counts} == {k: base.manifest["input"][k] for k in counts}
+            assert (res.out / "quarantine.jsonl").exists() == (base.out / "quarantine.jsonl").exists()
+    with pytest.raises(ValueError, match="needs the DuckDB backend"):
+        run(store, tmp_path / "x", rule_ids=ids, backend="spark", spark_session=spark, input_in="duckdb")

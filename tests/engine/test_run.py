@@ -151,11 +151,16 @@ def test_an_input_held_in_duckdb_gives_the_same_alerts_and_scores(tmp_path: Path
     with pytest.raises(ValueError, match="FINASSURE_INPUT_MEMORY='lots'"):
         run(store, tmp_path / "bad", rule_ids=["pboc_lv_cash"])
     monkeypatch.delenv("FINASSURE_INPUT_MEMORY")
-    # a file that is not in the stored schema cannot be held in DuckDB without validation: a clear error
+    # a file not in the stored schema is validated in chunks into the run's own store first, then held there
     csv = tmp_path / "g.csv"
-    pq.read_table(tmp_path / "g.parquet").to_pandas().head(100).to_csv(csv, index=False)
-    with pytest.raises(ValueError, match="needs an ingested store"):
-        run(csv, tmp_path / "csv", input_in="duckdb")
+    pq.read_table(tmp_path / "g.parquet").to_pandas().head(3000).to_csv(csv, index=False)
+    staged = run(csv, tmp_path / "csv", model="default", input_in="duckdb")
+    assert (staged.manifest["input"]["held_in"], staged.manifest["input"]["staged"]) == ("duckdb", True)
+    assert not (tmp_path / "csv" / "_input").exists()
+    in_memory = run(csv, tmp_path / "csv-memory", model="default", input_in="memory")
+    assert staged.manifest["input"]["accepted"] == in_memory.manifest["input"]["accepted"] == 3000
+    assert [(tmp_path / d / "alerts.jsonl").read_bytes() for d in ("csv", "csv-memory")].count(
+        (tmp_path / "csv" / "alerts.jsonl").read_bytes()) == 2
     with pytest.raises(ValueError, match="input_in must be one of"):
         run(store, tmp_path / "x", input_in="disk")
 

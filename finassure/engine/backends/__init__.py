@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -14,6 +15,8 @@ class Backend(Protocol):
     dialect: str
 
     def load(self, table: pa.Table) -> None: ...
+
+    def load_files(self, files: list[Path]) -> None: ...
 
     def query(self, sql: str) -> pd.DataFrame: ...
 

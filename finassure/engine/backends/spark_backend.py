@@ -42,6 +42,12 @@ class SparkBackend:
         pq.write_table(table, path)
         self.spark.read.parquet(str(path)).createOrReplaceTempView(TABLE_NAME)
 
+    def load_files(self, files: list[Path]) -> None:
+        """Bind stored-schema Parquet files (their :data:`RUN_COLUMNS`) where they lie: nothing is copied."""
+        from finassure.engine.schema import RUN_COLUMNS
+
+        self.spark.read.parquet(*[str(f) for f in files]).select(*RUN_COLUMNS).createOrReplaceTempView(TABLE_NAME)
+
     def load_path(self, path: str) -> None:
         """Bind a Parquet file or dataset Spark can read (local, HDFS, S3) without copying it."""
         self.spark.read.parquet(path).createOrReplaceTempView(TABLE_NAME)
