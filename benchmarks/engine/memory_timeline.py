@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     run.load_input = _labelled("load input", run.load_input)
+    run._stage = _labelled("validate into the run's store", run._stage)
     DuckDBBackend.load_files = _labelled("load input into DuckDB", DuckDBBackend.load_files)  # type: ignore[method-assign]
     models.ScoringInput.__init__ = _labelled("model input", models.ScoringInput.__init__)  # type: ignore[method-assign]
     run.execute_rules = _labelled("rules", run.execute_rules)

@@ -28,6 +28,7 @@ from finassure.engine.ingest import (
     IngestReport,
     ingest,
     load_input,
+    release_memory,
     stored_files,
     stored_report,
 )
@@ -281,6 +282,7 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     held = "memory" if files is None else backend
     if files is None:
         table, report = load_input(src, tz=tz, as_run=True)
+    release_memory()
     n_rows = table.num_rows if table is not None else report.accepted
     timings: dict[str, float] = {"load": round(time.perf_counter() - t0, 3)}
     if report.quarantine:
