@@ -12,7 +12,11 @@ so every other transfer is a laundering one. The script prints, per group (norma
 * ``short_cycle_<=3`` by degree band: lies on a directed cycle of at most 3 ordinary edges (edges counted
   once, time ignored), within bands of equal degree, so the higher degree of members does not explain it;
 * ``closed_walk_via_launderer<=k``: the shortest closed walk from the account through some launderer and
-  back is at most k ordinary edges — what a detector anchored on the accounts it already finds could use.
+  back is at most k ordinary edges — what a detector anchored on the accounts it already finds could use;
+* ``ring_completion``: "complete the ring" of the launderers found, with the launderers themselves as the
+  found set (the best a first pass could do): an account outside it is flagged when it lies on a directed
+  cycle of at most ``len`` accounts (any transfers, hubs above 10 × the median degree skipped) holding at
+  least ``m`` launderers. Counts of silent members and of normal accounts flagged, per (len, m).
 
 It reads only the AMLSim files and needs no engine code.
 """
@@ -88,7 +92,40 @@ def analyse(folder: Path) -> dict:
                   "fraud_in_and_out (oracle)": round(float((fraud_in & fraud_out)[m].mean()), 3),
                   **{f"closed_walk_via_launderer<={k}": round(float((walk[m] <= k).mean()), 3) for k in (3, 4, 5)}}
     out["short_cycle<=3 by degree band"] = by_band.to_dict(orient="index")
+    out["ring_completion"] = ring_completion(txns, set(np.where(group == "launderer")[0]), group)
     return out
+
+
+def ring_completion(txns: pd.DataFrame, found: set[int], group: np.ndarray, longest: int = 5) -> dict[str, dict]:
+    """Accounts outside ``found`` on a directed cycle of ≤ ``longest`` accounts holding ≥ m of ``found``."""
+    pairs = txns[["sourceNodeId", "targetNodeId"]].drop_duplicates()
+    pairs = pairs[pairs["sourceNodeId"] != pairs["targetNodeId"]]
+    out_of: dict[int, list[int]] = {}
+    for s, d in zip(pairs["sourceNodeId"].to_numpy(), pairs["targetNodeId"].to_numpy(), strict=True):
+        out_of.setdefault(int(s), []).append(int(d))
+    degree = np.bincount(pairs["sourceNodeId"], minlength=len(group)) \
+        + np.bincount(pairs["targetNodeId"], minlength=len(group))
+    cap = 10 * np.median(degree)
+    best: dict[int, list[tuple[int, int]]] = {}  # account → (cycle length, launderers on it) of its cycles
+    for start in found:
+        stack = [(start, (start,))]
+        while stack:
+            v, path = stack.pop()
+            for w in out_of.get(v, ()):
+                if w == start and len(path) >= 2:
+                    m = sum(1 for x in path if x in found)
+                    for x in path:
+                        if x not in found:
+                            best.setdefault(x, []).append((len(path), m))
+                elif w not in path and len(path) < longest and degree[w] <= cap:
+                    stack.append((w, (*path, w)))
+    res = {}
+    for length in range(3, longest + 1):
+        for m in (1, 2, 3):
+            hit = np.array([x for x, cyc in best.items() if any(k <= length and f >= m for k, f in cyc)], dtype=int)
+            res[f"len<={length}, m>={m}"] = {"silent": int((group[hit] == "silent").sum()) if len(hit) else 0,
+                                            "normal": int((group[hit] == "normal").sum()) if len(hit) else 0}
+    return res
 
 
 def main(argv: list[str] | None = None) -> int:
