@@ -389,6 +389,8 @@ def load(path: str | Path | None = None) -> tuple[TwoStage, dict[str, Any]]:
                         lgb.Booster(model_str=base.joinpath("model2.txt").read_text("utf-8"))), json.loads(
             base.joinpath("meta.json").read_text("utf-8"))
     p = Path(path)
+    if not p.is_dir():
+        raise FileNotFoundError(f"{p}: no model version folder or registry there")
     if not (p / "model.txt").exists():
         versions = sorted(d for d in p.iterdir() if (d / "model.txt").exists())
         if not versions:

@@ -239,3 +239,13 @@ def test_the_model_step_lets_the_run_drop_its_input_table(tmp_path: Path) -> Non
     expected = expected.sort_index()
     assert got["model_score"].equals(expected["model_score"]) and got["flagged"].sum() > 0
     assert got["top_features"].equals(expected["top_features"])
+
+
+def test_a_missing_model_folder_is_named_in_the_error(tmp_path: Path) -> None:
+    from finassure.engine.models import load
+
+    with pytest.raises(FileNotFoundError, match="nowhere: no model version folder or registry there"):
+        load(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="empty: no model versions"):
+        load(tmp_path / "empty")
