@@ -138,6 +138,8 @@ def predict_rows(booster: lgb.Booster, x: pd.DataFrame, **kwargs: Any) -> np.nda
     Each row's prediction (and SHAP contribution) depends on that row alone, so the result is identical
     to one call; LightGBM releases the GIL while it predicts, so the halves run in parallel.
     """
+    if len(x) == 0:  # an input without accounts; LightGBM refuses an empty frame
+        return np.zeros((0, x.shape[1] + 1)) if kwargs.get("pred_contrib") else np.zeros(0)
     n = min(PREDICT_THREADS, len(x) // 2000)
     if n < 2:
         return np.asarray(booster.predict(x, **kwargs))
@@ -433,6 +435,8 @@ def anomaly_scores(x: pd.DataFrame, seed: int = 0) -> pd.Series:
     """IsolationForest anomaly score in [0, 1] (higher = stranger) for data without labels."""
     from sklearn.ensemble import IsolationForest
 
+    if len(x) == 0:
+        return pd.Series(dtype=np.float64, index=x.index)
     # sorted first: the feature query returns accounts in no fixed order, and the sample must not depend on it
     fit = x.sort_index().sample(min(len(x), ANOMALY_FIT_ACCOUNTS), random_state=seed)
     iso = IsolationForest(n_estimators=100, random_state=seed, n_jobs=1).fit(fit)

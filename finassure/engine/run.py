@@ -34,7 +34,7 @@ from finassure.engine.ingest import (
 )
 from finassure.engine.ingest.store import TransactionStore
 from finassure.engine.rules import DIALECTS, RuleSpec, compile_sql, compile_union, load_rules, select
-from finassure.engine.schema import DEFAULT_TIMEZONE
+from finassure.engine.schema import DEFAULT_TIMEZONE, RUN_SCHEMA
 
 ALERT_FIELDS = ("alert_id", "rule_id", "rule_version", "customer_id", "account_id", "date", "direction",
                 "currency", "value", "threshold", "txn_count", "txn_ids", "score", "severity",
@@ -279,8 +279,10 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         # chunks into a store of the run's own, which the run then reads like any store
         files, report = _stage(src, out / STAGE_DIR, tz)
         staged = True
+    if staged and not files:  # no row of the file was accepted: nothing for DuckDB or Spark to read
+        files, table = None, RUN_SCHEMA.empty_table()
     held = "memory" if files is None else backend
-    if files is None:
+    if files is None and table is None:
         table, report = load_input(src, tz=tz, as_run=True)
     release_memory()
     n_rows = table.num_rows if table is not None else report.accepted

@@ -190,3 +190,25 @@ def test_read_from_files_an_account_named_with_two_customers_keeps_the_last_rows
     finally:
         from_files.close()
         from_table.close()
+
+
+def test_an_input_without_accepted_rows_runs_to_an_empty_result(tmp_path: Path) -> None:
+    """A header-only CSV and a CSV whose every row is quarantined each run — rules, model and anomaly score —
+    to no alerts and reconciled counts, held in memory or staged, instead of failing inside DuckDB or
+    LightGBM."""
+    import pyarrow.parquet as pq
+
+    empty = write_csv(tmp_path / "empty.csv", [])
+    bad = write_csv(tmp_path / "bad.csv", [row("b1", "2026-03-02T10:00:00+08:00", "C1", "-5"),
+                                           row("b2", "2026-03-02T11:00:00+08:00", "C1", "0")])
+    for src, how, quarantined in [(empty, "memory", 0), (empty, "duckdb", 0), (bad, "memory", 2), (bad, "duckdb", 2)]:
+        out = tmp_path / f"{src.stem}-{how}"
+        res = run(src, out, model="default", anomaly=True, input_in=how)
+        inp = res.manifest["input"]
+        assert (inp["read"], inp["accepted"], inp["quarantined"]) == (quarantined, 0, quarantined), (src, how)
+        assert res.manifest["counts"] == {"transactions": 0, "alerts": 0, "by_rule": {}}
+        assert (out / "alerts.jsonl").read_text("utf-8") == ""
+        assert pq.read_table(out / "accounts.parquet").num_rows == 0
+        assert not (out / "_input").exists()
+        if quarantined:
+            assert len((out / "quarantine.jsonl").read_text("utf-8").splitlines()) == quarantined
