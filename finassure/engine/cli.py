@@ -10,14 +10,14 @@ from collections.abc import Callable
 from finassure.engine.schema import DEFAULT_TIMEZONE
 
 
-def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None]]:
-    """A rich progress bar on stderr (quiet when not a terminal)."""
+def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None], Callable[[str], None]]:
+    """A rich progress bar on stderr (quiet when not a terminal): advance, stop, and relabel."""
     from rich.progress import Progress
 
     bar = Progress(transient=True, disable=not sys.stderr.isatty())
     bar.start()
     task = bar.add_task(label, total=total)
-    return (lambda _name: bar.advance(task)), bar.stop
+    return (lambda _name: bar.advance(task)), bar.stop, (lambda text: bar.update(task, description=text))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -41,11 +41,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     ids = [x.strip() for x in args.rules.split(",")] if args.rules else None
     n = len(select(load_rules(args.rules_file), ids))
-    advance, stop = _progress(n, "rules")
+    advance, stop, relabel = _progress(n, "rules")
     try:
         result = run(args.input, args.out, backend=args.backend, rule_ids=ids, rules_file=args.rules_file,
                      model=None if args.model == "none" else args.model, tz=args.tz, spark_master=args.master,
-                     progress=advance, anomaly=args.anomaly, input_in=args.input_in)
+                     progress=advance, anomaly=args.anomaly, input_in=args.input_in, status=relabel)
     finally:
         stop()
     m = result.manifest

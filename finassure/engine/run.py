@@ -238,7 +238,7 @@ def _stage(src: Path, store: Path, tz: str) -> tuple[list[Path], IngestReport]:
 def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rule_ids: list[str] | None = None,
         rules_file: str | Path | None = None, model: str | Path | None = None, tz: str = DEFAULT_TIMEZONE,
         spark_master: str | None = None, spark_session: Any = None, progress: Progress | None = None,
-        anomaly: bool = False, input_in: str = "auto") -> RunResult:
+        anomaly: bool = False, input_in: str = "auto", status: Progress | None = None) -> RunResult:
     """Run the rule set (and the model, when given) over ``input_path`` into ``out``.
 
     With a model or ``anomaly``, ``out/accounts.parquet`` holds every account's scores: ``model_score`` and
@@ -251,6 +251,9 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     or Parquet in the stored schema) from its files unless ``memory`` is asked for. A file that must be
     validated first (CSV, canonical Parquet) and is to be held outside memory is validated in chunks into a
     store in ``out/_input``, removed when the run ends. The alerts are the same whichever way.
+
+    ``progress`` is called with each rule's id as it finishes; ``status`` with a line saying what the run is
+    doing when it does more than the rules (validating a file into its own store).
     """
     if input_in not in INPUT_IN:
         raise ValueError(f"input_in must be one of {', '.join(INPUT_IN)}, not {input_in!r}")
@@ -277,8 +280,12 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     elif input_in == "duckdb" or (src.is_file() and src.stat().st_size > input_memory_budget()):
         # a file to validate that may not fit in memory (its size stands in for the table's): validated in
         # chunks into a store of the run's own, which the run then reads like any store
+        if status:
+            status(f"validating {src.name} in chunks into {out / STAGE_DIR}")
         files, report = _stage(src, out / STAGE_DIR, tz)
         staged = True
+        if status:
+            status("rules")
     if staged and not files:  # no row of the file was accepted: nothing for DuckDB or Spark to read
         files, table = None, RUN_SCHEMA.empty_table()
     held = "memory" if files is None else backend
