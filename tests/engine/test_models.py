@@ -18,6 +18,7 @@ from finassure.engine.models import (
     ALL_NAMES,
     ALL_NAMES_ZH,
     STAGE2,
+    contributions,
     explain,
     load,
     ring_folds,
@@ -74,6 +75,36 @@ def test_train_registry_versions_and_explanations(tmp_path: Path) -> None:
     p, x2 = model.predict(con, x)
     words = explain(model.b2, x2.iloc[:3])
     assert len(p) == len(x) and all(isinstance(w, str) for ws in words for w in ws)
+
+
+def test_contributions_per_decision_path_are_lightgbms_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grouped by decision path (one SHAP call per tree and path), the sums are LightGBM's full call."""
+    import lightgbm as lgb
+    import pandas as pd
+
+    import finassure.engine.models as models
+
+    con, x, _ = amlsim_connection(AMLSIM)
+    model, _ = load(None)
+    _, x2 = model.predict(con, x)
+    con.close()
+    x2 = x2.copy()
+    x2.iloc[::7, 0] = 0.0  # zeros and missing values take their own branches (missing_type Zero / NaN)
+    x2.iloc[::11, 1] = np.nan
+    assert len(x2) >= models.CONTRIB_GROUPED_MIN_ROWS
+    full = model.b2.predict(x2, pred_contrib=True)
+    with monkeypatch.context() as m:  # the grouped path, not the one full call
+        m.setattr(models, "predict_rows", lambda *a, **k: pytest.fail("grouped path not taken"))
+        grouped = contributions(model.b2, x2)
+    assert grouped.shape == full.shape and np.allclose(grouped, full, rtol=0, atol=1e-12)
+    assert not np.allclose(grouped[:, :-1], 0)
+    # a model with a categorical split is not grouped: one full call, the same values to the bit
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=3000), "c": rng.integers(0, 5, 3000)})
+    yy = ((df["a"] > 0) ^ df["c"].isin([1, 3])).astype(int)
+    cat = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_per_group": 5,
+                     "cat_smooth": 1}, lgb.Dataset(df, yy, categorical_feature=["c"]), 20)
+    assert np.array_equal(contributions(cat, df), cat.predict(df, pred_contrib=True))
 
 
 def test_training_is_reproducible_whatever_order_duckdb_returns_accounts(tmp_path: Path) -> None:
