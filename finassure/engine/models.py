@@ -627,7 +627,10 @@ def score_run(source: pa.Table | ScoringInput, alerts: pd.DataFrame, model: str 
                         "explanation_zh": f"模型风险评分 {score:.2f}（模型 {meta['version']}）：{'；'.join(top_zh)}。",
                         "top_features": list(top), "top_features_zh": list(top_zh)})
     if new:
-        alerts = pd.concat([alerts, pd.DataFrame(new, columns=list(ALERT_FIELDS))], ignore_index=True)
+        # no rule alert (a run of rules that found nothing): the model's alerts alone, as concat gives them now
+        # (concatenating an empty frame is deprecated in pandas and would change the columns' dtypes later)
+        frame = pd.DataFrame(new, columns=list(ALERT_FIELDS))
+        alerts = pd.concat([alerts, frame], ignore_index=True) if len(alerts) else frame
     info = {"version": meta["version"], "threshold": meta["threshold"], "flagged_accounts": int(res["flagged"].sum()),
             "training_data_sha256": meta["training_data_sha256"]}
     return alerts, info, res

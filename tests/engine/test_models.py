@@ -155,6 +155,19 @@ def test_run_with_model_adds_explained_alerts(tmp_path: Path) -> None:
     assert sum(words in first["explanation_zh"] for words in ALL_NAMES_ZH.values()) == len(first["top_features"])
 
 
+def test_run_with_model_when_no_rule_fires(tmp_path: Path) -> None:
+    """The model's alerts alone, with the dtypes they have beside rule alerts (no deprecated empty concat)."""
+    import warnings
+
+    generate(tmp_path / "g.parquet", rows=20_000, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        res = run(tmp_path / "g.parquet", tmp_path / "out", rule_ids=["round_amounts"], model="default")
+    assert res.manifest["counts"]["by_rule"].get("round_amounts", 0) == 0
+    assert len(res.alerts) > 0 and set(res.alerts["rule_id"]) == {"ml_account_risk"}
+    assert res.alerts["score"].dtype == np.float64 and res.alerts["txn_count"].dtype == np.int64
+
+
 def test_every_feature_has_words_in_both_languages() -> None:
     assert list(ALL_NAMES) == list(ALL_NAMES_ZH) == FEATURES + list(STAGE2)
     assert all(v and k not in v for k, v in ALL_NAMES_ZH.items())
