@@ -79,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         import duckdb
 
         from finassure.engine.backends.duckdb_backend import MEMORY_LIMIT
+        from finassure.engine.explain import explain
         from finassure.engine.features import EDGES_SQL, features_duckdb
-        from finassure.engine.models import anomaly_scores, explain, load
+        from finassure.engine.models import anomaly_scores, load
 
         be.close()
         mdl, meta = load(None)

@@ -84,6 +84,22 @@ FEATURE_NAMES_ZH: dict[str, str] = {
     "cycle3": "参与的三账户资金闭环数（相对）",
 }
 
+#: the second stage's features: each account's counterparties' first-pass scores (``models.NEIGHBOUR_SQL``)
+STAGE2: dict[str, str] = {
+    "nbr_score_max": "riskiest counterparty's first-pass score",
+    "nbr_score_mean": "counterparties' mean first-pass score",
+    "nbr_risky_count": "counterparties scored risky in the first pass (relative)",
+    "nbr_risky_share": "share of counterparties scored risky in the first pass",
+}
+STAGE2_ZH: dict[str, str] = {
+    "nbr_score_max": "风险最高的交易对手的首轮评分",
+    "nbr_score_mean": "交易对手首轮评分的平均值",
+    "nbr_risky_count": "首轮评为高风险的交易对手数（相对）",
+    "nbr_risky_share": "首轮评为高风险的交易对手占比",
+}
+ALL_NAMES = {**FEATURE_NAMES, **STAGE2}
+ALL_NAMES_ZH = {**FEATURE_NAMES_ZH, **STAGE2_ZH}
+
 # Portable SQL (DuckDB and Spark SQL): CTEs, joins, GROUP BY, median, ln, percent_rank.
 # ``c3`` closes each two-step path through a middle account with EXISTS, not a third join: as a join DuckDB
 # chose to pair the closing edge with the first one through hubs (86M rows at 5M transactions, 2.7 s); as a

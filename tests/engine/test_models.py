@@ -11,15 +11,11 @@ import pytest
 
 from finassure.engine.cli import main
 from finassure.engine.evaluate import amlsim_connection, evaluate_amlsim
-from finassure.engine.features import FEATURES
+from finassure.engine.explain import contributions, explain
+from finassure.engine.features import ALL_NAMES, ALL_NAMES_ZH, FEATURES, STAGE2
 from finassure.engine.generate import TYPOLOGIES, generate, graph
 from finassure.engine.ingest import ingest
 from finassure.engine.models import (
-    ALL_NAMES,
-    ALL_NAMES_ZH,
-    STAGE2,
-    contributions,
-    explain,
     load,
     ring_folds,
     train,
@@ -82,7 +78,7 @@ def test_contributions_per_decision_path_are_lightgbms_own(monkeypatch: pytest.M
     import lightgbm as lgb
     import pandas as pd
 
-    import finassure.engine.models as models
+    import finassure.engine.explain as explain_module
 
     con, x, _ = amlsim_connection(AMLSIM)
     model, _ = load(None)
@@ -91,10 +87,10 @@ def test_contributions_per_decision_path_are_lightgbms_own(monkeypatch: pytest.M
     x2 = x2.copy()
     x2.iloc[::7, 0] = 0.0  # zeros and missing values take their own branches (missing_type Zero / NaN)
     x2.iloc[::11, 1] = np.nan
-    assert len(x2) >= models.CONTRIB_GROUPED_MIN_ROWS
+    assert len(x2) >= explain_module.CONTRIB_GROUPED_MIN_ROWS
     full = model.b2.predict(x2, pred_contrib=True)
     with monkeypatch.context() as m:  # the grouped path, not the one full call
-        m.setattr(models, "predict_rows", lambda *a, **k: pytest.fail("grouped path not taken"))
+        m.setattr(explain_module, "predict_rows", lambda *a, **k: pytest.fail("grouped path not taken"))
         grouped = contributions(model.b2, x2)
     assert grouped.shape == full.shape and np.allclose(grouped, full, rtol=0, atol=1e-12)
     assert not np.allclose(grouped[:, :-1], 0)
