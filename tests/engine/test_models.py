@@ -14,7 +14,7 @@ from finassure.engine.evaluate import amlsim_connection, evaluate_amlsim
 from finassure.engine.explain import contributions, explain
 from finassure.engine.features import ALL_NAMES, ALL_NAMES_ZH, FEATURES, STAGE2
 from finassure.engine.generate import TYPOLOGIES, generate, graph
-from finassure.engine.ingest import ingest
+from finassure.engine.ingest import InputError, ingest
 from finassure.engine.models import (
     load,
     ring_folds,
@@ -59,6 +59,39 @@ def test_shipped_model_eval_on_small_amlsim(capsys) -> None:
     assert main(["eval", "--amlsim", str(AMLSIM), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert set(printed) == {"precision", "recall", "f1"} and printed["f1"] == res["f1"]
+
+
+GOOD_NODES = "nodeid,isFraud,init_balance,fraudStep\n1,0,10.0,-1\n2,1,10.0,3\n3,0,10.0,-1\n"
+GOOD_TX = "sourceNodeId,targetNodeId,value,time\n1,2,10.0,1\n2,3,12.5,2\n"
+
+
+@pytest.mark.parametrize(("nodes", "tx", "message"), [
+    (GOOD_NODES, "sourceNodeId,targetNodeId,amount,time\n1,2,10.0,1\n",
+     r"transactions.csv: line 1: missing column\(s\) \['value'\]"),
+    ("nodeid,init_balance\n1,10\n", GOOD_TX, r"nodes.csv: line 1: missing column\(s\) \['isFraud'\]"),
+    (GOOD_NODES, GOOD_TX + "3,1,ten,4\n", r"transactions.csv: line 4, column value: 'ten' is not a number"),
+    (GOOD_NODES, GOOD_TX + "3,1,1.0,4.5\n", r"transactions.csv: line 4, column time: '4.5' is not a whole number"),
+    (GOOD_NODES, GOOD_TX + "3,,1.0,4\n", r"transactions.csv: line 4, column targetNodeId: empty"),
+    (GOOD_NODES + "2,0,10.0,-1\n", GOOD_TX, r"nodes.csv: line 5, column nodeid: '2' is listed twice"),
+    (GOOD_NODES + "4,yes,10.0,-1\n", GOOD_TX, r"nodes.csv: line 5, column isFraud: 'yes' is not a whole number"),
+    (GOOD_NODES + "4,2,10.0,-1\n", GOOD_TX, r"nodes.csv: line 5, column isFraud: '2' is not 0 or 1"),
+    ("", GOOD_TX, r"nodes.csv: the file is empty"),
+])
+def test_eval_names_file_line_and_column_of_bad_amlsim_input(tmp_path: Path, capsys, nodes: str, tx: str,
+                                                             message: str) -> None:
+    (tmp_path / "nodes.csv").write_text(nodes)
+    (tmp_path / "transactions.csv").write_text(tx)
+    with pytest.raises(InputError, match=message):
+        evaluate_amlsim(tmp_path)
+    assert main(["eval", "--amlsim", str(tmp_path), "--json"]) != 0
+    assert "line" in capsys.readouterr().err or "empty" in message
+
+
+def test_eval_of_a_well_formed_tiny_graph(tmp_path: Path) -> None:
+    (tmp_path / "nodes.csv").write_text(GOOD_NODES + "4,0,10.0,-1\n")  # 4 never transacts: counted, not flagged
+    (tmp_path / "transactions.csv").write_text(GOOD_TX)
+    res = evaluate_amlsim(tmp_path)
+    assert res["accounts"] == 4 and res["positives"] == 1 and 0 <= res["flagged"] <= 3
 
 
 def test_train_registry_versions_and_explanations(tmp_path: Path) -> None:
