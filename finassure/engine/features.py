@@ -90,12 +90,14 @@ STAGE2: dict[str, str] = {
     "nbr_score_mean": "counterparties' mean first-pass score",
     "nbr_risky_count": "counterparties scored risky in the first pass (relative)",
     "nbr_risky_share": "share of counterparties scored risky in the first pass",
+    "nbr_odd_score_max": "riskiest first-pass score among counterparties it exchanged an unusual amount with",
 }
 STAGE2_ZH: dict[str, str] = {
     "nbr_score_max": "风险最高的交易对手的首轮评分",
     "nbr_score_mean": "交易对手首轮评分的平均值",
     "nbr_risky_count": "首轮评为高风险的交易对手数（相对）",
     "nbr_risky_share": "首轮评为高风险的交易对手占比",
+    "nbr_odd_score_max": "与其有异常金额往来的交易对手中的最高首轮评分",
 }
 ALL_NAMES = {**FEATURE_NAMES, **STAGE2}
 ALL_NAMES_ZH = {**FEATURE_NAMES_ZH, **STAGE2_ZH}

@@ -34,15 +34,27 @@ PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.1, "num_leav
                           "seed": 1, "num_threads": 1, "deterministic": True}
 ROUNDS = 150
 
+# Stage 2: each account's counterparties' first-pass scores. ``nbr_odd_score_max`` keeps only the links on
+# which money moved at an amount unlike the sender's usual one (the amount it pays the most counterparties,
+# as in RING_SQL): a normal account that pays or is paid a launderer its ordinary amounts does not inherit
+# the launderer's score, a fan-out member paid an odd amount by a flagged hub does.
 NEIGHBOUR_SQL = """
-WITH nb AS (SELECT CAST(src AS VARCHAR) AS acct, CAST(dst AS VARCHAR) AS cp FROM edges
-            WHERE amount > 0 AND src <> dst
-            UNION SELECT CAST(dst AS VARCHAR), CAST(src AS VARCHAR) FROM edges
-            WHERE amount > 0 AND src <> dst)
-SELECT nb.acct, MAX(s.p) AS nbr_score_max, AVG(s.p) AS nbr_score_mean,
-       SUM(CASE WHEN s.p >= 0.5 THEN 1.0 ELSE 0.0 END) AS nbr_risky_count,
-       AVG(CASE WHEN s.p >= 0.5 THEN 1.0 ELSE 0.0 END) AS nbr_risky_share
-FROM nb JOIN stage1 s ON s.acct = nb.cp GROUP BY nb.acct
+WITH e AS (SELECT CAST(src AS VARCHAR) AS s, CAST(dst AS VARCHAR) AS d, amount FROM edges
+           WHERE amount > 0 AND src <> dst),
+nb AS (SELECT s AS acct, d AS cp FROM e UNION SELECT d, s FROM e),
+agg AS (
+  SELECT nb.acct, MAX(st.p) AS nbr_score_max, AVG(st.p) AS nbr_score_mean,
+         SUM(CASE WHEN st.p >= 0.5 THEN 1.0 ELSE 0.0 END) AS nbr_risky_count,
+         AVG(CASE WHEN st.p >= 0.5 THEN 1.0 ELSE 0.0 END) AS nbr_risky_share
+  FROM nb JOIN stage1 st ON st.acct = nb.cp GROUP BY nb.acct
+),
+hab AS (SELECT s, amount, COUNT(DISTINCT d) AS n FROM e GROUP BY s, amount),
+usual AS (SELECT s, arg_max(amount, n * 1e12 + amount) AS usual FROM hab GROUP BY s),
+odd AS (SELECT e.s, e.d FROM e JOIN usual u ON u.s = e.s WHERE abs(ln(e.amount / u.usual)) > 0.05),
+oa AS (SELECT acct, MAX(p) AS nbr_odd_score_max FROM (
+         SELECT o.s AS acct, st.p FROM odd o JOIN stage1 st ON st.acct = o.d
+         UNION ALL SELECT o.d AS acct, st.p FROM odd o JOIN stage1 st ON st.acct = o.s) t GROUP BY acct)
+SELECT agg.*, oa.nbr_odd_score_max FROM agg LEFT JOIN oa ON oa.acct = agg.acct
 """
 
 

@@ -136,6 +136,28 @@ def test_contributions_per_decision_path_are_lightgbms_own(monkeypatch: pytest.M
     assert np.array_equal(contributions(cat, df), cat.predict(df, pred_contrib=True))
 
 
+def test_stage2_odd_links_carry_a_counterpartys_score_ordinary_links_do_not() -> None:
+    """nbr_odd_score_max: only links at an amount unlike the sender's usual one pass a first-pass score on."""
+    import duckdb
+    import pandas as pd
+
+    from finassure.engine.models import stage2_features
+
+    con = duckdb.connect()
+    # H pays A, B, C its usual 100 and M an odd 15; X pays H its only (so usual) amount
+    edges = pd.DataFrame({"src": ["H", "H", "H", "H", "X"], "dst": ["A", "B", "C", "M", "H"],
+                          "amount": [100.0, 100.0, 100.0, 15.0, 50.0], "step": [1, 1, 2, 3, 4]})
+    con.register("edges", edges)
+    accts = ["A", "B", "C", "H", "M", "X"]
+    x = pd.DataFrame(0.0, index=accts, columns=FEATURES)
+    p1 = np.array([0.1, 0.1, 0.1, 0.9, 0.2, 0.1])
+    x2 = stage2_features(con, x, p1)
+    odd = x2["nbr_odd_score_max"].to_dict()
+    assert odd == {"A": 0.0, "B": 0.0, "C": 0.0, "H": 0.2, "M": 0.9, "X": 0.0}
+    # the plain neighbour score does not tell M from A or X: all three touch H
+    assert x2.loc[["A", "M", "X"], "nbr_score_max"].tolist() == [0.9, 0.9, 0.9]
+
+
 def test_training_is_reproducible_whatever_order_duckdb_returns_accounts(tmp_path: Path) -> None:
     """Same recipe, same training-data digest and the same trees (bagging draws rows by position)."""
     graphs = training_set(2, 3, accounts=(600, 900))
