@@ -34,13 +34,19 @@ PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.1, "num_leav
                           "seed": 1, "num_threads": 1, "deterministic": True}
 ROUNDS = 150
 
-# Stage 2: each account's counterparties' first-pass scores. ``nbr_odd_score_max`` keeps only the links on
-# which money moved at an amount unlike the sender's usual one (the amount it pays the most counterparties,
-# as in RING_SQL): a normal account that pays or is paid a launderer its ordinary amounts does not inherit
-# the launderer's score, a fan-out member paid an odd amount by a flagged hub does.
-NEIGHBOUR_SQL = """
-WITH e AS (SELECT CAST(src AS VARCHAR) AS s, CAST(dst AS VARCHAR) AS d, amount FROM edges
+#: the links on which money moved at an amount unlike the sender's usual one — the amount it pays the most
+#: counterparties (ties: the larger) — as ``odd(s, d)``, one row per such transfer; shared by NEIGHBOUR_SQL and
+#: RING_SQL. In AMLSim every ordinary transfer carries the sender's one amount, so its laundering stands out.
+_ODD_LINKS_SQL = """e AS (SELECT CAST(src AS VARCHAR) AS s, CAST(dst AS VARCHAR) AS d, amount FROM edges
            WHERE amount > 0 AND src <> dst),
+hab AS (SELECT s, amount, COUNT(DISTINCT d) AS n FROM e GROUP BY s, amount),
+usual AS (SELECT s, arg_max(amount, n * 1e12 + amount) AS usual FROM hab GROUP BY s),
+odd AS (SELECT e.s, e.d FROM e JOIN usual u ON u.s = e.s WHERE abs(ln(e.amount / u.usual)) > 0.05)"""
+
+# Stage 2: each account's counterparties' first-pass scores. ``nbr_odd_score_max`` keeps only the odd links:
+# a normal account that pays or is paid a launderer its ordinary amounts does not inherit the launderer's
+# score, a fan-out member paid an odd amount by a flagged hub does.
+NEIGHBOUR_SQL = "WITH " + _ODD_LINKS_SQL + """,
 nb AS (SELECT s AS acct, d AS cp FROM e UNION SELECT d, s FROM e),
 agg AS (
   SELECT nb.acct, MAX(st.p) AS nbr_score_max, AVG(st.p) AS nbr_score_mean,
@@ -48,14 +54,11 @@ agg AS (
          AVG(CASE WHEN st.p >= 0.5 THEN 1.0 ELSE 0.0 END) AS nbr_risky_share
   FROM nb JOIN stage1 st ON st.acct = nb.cp GROUP BY nb.acct
 ),
-hab AS (SELECT s, amount, COUNT(DISTINCT d) AS n FROM e GROUP BY s, amount),
-usual AS (SELECT s, arg_max(amount, n * 1e12 + amount) AS usual FROM hab GROUP BY s),
-odd AS (SELECT e.s, e.d FROM e JOIN usual u ON u.s = e.s WHERE abs(ln(e.amount / u.usual)) > 0.05),
 oa AS (SELECT acct, MAX(p) AS nbr_odd_score_max FROM (
          SELECT o.s AS acct, st.p FROM odd o JOIN stage1 st ON st.acct = o.d
          UNION ALL SELECT o.d AS acct, st.p FROM odd o JOIN stage1 st ON st.acct = o.s) t GROUP BY acct)
 SELECT agg.*, oa.nbr_odd_score_max FROM agg LEFT JOIN oa ON oa.acct = agg.acct
-"""
+"""  # noqa: S608 - built from constants only
 
 
 def stage2_features(con: duckdb.DuckDBPyConnection, x: pd.DataFrame, p1: np.ndarray) -> pd.DataFrame:
@@ -189,14 +192,9 @@ def oof_threshold(graphs: list, folds: int = 4) -> tuple[float, dict[str, float]
                  "min_graph_f1": round(min(prf(y, (p >= thr).astype(int))["f1"] for y, p in per), 4)}
 
 
-RING_SQL = """
-WITH e AS (SELECT CAST(src AS VARCHAR) AS s, CAST(dst AS VARCHAR) AS d, amount FROM edges
-           WHERE amount > 0 AND src <> dst),
-hab AS (SELECT s, amount, COUNT(DISTINCT d) AS n FROM e GROUP BY s, amount),
-so AS (SELECT s, arg_max(amount, n * 1e12 + amount) AS usual FROM hab GROUP BY s)
-SELECT DISTINCT e.s, e.d FROM e JOIN so ON so.s = e.s
-WHERE abs(ln(e.amount / so.usual)) > 0.05 AND e.s IN (SELECT acct FROM pos) AND e.d IN (SELECT acct FROM pos)
-"""
+RING_SQL = "WITH " + _ODD_LINKS_SQL + """
+SELECT DISTINCT s, d FROM odd WHERE s IN (SELECT acct FROM pos) AND d IN (SELECT acct FROM pos)
+"""  # noqa: S608 - built from constants only
 
 
 def ring_folds(con: duckdb.DuckDBPyConnection, x: pd.DataFrame, y: pd.Series, k: int = 5, seed: int = 0
