@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from finassure.engine.backends.duckdb_backend import connect
 from finassure.engine.features import features_duckdb
 from finassure.engine.ingest import InputError
 from finassure.engine.models import load, prf
@@ -76,7 +77,7 @@ def amlsim_connection(folder: Path) -> tuple[duckdb.DuckDBPyConnection, pd.DataF
 
 
 def _connect(e: pd.DataFrame, labels: pd.Series) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame, pd.Series]:
-    con = duckdb.connect(config={"threads": 2})
+    con = connect()
     con.register("edges_in", e)
     con.execute("CREATE TEMP TABLE edges AS SELECT * FROM edges_in")
     con.unregister("edges_in")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from finassure.engine.backends.duckdb_backend import staged_statements
+from finassure.engine.backends.duckdb_backend import connect, staged_statements
 
 FEATURE_NAMES: dict[str, str] = {
     "out_n": "number of outgoing transfers (relative to the graph median)",
@@ -298,7 +298,7 @@ def features_spark(spark: Any, edges_df: Any) -> pd.DataFrame:
 def account_features(e: pd.DataFrame | pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """Features of an edge frame/table with columns src, dst, amount, step (DuckDB, in memory)."""
     own = con is None
-    con = con or duckdb.connect(config={"threads": 2})
+    con = con or connect()
     try:
         con.register("edges_in", e)
         con.execute("CREATE OR REPLACE TEMP VIEW edges AS SELECT * FROM edges_in")
@@ -311,7 +311,7 @@ def account_features(e: pd.DataFrame | pa.Table, con: duckdb.DuckDBPyConnection 
 def legs_features(table: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """Features straight from canonical legs (needs ``amount_cny`` and ``local_date``), all in DuckDB."""
     own = con is None
-    con = con or duckdb.connect(config={"threads": 2})
+    con = con or connect()
     try:
         con.register("legs", table)
         con.execute(f"CREATE OR REPLACE TEMP TABLE edges AS {EDGES_SQL}")
@@ -323,7 +323,7 @@ def legs_features(table: pa.Table, con: duckdb.DuckDBPyConnection | None = None)
 
 def edges_from_legs(table: pa.Table) -> pd.DataFrame:
     """Edges (src, dst, amount, step) from canonical legs; steps are local days."""
-    con = duckdb.connect(config={"threads": 2})
+    con = connect()
     try:
         con.register("legs", table)
         return con.execute(EDGES_SQL).df()

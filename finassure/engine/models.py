@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from finassure.engine.backends.duckdb_backend import connect
 from finassure.engine.explain import explain_both, predict_rows
 from finassure.engine.features import (
     ALL_NAMES,
@@ -83,7 +84,7 @@ def graph_frame(seed: int, n_accounts: int, n_transfers: int, typologies: tuple[
     """Features and labels of one generated graph; the connection keeps its ``edges`` for the second pass."""
     g = graph(n_accounts, n_transfers, seed=seed, typologies=typologies)
     e = pd.DataFrame({"src": g.src.astype(str), "dst": g.dst.astype(str), "amount": g.amount, "step": g.step})
-    con = duckdb.connect(config={"threads": 2})
+    con = connect()
     con.register("edges_in", e)
     con.execute("CREATE TEMP TABLE edges AS SELECT * FROM edges_in")
     f = features_duckdb(con).sort_index()  # a fixed row order: bagging draws rows by position
@@ -408,7 +409,7 @@ class ScoringInput:
 
         if (table is None) == (files is None):
             raise ValueError("ScoringInput needs exactly one of a table or files")
-        self.con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT})
+        self.con = connect(memory_limit=MEMORY_LIMIT)
         try:
             if table is not None:
                 self.owners = table.select(["account_id", "customer_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from finassure.engine.backends.duckdb_backend import staged_statements
+from finassure.engine.backends.duckdb_backend import (
+    DuckDBBackend,
+    connect,
+    spill_directory,
+    staged_statements,
+)
 from finassure.engine.features import (
     FEATURE_DECIMALS,
     FEATURE_SQL,
@@ -99,21 +105,43 @@ def test_staged_features_equal_the_single_statement() -> None:
     assert not con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_fs\\_%' ESCAPE '\\'").fetchall()
 
 
-def test_features_spill_under_a_small_memory_limit(tmp_path) -> None:
+def test_features_spill_under_a_small_memory_limit(tmp_path, monkeypatch) -> None:
     # 1M transfers at 200 MB: as one statement (the shared CTEs and several join build sides in memory together)
     # DuckDB ran out of memory at 150 MB here; staged into temp tables every step spills. The staged query
     # needs ≈ 110–130 MB (at 110 MB one run in three failed), so 150 MB failed once in CI (2026-12-06):
-    # 200 MB leaves a margin. Its own spill folder: DuckDB's default is ./.tmp, shared by the xdist workers
+    # 200 MB leaves a margin. The spill goes to the connection's own folder under FINASSURE_DUCKDB_TEMP, not to
+    # DuckDB's default ./.tmp in the working directory (which the xdist workers shared)
+    monkeypatch.setenv("FINASSURE_DUCKDB_TEMP", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
     rng = np.random.default_rng(0)
     n = 1_000_000
     e = pd.DataFrame({"src": "A" + pd.Series(rng.integers(0, n // 10, n)).astype(str),
                       "dst": "A" + pd.Series(rng.integers(0, n // 10, n)).astype(str),
                       "amount": np.round(rng.lognormal(6, 1.5, n), 2), "step": rng.integers(0, 150, n)})
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "200MB", "temp_directory": str(tmp_path / "spill")})
+    con = connect(memory_limit="200MB")
     f = account_features(e, con)
     assert len(f) == pd.concat([e["src"], e["dst"]]).nunique() and not f.isna().any().any()
     assert (f["amt_rank_min"] >= 0).all() and (f["amt_rank_mean"] <= 1).all()
-    assert (tmp_path / "spill").exists()  # DuckDB made its spill folder: it did spill (not so at 2 GB)
+    # DuckDB made the connection's spill folder, so it did spill (not so at 2 GB); nothing in the working directory
+    (own,) = (tmp_path / "spill").iterdir()
+    assert own.name.startswith("finassure-duckdb-") and any(own.iterdir())
+    assert list((tmp_path / "cwd").iterdir()) == []
+    con.close()
+    assert list((tmp_path / "spill").iterdir()) == []  # DuckDB removes the folder it made
+
+
+def test_each_connection_spills_to_its_own_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FINASSURE_DUCKDB_TEMP", str(tmp_path))
+    backend = DuckDBBackend()
+    con = connect()
+    folders = [Path(c.execute("SELECT current_setting('temp_directory')").fetchone()[0]) for c in (backend.con, con)]
+    assert folders[0] != folders[1] and {f.parent for f in folders} == {tmp_path}
+    backend.close()
+    con.close()
+    monkeypatch.delenv("FINASSURE_DUCKDB_TEMP")
+    assert spill_directory().parent == Path(tempfile.gettempdir())
 
 
 def test_two_way_and_three_account_cycle_features() -> None:

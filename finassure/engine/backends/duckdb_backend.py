@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,27 @@ from finassure.engine.schema import RUN_COLUMNS
 
 #: DuckDB's working memory per connection (the input's Arrow buffers come on top); FINASSURE_DUCKDB_MEMORY overrides
 MEMORY_LIMIT = os.environ.get("FINASSURE_DUCKDB_MEMORY", "2GB")
+
+
+def spill_directory() -> Path:
+    """A folder of this connection's own for DuckDB to spill to, inside ``FINASSURE_DUCKDB_TEMP`` or the system's.
+
+    DuckDB's default for an in-memory connection is ``./.tmp`` in the caller's working directory, shared by
+    every run and test worker started there. The folder is not created here: DuckDB creates it when it first
+    spills and removes it when the connection closes (a killed process leaves it in the temp folder).
+    """
+    parent = os.environ.get("FINASSURE_DUCKDB_TEMP") or tempfile.gettempdir()
+    return Path(parent) / f"finassure-duckdb-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def connect(threads: int | None = 2, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with its own spill folder (:func:`spill_directory`), UTC and ``threads``."""
+    config: dict[str, str | int | bool | list[str] | float] = {"temp_directory": str(spill_directory())}
+    if threads:
+        config["threads"] = int(threads)
+    if memory_limit:  # beyond it DuckDB spills joins and aggregates to the spill folder instead of growing
+        config["memory_limit"] = memory_limit
+    return duckdb.connect(":memory:", config=config)
 
 
 class MemoryLimitExceeded(RuntimeError):
@@ -109,11 +132,7 @@ class DuckDBBackend:
     dialect = "duckdb"
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = MEMORY_LIMIT) -> None:
-        self.con = duckdb.connect(":memory:")
-        if memory_limit:  # beyond it DuckDB spills joins and aggregates to a temp dir instead of growing
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+        self.con = connect(threads, memory_limit)
         self.con.execute("SET TimeZone = 'UTC'")
         # ibis 12 emits ``x -> …`` lambdas (array functions), which DuckDB 2.0 rejects unless re-enabled
         self.con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
