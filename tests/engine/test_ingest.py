@@ -123,6 +123,44 @@ def test_streaming_in_chunks_keeps_line_numbers_and_cross_chunk_duplicates(tmp_p
     assert [q["line"] for q in report.quarantine if q["column"] == "amount"] == [13]
 
 
+def test_reingest_across_chunks_tells_stored_from_repeated_ids(tmp_path: Path, monkeypatch) -> None:
+    """An id the store holds is "already stored" once; met again in a later chunk it is a quarantined duplicate."""
+    import finassure.engine.ingest.readers as readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 3)
+    first = write_csv(tmp_path / "a.csv", [row(f"t{i}", "2026-03-02T10:00:00+08:00", "C1", 10 + i) for i in range(4)])
+    assert ingest(first, tmp_path / "store").new == 4
+    rows = [row(f"t{i}", "2026-03-02T10:00:00+08:00", "C1", 10 + i) for i in range(2, 8)]  # t2, t3 stored
+    rows += [row("t3", "2026-03-02T10:00:00+08:00", "C1", 13), row("t6", "2026-03-03T10:00:00+08:00", "C1", 1)]
+    report = ingest(write_csv(tmp_path / "b.csv", rows), tmp_path / "store")
+    assert (report.read, report.accepted, report.new, report.already_stored, report.quarantined) == (8, 6, 4, 2, 2)
+    assert sorted(q["raw"]["txn_id"] for q in report.quarantine) == ["t3", "t6"]
+    stored = TransactionStore(tmp_path / "store").read().column("txn_id").to_pylist()
+    assert sorted(stored) == [f"t{i}" for i in range(8)]
+    table, loaded = load_input(tmp_path / "b.csv")  # a file run without a store: the same duplicates
+    assert (loaded.accepted, loaded.quarantined, table.num_rows) == (6, 2, 6)
+
+
+def test_id_ledger_spills_beyond_its_memory_limit(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from finassure.engine.ingest.store import IdLedger
+
+    monkeypatch.setenv("FINASSURE_DUCKDB_TEMP", str(tmp_path))
+    rng = np.random.default_rng(0)  # random ids: DuckDB compresses sequential ones to a few bytes each
+    ids = pa.array([f"{v:016x}" for v in rng.integers(0, 2**62, 2_000_000)])
+    with IdLedger(memory_limit="32MB") as ledger:
+        for k in range(0, len(ids), 250_000):
+            ledger.add(pa.table({"txn_id": ids[k:k + 250_000]}))
+        (spill,) = tmp_path.iterdir()  # the ids went to disk, not to memory
+        assert any(spill.iterdir())
+        probe = pa.table({"txn_id": pa.array([ids[7].as_py(), "not-an-id", ids[-1].as_py()])})
+        assert ledger.seen(probe).tolist() == [True, False, True]
+        assert ledger.stored(probe).tolist() == [False, False, False]
+        assert np.count_nonzero(ledger.seen(pa.table({"txn_id": ids[-50_000:]}))) == 50_000
+
+
 def test_extra_columns_are_kept_as_attributes(tmp_path: Path) -> None:
     cols = (*CANONICAL_COLUMNS, "branch")
     path = write_csv(tmp_path / "x.csv", [{**large_value_rows()[0], "branch": "上海分行"}], cols)
