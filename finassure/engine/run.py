@@ -222,6 +222,8 @@ def input_memory_budget() -> int:
 
 #: the run folder's store for an input file validated in chunks (removed when the run ends)
 STAGE_DIR = "_input"
+#: every row of a file input that validation rejected, in the run's folder
+QUARANTINE_FILE = "quarantine.jsonl"
 
 
 def _stage(src: Path, store: Path, tz: str) -> tuple[list[Path], IngestReport]:
@@ -231,7 +233,8 @@ def _stage(src: Path, store: Path, tz: str) -> tuple[list[Path], IngestReport]:
     """
     shutil.rmtree(store, ignore_errors=True)
     report = ingest(src, store, tz=tz)
-    report.quarantine_file = None  # the store goes with the run; the rows are written to the run's own folder
+    if report.quarantine_file:  # the store goes with the run: its quarantine moves to the run's own folder
+        report.quarantine_file = str(Path(report.quarantine_file).replace(store.parent / QUARANTINE_FILE))
     return TransactionStore(store).files(), report
 
 
@@ -290,14 +293,10 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         files, table = None, RUN_SCHEMA.empty_table()
     held = "memory" if files is None else backend
     if files is None and table is None:
-        table, report = load_input(src, tz=tz, as_run=True)
+        table, report = load_input(src, tz=tz, as_run=True, quarantine_to=out / QUARANTINE_FILE)
     release_memory()
     n_rows = table.num_rows if table is not None else report.accepted
     timings: dict[str, float] = {"load": round(time.perf_counter() - t0, 3)}
-    if report.quarantine:
-        with (out / "quarantine.jsonl").open("w", encoding="utf-8") as fh:
-            for row in report.quarantine:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     be = get_backend(backend, master=spark_master, session=spark_session)
     try:
         if table is not None:

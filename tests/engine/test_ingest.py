@@ -123,6 +123,32 @@ def test_streaming_in_chunks_keeps_line_numbers_and_cross_chunk_duplicates(tmp_p
     assert [q["line"] for q in report.quarantine if q["column"] == "amount"] == [13]
 
 
+def test_quarantine_is_written_as_it_comes_and_the_report_keeps_the_first_rows(tmp_path: Path, monkeypatch) -> None:
+    """Every bad row reaches the quarantine file in order; the report holds only the first few in memory."""
+    import finassure.engine.ingest as ing
+    import finassure.engine.ingest.readers as readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(ing, "QUARANTINE_KEPT", 3)
+    rows = [row(f"t{i}", "2026-03-02T10:00:00+08:00", "C1", -i if i % 2 else 10 + i) for i in range(20)]
+    path = write_csv(tmp_path / "many.csv", rows)
+    report = ingest(path, tmp_path / "store")
+    assert (report.read, report.accepted, report.quarantined) == (20, 10, 10) and report.reconciles()
+    assert [q["line"] for q in report.quarantine] == [3, 5, 7]
+    saved = [json.loads(x) for x in Path(report.quarantine_file).read_text("utf-8").splitlines()]
+    assert [q["line"] for q in saved] == list(range(3, 22, 2))
+    assert not list(Path(report.quarantine_file).parent.glob(".*.tmp"))
+    # a re-ingest of a clean file leaves the earlier quarantine file as it was
+    clean = write_csv(tmp_path / "clean.csv", [row("c1", "2026-03-02T10:00:00+08:00", "C1", 5)])
+    assert ingest(clean, tmp_path / "store").quarantine_file is None
+    assert len(Path(report.quarantine_file).read_text("utf-8").splitlines()) == 10
+    # a file validated in memory keeps every row unless it is given a file to write them to
+    _, loaded = load_input(path)
+    assert len(loaded.quarantine) == 10 and loaded.quarantine_file is None
+    _, loaded = load_input(path, quarantine_to=tmp_path / "q.jsonl")
+    assert len(loaded.quarantine) == 3 and len((tmp_path / "q.jsonl").read_text("utf-8").splitlines()) == 10
+
+
 def test_reingest_across_chunks_tells_stored_from_repeated_ids(tmp_path: Path, monkeypatch) -> None:
     """An id the store holds is "already stored" once; met again in a later chunk it is a quarantined duplicate."""
     import finassure.engine.ingest.readers as readers

@@ -194,15 +194,18 @@ def test_read_from_files_an_account_named_with_two_customers_keeps_the_last_rows
         from_table.close()
 
 
-def test_an_input_without_accepted_rows_runs_to_an_empty_result(tmp_path: Path) -> None:
+def test_an_input_without_accepted_rows_runs_to_an_empty_result(tmp_path: Path, monkeypatch) -> None:
     """A header-only CSV and a CSV whose every row is quarantined each run — rules, model and anomaly score —
     to no alerts and reconciled counts, held in memory or staged, instead of failing inside DuckDB or
     LightGBM."""
     import pyarrow.parquet as pq
 
+    import finassure.engine.ingest as ingest_module
+
     empty = write_csv(tmp_path / "empty.csv", [])
     bad = write_csv(tmp_path / "bad.csv", [row("b1", "2026-03-02T10:00:00+08:00", "C1", "-5"),
                                            row("b2", "2026-03-02T11:00:00+08:00", "C1", "0")])
+    monkeypatch.setattr(ingest_module, "QUARANTINE_KEPT", 1)  # the run's quarantine file still has every row
     for src, how, quarantined in [(empty, "memory", 0), (empty, "duckdb", 0), (bad, "memory", 2), (bad, "duckdb", 2)]:
         out = tmp_path / f"{src.stem}-{how}"
         res = run(src, out, model="default", anomaly=True, input_in=how)
@@ -213,4 +216,8 @@ def test_an_input_without_accepted_rows_runs_to_an_empty_result(tmp_path: Path) 
         assert pq.read_table(out / "accounts.parquet").num_rows == 0
         assert not (out / "_input").exists()
         if quarantined:
-            assert len((out / "quarantine.jsonl").read_text("utf-8").splitlines()) == quarantined
+            saved = [json.loads(x) for x in (out / "quarantine.jsonl").read_text("utf-8").splitlines()]
+            assert [q["raw"]["txn_id"] for q in saved] == ["b1", "b2"], how
+            assert inp["quarantine_file"] == str(out / "quarantine.jsonl")
+        else:
+            assert not (out / "quarantine.jsonl").exists() and inp["quarantine_file"] is None

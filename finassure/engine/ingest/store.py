@@ -75,16 +75,48 @@ class TransactionStore:
             os.replace(tmp, target)
         return table.num_rows
 
-    def write_quarantine(self, source: Path, rows: list[dict[str, Any]]) -> Path | None:
+    def quarantine_path(self, source: Path) -> Path:
+        return self.root / "_quarantine" / f"{source.name}.jsonl"
+
+
+class QuarantineFile:
+    """Quarantined rows written to a JSON-lines file as they come, so that bad rows take no memory.
+
+    Written under a hidden name and moved into place by :meth:`close`: a killed ingest leaves no half file
+    where the last one was, and a file with no bad row leaves the earlier quarantine file as it was.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._tmp = target.with_name(f".{target.name}.tmp")
+        self._fh: Any = None
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
+            return
+        if self._fh is None:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self._tmp.open("w", encoding="utf-8")
+        self._fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+    def close(self) -> Path | None:
+        """The file, when a row was written; else ``None``."""
+        if self._fh is None:
             return None
-        qdir = self.root / "_quarantine"
-        qdir.mkdir(parents=True, exist_ok=True)
-        target = qdir / f"{source.name}.jsonl"
-        with target.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return target
+        self._fh.close()
+        self._fh = None
+        os.replace(self._tmp, self.target)
+        return self.target
+
+    def __enter__(self) -> QuarantineFile:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        elif self._fh is not None:  # a failed ingest: its partial rows are not a quarantine file
+            self._fh.close()
+            self._tmp.unlink(missing_ok=True)
 
 
 class IdLedger:
