@@ -6,24 +6,58 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from finassure.engine.schema import DEFAULT_TIMEZONE
 
 
-def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None], Callable[[str], None]]:
-    """A rich progress bar on stderr (quiet when not a terminal): advance, stop, and relabel."""
+def _bar(*columns: Any) -> Any:
+    """A rich progress display on stderr, removed when done; quiet when stderr is not a terminal."""
+    from rich.console import Console
     from rich.progress import Progress
 
-    bar = Progress(transient=True, disable=not sys.stderr.isatty())
+    return Progress(*columns, console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
+
+
+def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None], Callable[[str], None]]:
+    """A progress bar of ``total`` steps: advance, stop, and relabel."""
+    bar = _bar()
     bar.start()
     task = bar.add_task(label, total=total)
     return (lambda _name: bar.advance(task)), bar.stop, (lambda text: bar.update(task, description=text))
 
 
+def _rows_progress(label: str, total: int | None) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """Rows done so far (of ``total`` when known, else a count and the time taken): update and stop."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+
+    bar = _bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    bar.start()
+    task = bar.add_task(label, total=total)
+    return (lambda done: bar.update(task, completed=done)), bar.stop
+
+
+def _parquet_rows(path: str) -> int | None:
+    """Rows of a Parquet file from its footer; ``None`` for anything else (a CSV's rows are not known before)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, ValueError):  # not a Parquet file, a folder, or unreadable: no total, only a count
+        return None
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from finassure.engine.ingest import ingest
 
-    report = ingest(args.path, args.store, fmt=args.format, tz=args.tz, mapping=args.mapping)
+    total = _parquet_rows(args.path) if args.format == "canonical" else None
+    update, stop = _rows_progress(f"ingest {Path(args.path).name}", total)
+    try:
+        report = ingest(args.path, args.store, fmt=args.format, tz=args.tz, mapping=args.mapping, progress=update)
+    finally:
+        stop()
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

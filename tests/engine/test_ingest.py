@@ -118,6 +118,9 @@ def test_streaming_in_chunks_keeps_line_numbers_and_cross_chunk_duplicates(tmp_p
     assert len(chunks) >= 3
     report = ingest(path, tmp_path / "store")
     assert (report.read, report.accepted, report.quarantined) == (12, 10, 2)
+    done: list[int] = []
+    ingest(path, tmp_path / "store2", progress=done.append)  # the CLI's progress bar: rows read after each chunk
+    assert len(done) >= 3 and done == sorted(done) and done[-1] == 12
     reasons = sorted(q["reason"] for q in report.quarantine)
     assert any("duplicate txn_id 't2'" in r for r in reasons)
     assert [q["line"] for q in report.quarantine if q["column"] == "amount"] == [13]

@@ -72,6 +72,18 @@ def test_cli_run_and_ingest(lv_csv: Path, tmp_path: Path, capsys) -> None:
     assert json.loads((tmp_path / "r" / "manifest.json").read_text("utf-8"))["model"] is None
 
 
+def test_ingest_progress_knows_a_parquet_files_rows_before_reading(lv_csv: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from finassure.engine.cli import _parquet_rows
+    from finassure.engine.ingest import load_input
+
+    table, _ = load_input(lv_csv)
+    pq.write_table(table, tmp_path / "in.parquet")
+    assert _parquet_rows(str(tmp_path / "in.parquet")) == table.num_rows == 14
+    assert _parquet_rows(str(lv_csv)) is None and _parquet_rows(str(tmp_path)) is None  # a count, no total
+
+
 def test_cli_errors_are_clear(tmp_path: Path, capsys) -> None:
     bad = write_csv(tmp_path / "x.csv", [row("a", "2026-01-01T00:00:00Z", "C", 1)], ("txn_id", "ts", "amount"))
     assert main(["run", "--input", str(bad), "--out", str(tmp_path / "o")]) == 2

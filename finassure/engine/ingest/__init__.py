@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,8 +148,12 @@ def _dedupe_across_chunks(table: pa.Table, ledger: IdLedger, quarantined: list[d
 
 
 def ingest(path: str | Path, store: str | Path, *, fmt: str = "canonical", fx: FxTable | None = None,
-           tz: str = DEFAULT_TIMEZONE, mapping: str | Path | None = None) -> IngestReport:
-    """Validate ``path`` and add its new transactions to the store; idempotent by txn_id."""
+           tz: str = DEFAULT_TIMEZONE, mapping: str | Path | None = None,
+           progress: Callable[[int], None] | None = None) -> IngestReport:
+    """Validate ``path`` and add its new transactions to the store; idempotent by txn_id.
+
+    ``progress`` is called after each chunk with the rows read so far (accepted and quarantined).
+    """
     import pyarrow.compute as pc
 
     st = TransactionStore(store)
@@ -165,6 +169,8 @@ def ingest(path: str | Path, store: str | Path, *, fmt: str = "canonical", fx: F
             report.new += new.num_rows
             report.already_stored += table.num_rows - new.num_rows
             report.add_quarantined(quarantined, keep=QUARANTINE_KEPT)
+            if progress:
+                progress(report.read)
             release_memory()  # else the heap creeps up chunk by chunk (4.9M rows: 1.08 → 1.53 GB; with this 0.67–0.83)
         written = qfile.close()
     report.quarantine_file = str(written) if written else None
