@@ -19,8 +19,8 @@ def _bar(*columns: Any) -> Any:
     return Progress(*columns, console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
 
 
-def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None], Callable[[str], None]]:
-    """A progress bar of ``total`` steps: advance, stop, and relabel."""
+def _progress(total: int | None, label: str) -> tuple[Callable[[str], None], Callable[[], None], Callable[[str], None]]:
+    """A progress bar of ``total`` steps (``None``: steps not known, a pulsing bar): advance, stop, and relabel."""
     bar = _bar()
     bar.start()
     task = bar.add_task(label, total=total)
@@ -107,7 +107,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from finassure.engine.models import train_cli
 
-    info = train_cli(args)
+    _advance, stop, relabel = _progress(None, "training")
+    try:
+        info = train_cli(args, status=relabel)
+    finally:
+        stop()
     print(json.dumps(info, ensure_ascii=False) if args.json else
           f"model {info['version']} → {info['path']} ({json.dumps(info['metrics'])})")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -93,12 +94,14 @@ def graph_frame(seed: int, n_accounts: int, n_transfers: int, typologies: tuple[
 
 
 def training_set(n_graphs: int, seed: int, typologies: tuple[str, ...] = TYPOLOGIES,
-                 accounts: tuple[int, int] = (4000, 12000)
+                 accounts: tuple[int, int] = (4000, 12000), status: Callable[[str], None] | None = None
                  ) -> list[tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection]]:
     """Generated AMLSim-like graphs of varied size; each seed draws its own background and laundering regime."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n_graphs):
+        if status:
+            status(f"generating training graph {i + 1}/{n_graphs}")
         n_acc = int(rng.integers(*accounts))
         out.append(graph_frame(seed * 1000 + i, n_acc, n_acc * int(rng.integers(4, 8)), typologies))
     return out
@@ -295,21 +298,26 @@ def cv_summary(y: np.ndarray, p: np.ndarray, fold: np.ndarray) -> dict[str, Any]
 
 
 def train(registry: str | Path, *, n_graphs: int = 12, seed: int = 11, graphs: list | None = None,
-          source: str = "generated", amlsim: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection] | None = None
-          ) -> dict[str, Any]:
+          source: str = "generated", amlsim: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnection] | None = None,
+          status: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Train on generated graphs, plus one labelled AMLSim graph when ``amlsim`` is given.
 
     Generated only: the threshold comes from out-of-fold predictions on held-out generated graphs.
     With an AMLSim graph: 5-fold cross-validation inside it by laundering ring (:func:`ring_folds`), the
     generated graphs always in training; the threshold is the best on those pooled out-of-fold scores and
     the metrics are the out-of-fold ones (each fold at the threshold chosen on the other folds).
+    ``status`` is called with a line saying which step is running.
     """
-    graphs = graphs if graphs is not None else training_set(n_graphs, seed)
+    say = status or (lambda _text: None)
+    graphs = graphs if graphs is not None else training_set(n_graphs, seed, status=status)
     if amlsim is None:
+        say("choosing the threshold on held-out graphs")
         thr, held = oof_threshold(graphs) if len(graphs) > 1 else (0.5, {})
         metrics: dict[str, Any] = {"held_out_graphs": held}
+        say("fitting the model")
         b1, b2, x2, y = fit_two_stage(graphs)
     else:
+        say("cross-validating on the labelled AMLSim graph")
         fold = ring_folds(amlsim[2], amlsim[0], amlsim[1])
         yd = amlsim[1].to_numpy()
         p = dev_cv(graphs, amlsim, fold)
@@ -326,6 +334,7 @@ def train(registry: str | Path, *, n_graphs: int = 12, seed: int = 11, graphs: l
                                        "mean_graph_f1": round(float(gen_f1[best]), 4),
                                        "min_graph_f1": min(prf(yg, (pg >= thr).astype(int))["f1"] for yg, pg in per)},
                    "threshold_rule": "max of (AMLSim out-of-fold F1 + mean held-out generated-graph F1)"}
+        say("fitting the model")
         b1, b2, x2, y = fit_two_stage([*graphs, amlsim],
                                       fold_of=[np.full(len(g[0]), i % 4) for i, g in enumerate(graphs)] + [fold % 4])
     digest = _digest(x2, y)
@@ -343,17 +352,19 @@ def train(registry: str | Path, *, n_graphs: int = 12, seed: int = 11, graphs: l
     return {**meta, "path": str(folder)}
 
 
-def train_cli(args: Any) -> dict[str, Any]:
+def train_cli(args: Any, status: Callable[[str], None] | None = None) -> dict[str, Any]:
     if args.amlsim:
         from finassure.engine.evaluate import amlsim_connection
 
+        if status:
+            status(f"reading {Path(args.amlsim).name}")
         con, x, y = amlsim_connection(Path(args.amlsim))
         if args.graphs == 0:
             # the labelled folder alone (an institution's own case labels, as the feedback loop exports them)
-            return train(args.registry, graphs=[(x, y, con)] * 2, source=f"amlsim:{args.amlsim}")
-        return train(args.registry, n_graphs=args.graphs, seed=args.seed, amlsim=(x, y, con),
+            return train(args.registry, graphs=[(x, y, con)] * 2, source=f"amlsim:{args.amlsim}", status=status)
+        return train(args.registry, n_graphs=args.graphs, seed=args.seed, amlsim=(x, y, con), status=status,
                      source=f"generated:{args.graphs} graphs, seed {args.seed} + amlsim:{Path(args.amlsim).name}")
-    return train(args.registry, n_graphs=args.graphs, seed=args.seed)
+    return train(args.registry, n_graphs=args.graphs, seed=args.seed, status=status)
 
 
 def load(path: str | Path | None = None) -> tuple[TwoStage, dict[str, Any]]:

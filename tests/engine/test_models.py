@@ -95,7 +95,11 @@ def test_eval_of_a_well_formed_tiny_graph(tmp_path: Path) -> None:
 
 
 def test_train_registry_versions_and_explanations(tmp_path: Path) -> None:
-    info = train(tmp_path / "reg", graphs=training_set(2, 3, accounts=(600, 900)))
+    steps: list[str] = []  # what the CLI's progress line shows
+    info = train(tmp_path / "reg", graphs=training_set(2, 3, accounts=(600, 900), status=steps.append),
+                 status=steps.append)
+    assert steps == ["generating training graph 1/2", "generating training graph 2/2",
+                     "choosing the threshold on held-out graphs", "fitting the model"]
     model, meta = load(tmp_path / "reg")
     assert meta["version"] == info["version"] and meta["features"] == FEATURES
     assert len(meta["training_data_sha256"]) == 64 and 0 < meta["threshold"] < 1
@@ -185,7 +189,10 @@ def test_train_with_amlsim_cross_validates_inside_it_by_ring(tmp_path: Path) -> 
     # per sender, so a few senders' "usual amount" is their laundering one)
     assert len(ring) and (ring["s"].map(at) == ring["d"].map(at)).mean() > 0.9
     assert set(fold) == set(range(5)) and min(np.bincount(fold[y.to_numpy() == 1])) > 0
-    info = train(tmp_path / "reg", graphs=training_set(2, 3, accounts=(600, 900)), amlsim=(x, y, con))
+    steps: list[str] = []
+    info = train(tmp_path / "reg", graphs=training_set(2, 3, accounts=(600, 900)), amlsim=(x, y, con),
+                 status=steps.append)
+    assert steps == ["cross-validating on the labelled AMLSim graph", "fitting the model"]
     oof = info["metrics"]["amlsim_out_of_fold"]
     assert 0 < info["threshold"] < 1 and len(oof["fold_f1"]) == 5 and oof["f1"] > 0.5
     assert info["graphs"] == 3 and info["positives"] > int(y.sum()) and info["training_source"] == "generated"
