@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finassure.engine.fx import FxError, load_fx
 from finassure.engine.ingest import InputError, TransactionStore, ingest, load_input, read_validated
@@ -188,6 +190,43 @@ def test_id_ledger_spills_beyond_its_memory_limit(tmp_path: Path, monkeypatch) -
         assert ledger.seen(probe).tolist() == [True, False, True]
         assert ledger.stored(probe).tolist() == [False, False, False]
         assert np.count_nonzero(ledger.seen(pa.table({"txn_id": ids[-50_000:]}))) == 50_000
+
+
+def _dumped_row_by_row(df) -> list[str]:
+    return [json.dumps(r, ensure_ascii=False, default=str) for r in df.to_dict("records")]
+
+
+def test_attributes_are_the_json_of_each_rows_extra_columns() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from finassure.engine.ingest.validate import attributes_json
+
+    df = pd.DataFrame({
+        "label": np.array([0, 1, 0, 1], dtype="int8"), "text": ["fan_in", None, '上海"x', "a\\b"],
+        "f": [1.5, np.nan, -0.0, 0.0], "f32": np.array([0.1, -0.0, 0.0, 0.1], dtype="float32"),
+        "ts": pd.to_datetime(["2026-01-01", None, "2026-01-02", "2026-01-01"]),
+        "tz": pd.to_datetime(["2026-01-01T00:00:00+08:00"] * 4), "b": [True, False, True, True],
+        "na": pd.array([1, None, 3, 1], dtype="Int64"), "cat": pd.Categorical(["x", "y", "x", None]),
+        "mixed": [1, True, 1.0, "x"], "u": np.array([1, 2, 3, 2**63], dtype="uint64"),
+        "missing": [np.nan, None, float("nan"), "a"]})
+    got = attributes_json(df)
+    assert got == _dumped_row_by_row(df)
+    assert json.loads(got[2].replace("NaN", "null"))["f"] == 0.0 and '"f": -0.0' in got[2]  # not merged with 0.0
+    assert '"text": null' in got[1] and '"missing": null' in got[1] and '"missing": NaN' in got[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(max_size=4), st.integers(-3, 3), st.booleans(),
+                                    st.floats(allow_nan=True, allow_infinity=True)),
+                          st.floats(allow_nan=True, width=64), st.text(max_size=3)), min_size=1, max_size=30))
+def test_attributes_json_matches_dumping_row_by_row(rows) -> None:
+    import pandas as pd
+
+    from finassure.engine.ingest.validate import attributes_json
+
+    df = pd.DataFrame(rows, columns=["any", "number", "text"])
+    assert attributes_json(df) == _dumped_row_by_row(df)
 
 
 def test_extra_columns_are_kept_as_attributes(tmp_path: Path) -> None:

@@ -159,6 +159,53 @@ def validate_frame(
     return Batch(accepted, quarantined)
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _column_json(col: pd.Series) -> np.ndarray:
+    """JSON of each value of ``col`` as ``to_dict("records")`` boxes it; each distinct value dumped once.
+
+    Values are told apart exactly: floats by their bits (``0.0`` and ``-0.0`` dump differently), strings as
+    strings. Missing values (``None``, ``NaN``, ``NaT`` dump differently) and object columns holding
+    anything but strings (``1``, ``1.0`` and ``True`` are one key to a hash table) are dumped row by row.
+    """
+    name = col.name
+    out = np.empty(len(col), dtype=object)
+    na = col.isna().to_numpy()
+    kind = col.dtype.kind
+    by_value = kind in "iubfM" or (kind in "OSU" and pd.api.types.infer_dtype(col, skipna=True) == "string")
+    if by_value and not na.all():
+        vals = col[~na]
+        codes, _ = pd.factorize(np.asarray(vals, dtype=np.float64).view(np.int64) if kind == "f" else vals)
+        first = np.unique(codes, return_index=True)[1]  # uniques come in order of first appearance
+        frag = np.array([_dumps(r[name]) for r in vals.iloc[first].to_frame().to_dict("records")], dtype=object)
+        out[~na] = frag[codes]
+    rest = na if by_value else np.ones(len(col), dtype=bool)
+    if rest.any():
+        out[rest] = [_dumps(r[name]) for r in col[rest].to_frame().to_dict("records")]
+    return out
+
+
+def attributes_json(extras: pd.DataFrame) -> list[str | None]:
+    """Each row's extra columns as a JSON object, the text of ``json.dumps(row, ensure_ascii=False, default=str)``
+    over ``to_dict("records")``.
+
+    Built column by column from each column's distinct values and joined: dumping row by row took a third
+    of ingest's time on a file with two extra columns (≈ 6 s of 21 per million rows under the profiler).
+    """
+    if extras.empty:
+        return [None] * len(extras)
+    if not extras.columns.is_unique:  # to_dict keeps one of the same-named columns: as it always did
+        return [_dumps(r) for r in extras.to_dict("records")]
+    text: np.ndarray | None = None
+    for k, name in enumerate(extras.columns):
+        part = ("{" if k == 0 else ", ") + _dumps(str(name)) + ": " + _column_json(extras[name])
+        text = part if text is None else text + part
+    assert text is not None
+    return list(text + "}")
+
+
 def _enrich(df: pd.DataFrame, ts: pd.Series, txn_id: pd.Series, account: pd.Series, customer: pd.Series,
             ctype: pd.Series, direction: pd.Series, amount: pd.Series, currency: pd.Series,
             channel: pd.Series, cp_country: pd.Series, cross_border: pd.Series, *, fx: FxTable,
@@ -167,10 +214,7 @@ def _enrich(df: pd.DataFrame, ts: pd.Series, txn_id: pd.Series, account: pd.Seri
     utc_naive = ts.dt.tz_localize(None).to_numpy()
     cny, usd = fx.convert(amount, currency, pd.Series(local))
     extras = [c for c in df.columns if c not in CANONICAL_COLUMNS]
-    if extras:
-        attrs: list[str | None] = [json.dumps(r, ensure_ascii=False, default=str) for r in df[extras].to_dict("records")]
-    else:
-        attrs = [None] * len(df)
+    attrs: list[str | None] = attributes_json(df[extras]) if extras else [None] * len(df)
 
     def opt(col: str, values: pd.Series | None = None) -> list[str | None]:
         s = values if values is not None else _str(df, col)
