@@ -209,7 +209,7 @@ def test_attributes_are_the_json_of_each_rows_extra_columns() -> None:
         "tz": pd.to_datetime(["2026-01-01T00:00:00+08:00"] * 4), "b": [True, False, True, True],
         "na": pd.array([1, None, 3, 1], dtype="Int64"), "cat": pd.Categorical(["x", "y", "x", None]),
         "mixed": [1, True, 1.0, "x"], "u": np.array([1, 2, 3, 2**63], dtype="uint64"),
-        "missing": [np.nan, None, float("nan"), "a"]})
+        "missing": [np.nan, None, float("nan"), "a"], "nul": ["a", "a\x00", "", "\x00"]})  # one value to pd.factorize
     got = attributes_json(df)
     assert got == _dumped_row_by_row(df)
     assert json.loads(got[2].replace("NaN", "null"))["f"] == 0.0 and '"f": -0.0' in got[2]  # not merged with 0.0
@@ -227,6 +227,22 @@ def test_attributes_json_matches_dumping_row_by_row(rows) -> None:
 
     df = pd.DataFrame(rows, columns=["any", "number", "text"])
     assert attributes_json(df) == _dumped_row_by_row(df)
+
+
+def test_white_space_around_values_is_stripped_as_python_strips_it(tmp_path: Path) -> None:
+    import sys
+
+    import pandas as pd
+
+    from finassure.engine.ingest.validate import _needs_strip
+
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())  # \u3000, \x1c, \x85 …
+    assert all(_needs_strip(pd.Series(["x", f"a{ch}"])) and _needs_strip(pd.Series([f"{ch}a"])) for ch in spaces)
+    assert not _needs_strip(pd.Series(["a b", "上海", "", "x\u200b"]))  # inside, or not white space to Python
+    path = write_csv(tmp_path / "ws.csv", [row(" t1\u3000", "2026-03-02T10:00:00+08:00", "C1 ", 60_000,
+                                                currency="\tcny\u3000")])
+    rec = TransactionStore(tmp_path / "store").read().to_pylist()[0] if ingest(path, tmp_path / "store").new else {}
+    assert (rec["txn_id"], rec["customer_id"], rec["currency"]) == ("t1", "C1", "CNY")
 
 
 def test_extra_columns_are_kept_as_attributes(tmp_path: Path) -> None:

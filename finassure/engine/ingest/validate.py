@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from finassure.engine.fx import FxTable
 from finassure.engine.schema import (
@@ -56,7 +58,21 @@ def _str(df: pd.DataFrame, col: str) -> pd.Series:
     s = df[col] if col in df else pd.Series([""] * len(df), index=df.index)
     if s.dtype != object and not pd.api.types.is_string_dtype(s):
         s = s.astype(object).where(s.notna(), None)
-    return s.fillna("").astype(str).str.strip()
+    s = s.fillna("").astype(str)
+    return s.str.strip() if _needs_strip(s) else s
+
+
+def _needs_strip(s: pd.Series) -> bool:
+    """Whether any value starts or ends with white space, asked of Arrow's trim (C++, no Python call a value).
+
+    Arrow's ``utf8_trim_whitespace`` trims the same characters as ``str.strip()`` (checked over every code
+    point, and in a test), so values it leaves as they are need no strip: most columns of most files.
+    """
+    try:
+        arr = pa.array(s.to_numpy(dtype=object), type=pa.string())
+    except UnicodeEncodeError:  # a lone surrogate: let Python look
+        return True
+    return not pc.all(pc.equal(pc.utf8_trim_whitespace(arr), arr)).as_py()
 
 
 def _parse_ts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -175,13 +191,20 @@ def _column_json(col: pd.Series) -> np.ndarray:
     na = col.isna().to_numpy()
     kind = col.dtype.kind
     by_value = kind in "iubfM" or (kind in "OSU" and pd.api.types.infer_dtype(col, skipna=True) == "string")
-    if by_value and not na.all():
-        vals = col[~na]
+    vals = col[~na]
+    codes = None
+    if not by_value or na.all():
+        pass
+    elif kind in "OSU":  # Arrow's hash, not pandas': pd.factorize takes "a" and "a\x00" for one value
+        with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: row by row
+            codes = pa.array(vals.to_numpy(dtype=object), type=pa.string()).dictionary_encode().indices.to_numpy()
+    else:
         codes, _ = pd.factorize(np.asarray(vals, dtype=np.float64).view(np.int64) if kind == "f" else vals)
-        first = np.unique(codes, return_index=True)[1]  # uniques come in order of first appearance
+    if codes is not None:
+        first = np.unique(codes, return_index=True)[1]  # codes are numbered in order of first appearance
         frag = np.array([_dumps(r[name]) for r in vals.iloc[first].to_frame().to_dict("records")], dtype=object)
         out[~na] = frag[codes]
-    rest = na if by_value else np.ones(len(col), dtype=bool)
+    rest = na if codes is not None else np.ones(len(col), dtype=bool)
     if rest.any():
         out[rest] = [_dumps(r[name]) for r in col[rest].to_frame().to_dict("records")]
     return out
