@@ -319,6 +319,8 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         from finassure.engine.models import ScoringInput, score_run
 
         t2 = time.perf_counter()
+        if status:
+            status("model: account features and scores" if model is not None else "anomaly scores")
         with memory_limit_guard("the model step", n_rows):
             scoring = ScoringInput(table) if table is not None else ScoringInput(files=files)
             # the model step reads only the edges and account owners ScoringInput copied out; dropping the rest

@@ -168,7 +168,8 @@ def test_an_input_held_in_duckdb_gives_the_same_alerts_and_scores(tmp_path: Path
     pq.read_table(tmp_path / "g.parquet").to_pandas().head(3000).to_csv(csv, index=False)
     said: list[str] = []
     staged = run(csv, tmp_path / "csv", model="default", input_in="duckdb", status=said.append)
-    assert said == [f"validating g.csv in chunks into {tmp_path / 'csv' / '_input'}", "rules"]
+    assert said == [f"validating g.csv in chunks into {tmp_path / 'csv' / '_input'}", "rules",
+                    "model: account features and scores"]
     assert (staged.manifest["input"]["held_in"], staged.manifest["input"]["staged"]) == ("duckdb", True)
     assert not (tmp_path / "csv" / "_input").exists()
     in_memory = run(csv, tmp_path / "csv-memory", model="default", input_in="memory")
