@@ -245,6 +245,20 @@ def test_white_space_around_values_is_stripped_as_python_strips_it(tmp_path: Pat
     assert (rec["txn_id"], rec["customer_id"], rec["currency"]) == ("t1", "C1", "CNY")
 
 
+def test_code_columns_are_cased_as_pandas_cases_them() -> None:
+    import pandas as pd
+
+    from finassure.engine.ingest.validate import _COUNTRY, _per_value
+
+    s = pd.Series(["Out", "IN", "out", "ß", "İx", "", "cn", "C1", "out"] * 3, index=range(100, 127))
+    for fn, expected in [(str.lower, s.str.lower()), (str.upper, s.str.upper())]:
+        got = _per_value(s, fn)
+        assert got.tolist() == expected.tolist() and got.index.equals(s.index)
+    matched = _per_value(s.str.upper(), lambda v: _COUNTRY.match(v) is not None).astype(bool)
+    assert matched.tolist() == s.str.upper().str.match(_COUNTRY).tolist()
+    assert _per_value(pd.Series([], dtype=object), str.lower).tolist() == []
+
+
 def test_extra_columns_are_kept_as_attributes(tmp_path: Path) -> None:
     cols = (*CANONICAL_COLUMNS, "branch")
     path = write_csv(tmp_path / "x.csv", [{**large_value_rows()[0], "branch": "上海分行"}], cols)
