@@ -154,6 +154,23 @@ def test_quarantine_is_written_as_it_comes_and_the_report_keeps_the_first_rows(t
     assert len(loaded.quarantine) == 3 and len((tmp_path / "q.jsonl").read_text("utf-8").splitlines()) == 10
 
 
+def test_a_quoted_field_over_several_lines_keeps_later_line_numbers(tmp_path: Path, monkeypatch) -> None:
+    import finassure.engine.ingest.readers as readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
+    rows = [row("t1", "2026-03-02T10:00:00+08:00", "C1", 10), {**row("t2", "2026-03-02T10:00:00+08:00", "C1", 20),
+            "counterparty_bank": "上海\n分行\n(三行)"}, row("t3", "2026-03-02T10:00:00+08:00", "C1", -1)]
+    path = write_csv(tmp_path / "q.csv", rows)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("\nshort,row\n")
+    report = ingest(path, tmp_path / "store")
+    # t2 spans lines 3-5, so t3 is on line 6, the empty line 7, the short row 8
+    assert {(q["line"], q["reason"].split(":")[0]) for q in report.quarantine} == {
+        (6, "amount"), (7, "empty line"), (8, "row has 2 fields, header has 13")}
+    stored = {r["txn_id"]: r for r in TransactionStore(tmp_path / "store").read().to_pylist()}
+    assert set(stored) == {"t1", "t2"} and stored["t2"]["counterparty_bank"] == "上海\n分行\n(三行)"
+
+
 def test_reingest_across_chunks_tells_stored_from_repeated_ids(tmp_path: Path, monkeypatch) -> None:
     """An id the store holds is "already stored" once; met again in a later chunk it is a quarantined duplicate."""
     import finassure.engine.ingest.readers as readers
