@@ -256,7 +256,7 @@ def test_white_space_around_values_is_stripped_as_python_strips_it(tmp_path: Pat
     spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())  # \u3000, \x1c, \x85 …
     assert all(_needs_strip(pd.Series(["x", f"a{ch}"])) and _needs_strip(pd.Series([f"{ch}a"])) for ch in spaces)
     assert not _needs_strip(pd.Series(["a b", "上海", "", "x\u200b"]))  # inside, or not white space to Python
-    path = write_csv(tmp_path / "ws.csv", [row(" t1\u3000", "2026-03-02T10:00:00+08:00", "C1 ", 60_000,
+    path = write_csv(tmp_path / "ws.csv", [row(" t1\u3000", " 2026-03-02T10:00:00+08:00\u3000", "C1 ", 60_000,
                                                 currency="\tcny\u3000")])
     rec = TransactionStore(tmp_path / "store").read().to_pylist()[0] if ingest(path, tmp_path / "store").new else {}
     assert (rec["txn_id"], rec["customer_id"], rec["currency"]) == ("t1", "C1", "CNY")

@@ -98,7 +98,8 @@ def _parse_ts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         return ts, bad, pd.Series(False, index=raw.index)
     if pd.api.types.is_datetime64_dtype(raw.dtype):
         return raw.dt.tz_localize("UTC"), raw.isna(), raw.notna()
-    text = raw.fillna("").astype(str).str.strip()
+    text = raw.fillna("").astype(str)
+    text = text.str.strip() if _needs_strip(text) else text
     has_tz = text.str.contains(_TZ_SUFFIX)
     ts = pd.to_datetime(text.where(has_tz, None), format="ISO8601", utc=True, errors="coerce")
     no_tz = (~has_tz) & (text != "") & pd.to_datetime(text.where(~has_tz, None), format="ISO8601",
