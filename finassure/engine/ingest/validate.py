@@ -173,8 +173,10 @@ def validate_frame(
     quarantined: list[dict[str, Any]] = []
     if bad.any():
         raw_cols = list(df.columns)
-        raw_values = df.astype(object).where(df.notna(), None).to_numpy()
-        for i in np.flatnonzero(bad):
+        bad_rows = np.flatnonzero(bad)
+        raw = df.iloc[bad_rows]  # only the rejected rows as Python objects, not the whole chunk
+        raw_values = raw.astype(object).where(raw.notna(), None).to_numpy()
+        for j, i in enumerate(bad_rows):
             cols, reasons = [], []
             for col, mask, reason in problems:
                 if mask[i]:
@@ -183,7 +185,7 @@ def validate_frame(
             quarantined.append({
                 "source": source, "line": int(lines[i]), "column": cols[0],
                 "reason": "; ".join(f"{c}: {r}" for c, r in zip(cols, reasons, strict=True)),
-                "raw": {c: (None if v is None else str(v)) for c, v in zip(raw_cols, raw_values[i], strict=True)},
+                "raw": {c: (None if v is None else str(v)) for c, v in zip(raw_cols, raw_values[j], strict=True)},
             })
     ok = ~bad
     accepted = _enrich(df[ok], ts[ok], txn_id[ok], account[ok], customer[ok], ctype[ok], direction[ok],
