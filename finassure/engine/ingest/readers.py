@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from finassure.engine.gcpause import gc_paused
 from finassure.engine.ingest.validate import InputError
 
 Chunk = tuple[pd.DataFrame, np.ndarray]
@@ -39,23 +40,30 @@ def iter_csv(
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         next(reader)
-        rows: list[list[str]] = []
-        lines: list[int] = []
         line = reader.line_num + 1
-        for row in reader:
-            if len(row) != width:
-                reason = "empty line" if not row else f"row has {len(row)} fields, header has {width}"
-                rejected.append({"source": str(path), "line": line, "column": None, "reason": reason,
-                                 "raw": {"text": ",".join(row)}})
-            else:
-                rows.append(row)
-                lines.append(line)
-            line = reader.line_num + 1
-            if len(rows) >= chunk_rows:
-                yield pd.DataFrame(rows, columns=header), np.array(lines, dtype=np.int64)
-                rows, lines = [], []
-        if rows:
-            yield pd.DataFrame(rows, columns=header), np.array(lines, dtype=np.int64)
+        done = False
+        while not done:
+            rows: list[list[str]] = []
+            lines: list[int] = []
+            # a chunk's row lists are a million small containers with no cycles: with the collector on,
+            # reading 1M rows took 3.3-3.6 s, paused 1.3 s (it is on again while the caller works)
+            with gc_paused():
+                for row in reader:
+                    if len(row) != width:
+                        reason = "empty line" if not row else f"row has {len(row)} fields, header has {width}"
+                        rejected.append({"source": str(path), "line": line, "column": None, "reason": reason,
+                                         "raw": {"text": ",".join(row)}})
+                    else:
+                        rows.append(row)
+                        lines.append(line)
+                    line = reader.line_num + 1
+                    if len(rows) >= chunk_rows:
+                        break
+                else:
+                    done = True
+                frame = pd.DataFrame(rows, columns=header) if rows else None
+            if frame is not None:
+                yield frame, np.array(lines, dtype=np.int64)
 
 
 def iter_parquet(path: Path, *, chunk_rows: int | None = None) -> Iterator[Chunk]:
