@@ -171,6 +171,15 @@ def test_a_quoted_field_over_several_lines_keeps_later_line_numbers(tmp_path: Pa
     assert set(stored) == {"t1", "t2"} and stored["t2"]["counterparty_bank"] == "上海\n分行\n(三行)"
 
 
+def test_a_duplicate_id_names_the_line_of_its_first_copy_byte_for_byte(tmp_path: Path) -> None:
+    """Ids that differ only after a NUL are different ids (pandas' string hashing would merge them)."""
+    rows = [row(t, "2026-03-02T10:00:00+08:00", "C1", 10) for t in ("a", "a\x00", "a\x00", "a")]
+    report = ingest(write_csv(tmp_path / "nul.csv", rows), tmp_path / "store")
+    assert (report.accepted, report.quarantined) == (2, 2)
+    assert sorted((q["line"], q["reason"]) for q in report.quarantine) == [
+        (4, "txn_id: duplicate txn_id (first at line 3)"), (5, "txn_id: duplicate txn_id (first at line 2)")]
+
+
 def test_reingest_across_chunks_tells_stored_from_repeated_ids(tmp_path: Path, monkeypatch) -> None:
     """An id the store holds is "already stored" once; met again in a later chunk it is a quarantined duplicate."""
     import finassure.engine.ingest.readers as readers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -69,12 +68,26 @@ def _per_value(s: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
     For the code columns (direction, channel, currency …), a handful of values over millions of rows:
     ``.str.lower()`` and the like called Python once a row.
     """
-    try:
-        enc = pa.array(s.to_numpy(dtype=object), type=pa.string()).dictionary_encode()
-    except UnicodeEncodeError:  # a lone surrogate: row by row
+    enc = _dictionary(s)
+    if enc is None:
         return s.map(fn)
     done = np.array([fn(v) for v in enc.dictionary.to_pylist()], dtype=object)
     return pd.Series(done[enc.indices.to_numpy(zero_copy_only=False)], index=s.index)
+
+
+def _dictionary(s: pd.Series) -> pa.DictionaryArray | None:
+    """A column of strings dictionary-encoded by Arrow, which tells strings apart byte for byte (pandas'
+    hashing takes "a" and "a\x00" for one string); ``None`` when a value is no valid text (a lone surrogate)."""
+    try:
+        return pa.array(s.to_numpy(dtype=object), type=pa.string()).dictionary_encode()
+    except UnicodeEncodeError:
+        return None
+
+
+def _codes(s: pd.Series) -> np.ndarray:
+    """One integer per distinct string (:func:`_dictionary`'s; pandas' for a column that is no valid text)."""
+    d = _dictionary(s)
+    return pd.factorize(s)[0] if d is None else d.indices.to_numpy(zero_copy_only=False)
 
 
 def _needs_strip(s: pd.Series) -> bool:
@@ -129,7 +142,8 @@ def validate_frame(
     flag("txn_id", txn_id == "", "empty txn_id")
     dup = txn_id.duplicated(keep="first") & (txn_id != "")
     if bool(dup.any()):
-        first_line = pd.Series(lines, index=df.index).groupby(txn_id).transform("first")
+        # grouped by Arrow's codes: pandas' string hashing takes "a" and "a\x00" for one id
+        first_line = pd.Series(lines, index=df.index).groupby(_codes(txn_id)).transform("first")
         flag("txn_id", dup, [f"duplicate txn_id (first at {line_label} {v})" for v in first_line])
     ts, bad_ts, no_tz = _parse_ts(df["ts"])
     flag("ts", no_tz, "timestamp has no time zone (ISO 8601 with offset or Z required)")
@@ -213,9 +227,9 @@ def _column_json(col: pd.Series) -> np.ndarray:
     codes = None
     if not by_value or na.all():
         pass
-    elif kind in "OSU":  # Arrow's hash, not pandas': pd.factorize takes "a" and "a\x00" for one value
-        with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: row by row
-            codes = pa.array(vals.to_numpy(dtype=object), type=pa.string()).dictionary_encode().indices.to_numpy()
+    elif kind in "OSU":  # Arrow's codes, not pandas' (see _dictionary); none for a lone surrogate: row by row
+        enc = _dictionary(vals)
+        codes = None if enc is None else enc.indices.to_numpy(zero_copy_only=False)
     else:
         codes, _ = pd.factorize(np.asarray(vals, dtype=np.float64).view(np.int64) if kind == "f" else vals)
     if codes is not None:
