@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,27 +69,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_rules(rows: int, workdir: Path, with_model: bool = True) -> dict[str, Any]:
+def bench_rules(rows: int, workdir: Path, with_model: bool = True,
+                status: Callable[[str], None] | None = None) -> dict[str, Any]:
     from finassure.engine.ingest import ingest
     from finassure.engine.run import run
 
+    say = status or (lambda _text: None)
     workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / f"gen-{rows}.parquet"
     if not data.exists():
-        generate(data, rows=rows, seed=1)
+        generate(data, rows=rows, seed=1, status=status)
     store = workdir / f"store-{rows}"
     ingest_s = None
     if not store.exists():  # ingest once (validation, FX, quarantine); runs read the store without re-validating
+        say(f"ingesting {data.name}")
         t = time.perf_counter()
         ingest(data, store)
         ingest_s = round(time.perf_counter() - t, 2)
     out = workdir / f"run-{rows}"
     for p in (out / "_parts").glob("*"):
         p.unlink()
+    say("run: rules" + (" and model" if with_model else ""))
     t0 = time.perf_counter()
     res = run(store, out, model="default" if with_model else None)
     total = time.perf_counter() - t0
     rss_run = peak_rss_mb()
+    say("large-value rules against hand-written SQL, best of three")
     table, _ = load_input(store, as_run=True)  # as the run holds it
     be = DuckDBBackend()
     be.load(table)
@@ -110,10 +115,10 @@ def bench_rules(rows: int, workdir: Path, with_model: bool = True) -> dict[str, 
             "peak_rss_mb": round(peak_rss_mb())}
 
 
-def bench_generate(rows: int, workdir: Path) -> dict[str, Any]:
+def bench_generate(rows: int, workdir: Path, status: Callable[[str], None] | None = None) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    info = generate(workdir / "gen-bench.parquet", rows=rows, seed=2)
+    info = generate(workdir / "gen-bench.parquet", rows=rows, seed=2, status=status)
     return {"rows": info["rows"], "seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": round(peak_rss_mb())}
 
 
@@ -139,13 +144,15 @@ def bench_realtime(n: int = 20_000) -> dict[str, Any]:
             "p99_ms": round(float(np.percentile(lat, 99)) * 1e3, 3)}
 
 
-def bench_cli(args: Any) -> int:
+def bench_cli(args: Any, status: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The result of ``finassure engine bench WHAT``, for the CLI to print once its progress line is gone."""
     wd = Path(args.workdir)
     if args.what == "rules":
-        res = bench_rules(args.rows, wd)
+        res = bench_rules(args.rows, wd, status=status)
     elif args.what == "generate":
-        res = bench_generate(args.rows, wd)
+        res = bench_generate(args.rows, wd, status=status)
     else:
+        if status:
+            status("scoring 20,000 transactions one by one")
         res = bench_realtime()
-    print(json.dumps(res))
-    return 0
+    return res

@@ -99,7 +99,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from finassure.engine.generate import generate
 
-    info = generate(args.out, rows=args.rows, seed=args.seed, accounts=args.accounts, fmt=args.format)
+    _advance, stop, relabel = _progress(None, "generating")
+    try:
+        info = generate(args.out, rows=args.rows, seed=args.seed, accounts=args.accounts, fmt=args.format,
+                        status=relabel)
+    finally:
+        stop()
     print(json.dumps(info) if args.json else f"wrote {info['rows']} rows to {info['path']}")
     return 0
 
@@ -133,7 +138,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from finassure.engine.bench import bench_cli
 
-    return bench_cli(args)
+    _advance, stop, relabel = _progress(None, "benchmark")
+    try:  # printed after the progress line stops: while it runs, rich takes over stdout
+        res = bench_cli(args, status=relabel)
+    finally:
+        stop()
+    print(json.dumps(res))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,12 +298,18 @@ def _pboc(rng: np.random.Generator, g: Graph, is_entity: np.ndarray) -> pa.Table
 
 
 def generate(out: str | Path, *, rows: int = 100_000, seed: int = 7, accounts: int | None = None,
-             fmt: str = "parquet") -> dict[str, Any]:
-    """Write ``rows`` canonical rows (Parquet or CSV) or an AMLSim folder; labels ride along as columns."""
+             fmt: str = "parquet", status: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write ``rows`` canonical rows (Parquet or CSV) or an AMLSim folder; labels ride along as columns.
+
+    ``status`` is called with a line saying which step is running.
+    """
+    say = status or (lambda _text: None)
     out = Path(out)
     transfers = max(rows // 2, 10)
     n_acc = accounts or max(transfers // 6, 200)
+    say(f"drawing {transfers:,} transfers among {n_acc:,} accounts")
     g = graph(n_acc, transfers, seed=seed, steps=150 if fmt == "amlsim" else 90)
+    say(f"writing {out.name}")
     if fmt == "amlsim":
         write_amlsim(g, out)
         return {"path": str(out), "rows": len(g.src), "accounts": n_acc, "fraud_accounts": int(g.fraud.sum())}

@@ -29,7 +29,9 @@ AMLSIM = Path(__file__).parent / "data" / "amlsim_small"
 
 def test_generator_is_deterministic_and_labelled(tmp_path: Path) -> None:
     a = generate(tmp_path / "a.parquet", rows=20_000, seed=5)
-    generate(tmp_path / "b.parquet", rows=20_000, seed=5)
+    steps: list[str] = []  # the CLI's progress line
+    generate(tmp_path / "b.parquet", rows=20_000, seed=5, status=steps.append)
+    assert steps == ["drawing 10,000 transfers among 1,666 accounts", "writing b.parquet"]
     ta, tb = pq.read_table(tmp_path / "a.parquet"), pq.read_table(tmp_path / "b.parquet")
     assert a["rows"] == ta.num_rows and ta.equals(tb)
     typ = set(ta.column("typology").to_pylist())

@@ -84,6 +84,12 @@ def test_ingest_progress_knows_a_parquet_files_rows_before_reading(lv_csv: Path,
     assert _parquet_rows(str(lv_csv)) is None and _parquet_rows(str(tmp_path)) is None  # a count, no total
 
 
+def test_cli_bench_prints_one_json_result(capsys) -> None:
+    assert main(["bench", "realtime"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["transactions"] == 20_000 and res["tps"] > 0 and 0 < res["p50_ms"] <= res["p99_ms"]
+
+
 def test_cli_errors_are_clear(tmp_path: Path, capsys) -> None:
     bad = write_csv(tmp_path / "x.csv", [row("a", "2026-01-01T00:00:00Z", "C", 1)], ("txn_id", "ts", "amount"))
     assert main(["run", "--input", str(bad), "--out", str(tmp_path / "o")]) == 2
