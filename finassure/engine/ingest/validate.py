@@ -224,14 +224,13 @@ def _column_json(col: pd.Series) -> np.ndarray:
     kind = col.dtype.kind
     by_value = kind in "iubfM" or (kind in "OSU" and pd.api.types.infer_dtype(col, skipna=True) == "string")
     vals = col[~na]
-    codes = None
-    if not by_value or na.all():
-        pass
-    elif kind in "OSU":  # Arrow's codes, not pandas' (see _dictionary); none for a lone surrogate: row by row
-        enc = _dictionary(vals)
-        codes = None if enc is None else enc.indices.to_numpy(zero_copy_only=False)
-    else:
-        codes, _ = pd.factorize(np.asarray(vals, dtype=np.float64).view(np.int64) if kind == "f" else vals)
+    codes = None  # none: every value dumped row by row
+    if by_value and not na.all():
+        if kind in "OSU":  # Arrow's codes, not pandas' (see _dictionary); none for a lone surrogate
+            enc = _dictionary(vals)
+            codes = None if enc is None else enc.indices.to_numpy(zero_copy_only=False)
+        else:
+            codes, _ = pd.factorize(np.asarray(vals, dtype=np.float64).view(np.int64) if kind == "f" else vals)
     if codes is not None:
         first = np.unique(codes, return_index=True)[1]  # codes are numbered in order of first appearance
         frag = np.array([_dumps(r[name]) for r in vals.iloc[first].to_frame().to_dict("records")], dtype=object)
