@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("FINASSURE_ENV", "test")
+# The engine speaks the machine's locale unless told: tests that read its English messages must not depend on it.
+os.environ["FINASSURE_LANG"] = "en"
 # The daily backup runs whenever a test runs the worker's due schedules: keep its files out of the repository.
 os.environ.setdefault("FINASSURE_BACKUP_DIR", os.path.join(tempfile.gettempdir(), f"finassure-test-backups-{os.getpid()}"))
 

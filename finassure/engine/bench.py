@@ -12,8 +12,11 @@ import numpy as np
 
 from finassure.engine.backends.duckdb_backend import DuckDBBackend
 from finassure.engine.generate import generate
+from finassure.engine.i18n import _
 from finassure.engine.ingest import load_input
 from finassure.engine.rules import compile_union, load_rules
+
+REALTIME_N = 20_000  # transactions scored one by one by the realtime benchmark
 
 LV_IDS = ["pboc_lv_cash", "pboc_lv_entity_transfer", "pboc_lv_individual_domestic", "pboc_lv_individual_crossborder"]
 
@@ -82,26 +85,26 @@ def bench_rules(rows: int, workdir: Path, with_model: bool = True,
     store = workdir / f"store-{rows}"
     ingest_s = None
     if not store.exists():  # ingest once (validation, FX, quarantine); runs read the store without re-validating
-        say(f"ingesting {data.name}")
+        say(_("ingesting {name}").format(name=data.name))
         t = time.perf_counter()
         ingest(data, store)
         ingest_s = round(time.perf_counter() - t, 2)
     out = workdir / f"run-{rows}"
     for p in (out / "_parts").glob("*"):
         p.unlink()
-    say("run: rules" + (" and model" if with_model else ""))
+    say(_("run: rules and model") if with_model else _("run: rules"))
     t0 = time.perf_counter()
     res = run(store, out, model="default" if with_model else None)
     total = time.perf_counter() - t0
     rss_run = peak_rss_mb()
-    say("large-value rules against hand-written SQL, best of three")
-    table, _ = load_input(store, as_run=True)  # as the run holds it
+    say(_("large-value rules against hand-written SQL, best of three"))
+    table, _info = load_input(store, as_run=True)  # as the run holds it
     be = DuckDBBackend()
     be.load(table)
     rules = [r for r in load_rules() if r.id in LV_IDS]
     union_sql = compile_union(rules, "duckdb")
     hand, ibis_lv = [], []
-    for _ in range(3):  # interleaved, best of three: the machine is shared
+    for _round in range(3):  # interleaved, best of three: the machine is shared
         t1 = time.perf_counter()
         be.query_arrow(HAND_SQL)
         hand.append(time.perf_counter() - t1)
@@ -122,7 +125,7 @@ def bench_generate(rows: int, workdir: Path, status: Callable[[str], None] | Non
     return {"rows": info["rows"], "seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": round(peak_rss_mb())}
 
 
-def bench_realtime(n: int = 20_000) -> dict[str, Any]:
+def bench_realtime(n: int = REALTIME_N) -> dict[str, Any]:
     from finassure.engine.realtime import Scorer
 
     rng = np.random.default_rng(0)
@@ -153,6 +156,6 @@ def bench_cli(args: Any, status: Callable[[str], None] | None = None) -> dict[st
         res = bench_generate(args.rows, wd, status=status)
     else:
         if status:
-            status("scoring 20,000 transactions one by one")
+            status(_("scoring {n:,} transactions one by one").format(n=REALTIME_N))
         res = bench_realtime()
     return res

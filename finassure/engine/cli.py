@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from finassure.engine import i18n
+from finassure.engine.i18n import _
 from finassure.engine.schema import DEFAULT_TIMEZONE
 
 
@@ -53,7 +55,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from finassure.engine.ingest import ingest
 
     total = _parquet_rows(args.path) if args.format == "canonical" else None
-    update, stop = _rows_progress(f"ingest {Path(args.path).name}", total)
+    update, stop = _rows_progress(_("ingest {name}").format(name=Path(args.path).name), total)
     try:
         report = ingest(args.path, args.store, fmt=args.format, tz=args.tz, mapping=args.mapping, progress=update)
     finally:
@@ -63,9 +65,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         print(report.summary())
         if report.quarantine_file:
-            print(f"quarantine: {report.quarantine_file}")
+            print(_("quarantine: {path}").format(path=report.quarantine_file))
+            where = _("  line {line}, column {column}: {reason}")
             for row in report.quarantine[:10]:
-                print(f"  line {row['line']}, column {row['column']}: {row['reason']}")
+                print(where.format(line=row["line"], column=row["column"], reason=row["reason"]))
     return 0 if report.reconciles() else 3
 
 
@@ -75,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     ids = [x.strip() for x in args.rules.split(",")] if args.rules else None
     n = len(select(load_rules(args.rules_file), ids))
-    advance, stop, relabel = _progress(n, "rules")
+    advance, stop, relabel = _progress(n, _("rules"))
     try:
         result = run(args.input, args.out, backend=args.backend, rule_ids=ids, rules_file=args.rules_file,
                      model=None if args.model == "none" else args.model, tz=args.tz, spark_master=args.master,
@@ -87,10 +90,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps({"out": str(result.out), "counts": m["counts"], "timings": m["timings"]}))
     else:
         inp = m["input"]
-        print(f"read {inp['read']} = accepted {inp['accepted']} + quarantined {inp['quarantined']}")
-        print(f"{m['counts']['alerts']} alerts → {result.out / 'alerts.jsonl'} ({m['timings']['total']} s)")
+        print(_("read {read} = accepted {accepted} + quarantined {quarantined}").format(**inp))
+        print(_("{alerts} alerts → {path} ({seconds} s)").format(
+            alerts=m["counts"]["alerts"], path=result.out / "alerts.jsonl", seconds=m["timings"]["total"]))
         if "accounts_parquet" in m["outputs"]:
-            print(f"account scores → {result.out / 'accounts.parquet'}")
+            print(_("account scores → {path}").format(path=result.out / "accounts.parquet"))
         for rid, c in m["counts"]["by_rule"].items():
             print(f"  {rid}: {c}")
     return 0
@@ -99,26 +103,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from finassure.engine.generate import generate
 
-    _advance, stop, relabel = _progress(None, "generating")
+    _advance, stop, relabel = _progress(None, _("generating"))
     try:
         info = generate(args.out, rows=args.rows, seed=args.seed, accounts=args.accounts, fmt=args.format,
                         status=relabel)
     finally:
         stop()
-    print(json.dumps(info) if args.json else f"wrote {info['rows']} rows to {info['path']}")
+    print(json.dumps(info) if args.json else _("wrote {rows} rows to {path}").format(**info))
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from finassure.engine.models import train_cli
 
-    _advance, stop, relabel = _progress(None, "training")
+    _advance, stop, relabel = _progress(None, _("training"))
     try:
         info = train_cli(args, status=relabel)
     finally:
         stop()
     print(json.dumps(info, ensure_ascii=False) if args.json else
-          f"model {info['version']} → {info['path']} ({json.dumps(info['metrics'])})")
+          _("model {version} → {path} ({metrics})").format(
+              version=info["version"], path=info["path"], metrics=json.dumps(info["metrics"])))
     return 0
 
 
@@ -130,15 +135,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(metrics))
     else:
-        print(f"accounts {res['accounts']}, labelled {res['positives']}, flagged {res['flagged']}")
-        print(f"precision {metrics['precision']:.4f}  recall {metrics['recall']:.4f}  f1 {metrics['f1']:.4f}")
+        print(_("accounts {accounts}, labelled {positives}, flagged {flagged}").format(**res))
+        print(_("precision {precision:.4f}  recall {recall:.4f}  F1 {f1:.4f}").format(**metrics))
     return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from finassure.engine.bench import bench_cli
 
-    _advance, stop, relabel = _progress(None, "benchmark")
+    _advance, stop, relabel = _progress(None, _("benchmark"))
     try:  # printed after the progress line stops: while it runs, rich takes over stdout
         res = bench_cli(args, status=relabel)
     finally:
@@ -148,86 +153,103 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="finassure engine", description="Transaction risk monitoring engine")
-    sub = p.add_subparsers(dest="command", required=True)
+    """The parser, its help in the current language (build it inside :func:`i18n.argparse_messages`)."""
+    p = argparse.ArgumentParser(prog="finassure engine", description=_("Transaction risk monitoring engine"))
+    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
+                   help=_("language of messages and help (default: FINASSURE_LANG, else the locale: LANGUAGE, "
+                          "LC_ALL, LC_MESSAGES, LANG; English when none is Chinese)"))
+    sub = p.add_subparsers(dest="command", required=True, title=_("commands"))
 
-    s = sub.add_parser("ingest", help="validate a file and add it to the Parquet store")
-    s.add_argument("path")
-    s.add_argument("--store", default="var/transactions")
-    s.add_argument("--format", default="canonical", choices=["canonical", "mapping", "amlsim", "amlworld", "paysim"])
-    s.add_argument("--mapping", help="column-mapping YAML for --format mapping")
-    s.add_argument("--tz", default=DEFAULT_TIMEZONE)
-    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("ingest", help=_("validate a file and add it to the Parquet store"))
+    s.add_argument("path", help=_("the file (an AMLSim folder for --format amlsim)"))
+    s.add_argument("--store", default="var/transactions", help=_("the store folder (default: %(default)s)"))
+    s.add_argument("--format", default="canonical", choices=["canonical", "mapping", "amlsim", "amlworld", "paysim"],
+                   help=_("the file's format (default: %(default)s)"))
+    s.add_argument("--mapping", help=_("column-mapping YAML for --format mapping"))
+    s.add_argument("--tz", default=DEFAULT_TIMEZONE, help=_("time zone of business days (default: %(default)s)"))
+    s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_ingest)
 
-    s = sub.add_parser("run", help="run the rule set (and a model) over transactions")
-    s.add_argument("--input", required=True, help="canonical CSV/Parquet file or an ingested store folder")
-    s.add_argument("--out", required=True)
-    s.add_argument("--backend", default="duckdb", choices=["duckdb", "spark"])
-    s.add_argument("--master", default=None, help="Spark master URL (default local[2])")
-    s.add_argument("--rules", default=None, help="comma-separated rule ids (default: all enabled)")
-    s.add_argument("--rules-file", default=None, help="scenario YAML replacing the built-in one")
+    s = sub.add_parser("run", help=_("run the rule set (and a model) over transactions"))
+    s.add_argument("--input", required=True, help=_("canonical CSV/Parquet file or an ingested store folder"))
+    s.add_argument("--out", required=True, help=_("the run's output folder"))
+    s.add_argument("--backend", default="duckdb", choices=["duckdb", "spark"],
+                   help=_("where the rules run (default: %(default)s)"))
+    s.add_argument("--master", default=None, help=_("Spark master URL (default local[2])"))
+    s.add_argument("--rules", default=None, help=_("comma-separated rule ids (default: all enabled)"))
+    s.add_argument("--rules-file", default=None, help=_("scenario YAML replacing the built-in one"))
     s.add_argument("--model", default="default",
-                   help="model artifact or registry folder; 'default' (the shipped model) or 'none' (rules only)")
+                   help=_("model artifact or registry folder; 'default' (the shipped model) or 'none' (rules only)"))
     s.add_argument("--anomaly", action="store_true",
-                   help="also score every account's strangeness (IsolationForest, no labels needed) into "
-                        "OUT/accounts.parquet")
+                   help=_("also score every account's strangeness (IsolationForest, no labels needed) into "
+                          "OUT/accounts.parquet"))
     s.add_argument("--input-in", default="auto", choices=["auto", "memory", "duckdb"],
-                   help="where the input is held while the rules run: memory (Arrow, fastest) or duckdb (spills to "
-                        "disk, for an input larger than memory; a CSV is first validated in chunks into DIR/_input); "
-                        "auto: duckdb when the input exceeds FINASSURE_INPUT_MEMORY (default a quarter of physical "
-                        "memory); the Spark backend reads a stored input from its files unless memory is asked for")
-    s.add_argument("--tz", default=DEFAULT_TIMEZONE)
-    s.add_argument("--json", action="store_true")
+                   help=_("where the input is held while the rules run: memory (Arrow, fastest) or duckdb (spills "
+                          "to disk, for an input larger than memory; a CSV is first validated in chunks into "
+                          "DIR/_input); auto: duckdb when the input exceeds FINASSURE_INPUT_MEMORY (default a "
+                          "quarter of physical memory); the Spark backend reads a stored input from its files "
+                          "unless memory is asked for"))
+    s.add_argument("--tz", default=DEFAULT_TIMEZONE, help=_("time zone of business days (default: %(default)s)"))
+    s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_run)
 
-    s = sub.add_parser("generate", help="write deterministic synthetic labelled transactions")
-    s.add_argument("--out", required=True)
-    s.add_argument("--rows", type=int, default=100_000)
-    s.add_argument("--accounts", type=int, default=None)
-    s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--format", default="parquet", choices=["parquet", "csv", "amlsim"])
-    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("generate", help=_("write deterministic synthetic labelled transactions"))
+    s.add_argument("--out", required=True, help=_("the file (or AMLSim folder) to write"))
+    s.add_argument("--rows", type=int, default=100_000, help=_("transactions to write (default: %(default)s)"))
+    s.add_argument("--accounts", type=int, default=None, help=_("accounts (default: one for every 12 rows, at least 200)"))
+    s.add_argument("--seed", type=int, default=7, help=_("random seed: the same seed writes the same rows"))
+    s.add_argument("--format", default="parquet", choices=["parquet", "csv", "amlsim"],
+                   help=_("the output format (default: %(default)s)"))
+    s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_generate)
 
-    s = sub.add_parser("train", help="train the account model on generated graphs (plus a labelled AMLSim folder)")
-    s.add_argument("--registry", default="var/models")
+    s = sub.add_parser("train", help=_("train the account model on generated graphs (plus a labelled AMLSim folder)"))
+    s.add_argument("--registry", default="var/models", help=_("the model registry folder (default: %(default)s)"))
     s.add_argument("--amlsim", default=None,
-                   help="add this labelled AMLSim folder to the generated graphs (threshold from CV inside it)")
+                   help=_("add this labelled AMLSim folder to the generated graphs (threshold from CV inside it)"))
     s.add_argument("--graphs", type=int, default=12,
-                   help="generated graphs to train on; 0 with --amlsim trains on that folder alone")
-    s.add_argument("--seed", type=int, default=11)
-    s.add_argument("--json", action="store_true")
+                   help=_("generated graphs to train on; 0 with --amlsim trains on that folder alone"))
+    s.add_argument("--seed", type=int, default=11, help=_("random seed of the generated graphs"))
+    s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_train)
 
-    s = sub.add_parser("eval", help="account-level precision/recall/F1 on a labelled AMLSim folder")
-    s.add_argument("--amlsim", required=True)
-    s.add_argument("--model", default=None, help="model artifact (default: the shipped one)")
-    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("eval", help=_("account-level precision/recall/F1 on a labelled AMLSim folder"))
+    s.add_argument("--amlsim", required=True, help=_("the AMLSim folder (nodes.csv, transactions.csv)"))
+    s.add_argument("--model", default=None, help=_("model artifact (default: the shipped one)"))
+    s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_eval)
 
-    s = sub.add_parser("bench", help="benchmarks (see benchmarks/engine)")
-    s.add_argument("what", choices=["rules", "generate", "realtime"])
-    s.add_argument("--rows", type=int, default=1_000_000)
-    s.add_argument("--workdir", default="var/bench")
-    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("bench", help=_("benchmarks (see benchmarks/engine)"))
+    s.add_argument("what", choices=["rules", "generate", "realtime"], help=_("what to measure"))
+    s.add_argument("--rows", type=int, default=1_000_000, help=_("transactions (default: %(default)s)"))
+    s.add_argument("--workdir", default="var/bench", help=_("folder for data and results (default: %(default)s)"))
+    s.add_argument("--json", action="store_true", help=_("print the result as JSON (it always is)"))
     s.set_defaults(fn=cmd_bench)
     return p
 
 
+def _requested_language(argv: list[str]) -> str | None:
+    """``--lang`` from the command line, read before the parser is built (its help is in that language)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", default=None)
+    lang = pre.parse_known_args(argv)[0].lang
+    return lang if i18n.normalize(lang) else None  # an unknown one: the full parser refuses it
+
+
 def main(argv: list[str] | None = None) -> int:
     from finassure.engine.backends.duckdb_backend import MemoryLimitExceeded
+    from finassure.engine.fx import FxError
     from finassure.engine.ingest import InputError
     from finassure.engine.rules import RuleError
 
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.fn(args))
-    except (InputError, RuleError, FileNotFoundError, MemoryLimitExceeded) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
+    argv = sys.argv[1:] if argv is None else argv
+    with i18n.override(_requested_language(argv)), i18n.argparse_messages():
+        args = build_parser().parse_args(argv)
+        try:
+            return int(args.fn(args))
+        except (InputError, RuleError, FxError, FileNotFoundError, MemoryLimitExceeded) as exc:
+            print(_("error: {message}").format(message=exc), file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

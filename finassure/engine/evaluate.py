@@ -11,6 +11,7 @@ import pandas as pd
 
 from finassure.engine.backends.duckdb_backend import connect
 from finassure.engine.features import features_duckdb
+from finassure.engine.i18n import _
 from finassure.engine.ingest import InputError
 from finassure.engine.models import load, prf
 
@@ -18,14 +19,14 @@ from finassure.engine.models import load, prf
 def _csv(path: Path, need: tuple[str, ...]) -> pd.DataFrame:
     """A CSV of the AMLSim folder as text, with its ``need`` columns checked (clear errors, not pandas' own)."""
     if not path.exists():
-        raise InputError(f"{path}: not found (an AMLSim folder holds nodes.csv and transactions.csv)")
+        raise InputError(_("{path}: not found (an AMLSim folder holds nodes.csv and transactions.csv)").format(path=path))
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
-        raise InputError(f"{path}: the file is empty (no header line)") from None
+        raise InputError(_("{path}: the file is empty (no header line)").format(path=path)) from None
     missing = [c for c in need if c not in df.columns]
     if missing:
-        raise InputError(f"{path}: line 1: missing column(s) {missing}")
+        raise InputError(_("{path}: line 1: missing column(s) {columns}").format(path=path, columns=", ".join(missing)))
     return df
 
 
@@ -37,8 +38,9 @@ def _numbers(path: Path, df: pd.DataFrame, col: str, whole: bool = False) -> pd.
         bad |= (v % 1 != 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        kind = "a whole number" if whole else "a number"
-        raise InputError(f"{path}: line {i + 2}, column {col}: {df[col].iloc[i]!r} is not {kind}")
+        message = (_("{path}: line {line}, column {column}: {value!r} is not a whole number") if whole else
+                   _("{path}: line {line}, column {column}: {value!r} is not a number"))
+        raise InputError(message.format(path=path, line=i + 2, column=col, value=df[col].iloc[i]))
     return v
 
 
@@ -55,7 +57,8 @@ def read_amlsim(folder: Path) -> tuple[pd.DataFrame, pd.Series]:
     for col in ("sourceNodeId", "targetNodeId"):
         empty = t[col].str.strip() == ""
         if empty.any():
-            raise InputError(f"{tx}: line {int(np.flatnonzero(empty.to_numpy())[0]) + 2}, column {col}: empty")
+            raise InputError(_("{path}: line {line}, column {column}: empty").format(
+                path=tx, line=int(np.flatnonzero(empty.to_numpy())[0]) + 2, column=col))
     e = pd.DataFrame({"src": t["sourceNodeId"].str.strip(), "dst": t["targetNodeId"].str.strip(),
                       "amount": _numbers(tx, t, "value").astype(float),
                       "step": _numbers(tx, t, "time", whole=True).astype("int64")})
@@ -63,11 +66,13 @@ def read_amlsim(folder: Path) -> tuple[pd.DataFrame, pd.Series]:
     dup = ids.duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(f"{nodes}: line {i + 2}, column nodeid: {ids.iloc[i]!r} is listed twice")
+        raise InputError(_("{path}: line {line}, column nodeid: {value!r} is listed twice").format(
+            path=nodes, line=i + 2, value=ids.iloc[i]))
     label = _numbers(nodes, n, "isFraud", whole=True)
     if not label.isin([0, 1]).all():
         i = int(np.flatnonzero(~label.isin([0, 1]).to_numpy())[0])
-        raise InputError(f"{nodes}: line {i + 2}, column isFraud: {n['isFraud'].iloc[i]!r} is not 0 or 1")
+        raise InputError(_("{path}: line {line}, column isFraud: {value!r} is not 0 or 1").format(
+            path=nodes, line=i + 2, value=n["isFraud"].iloc[i]))
     return e, pd.Series(label.astype(int).to_numpy(), index=ids.to_numpy())
 
 
@@ -98,9 +103,9 @@ def evaluate_amlsim(folder: str | Path, model: str | Path | None = None) -> dict
     """Score every account of an AMLSim graph (accounts without transfers count as not flagged)."""
     mdl, meta = load(model)
     e, labels = read_amlsim(Path(folder))
-    con, x, _ = _connect(e, labels)
+    con, x, _y = _connect(e, labels)
     try:
-        p, _ = mdl.predict(con, x)
+        p, _contrib = mdl.predict(con, x)
     finally:
         con.close()
     pred = pd.Series(p >= meta["threshold"], index=x.index).astype(int)

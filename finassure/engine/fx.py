@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from finassure.engine.i18n import _
+
 DEFAULT_FX_NAME = "fx_default.csv"
 
 
@@ -29,6 +31,9 @@ class FxTable:
         return frozenset(self.rates)
 
     def cny_per_unit(self, currency: str, day: date) -> float:
+        """Yuan for one unit of ``currency`` on ``day``; :class:`FxError` for a currency the table lacks."""
+        if currency not in self.rates:
+            raise FxError(_("unknown currency '{code}'").format(code=currency))
         days, values = self.rates[currency]
         i = max(int(np.searchsorted(days, np.datetime64(day, "D").astype(np.int64), side="right")) - 1, 0)
         return float(values[i])
@@ -67,18 +72,18 @@ def load_fx(path: str | Path | None = None) -> FxTable:
     reader = csv.DictReader(text.splitlines())
     missing = {"date", "currency", "cny_per_unit"} - set(reader.fieldnames or [])
     if missing:
-        raise FxError(f"{name}: missing column(s) {sorted(missing)}")
+        raise FxError(_("{path}: missing column(s) {columns}").format(path=name, columns=", ".join(sorted(missing))))
     for line, row in enumerate(reader, start=2):
         try:
             day = np.datetime64(date.fromisoformat(row["date"]), "D").astype(np.int64)
             rate = float(row["cny_per_unit"])
         except ValueError as exc:
-            raise FxError(f"{name}: line {line}: {exc}") from exc
+            raise FxError(_("{path}: line {line}: {error}").format(path=name, line=line, error=exc)) from exc
         if not rate > 0:
-            raise FxError(f"{name}: line {line}, column cny_per_unit: rate must be positive")
+            raise FxError(_("{path}: line {line}, column cny_per_unit: rate must be positive").format(path=name, line=line))
         rows.setdefault(row["currency"].strip().upper(), []).append((int(day), rate))
     if "USD" not in rows or "CNY" not in rows:
-        raise FxError(f"{name}: the table needs CNY and USD rates")
+        raise FxError(_("{path}: the table needs CNY and USD rates").format(path=name))
     rates = {}
     for code, items in rows.items():
         items.sort()

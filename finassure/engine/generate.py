@@ -13,6 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from finassure.engine.i18n import _
+
 TYPOLOGIES = ("fan_in", "fan_out", "cycle", "bipartite", "stack", "random", "scatter_gather", "gather_scatter")
 PBOC_SCENARIOS = ("large_cash", "structuring", "crossborder_large", "high_risk_geo")
 EPOCH_S = 1_767_196_800  # 2026-01-01T00:00:00+08:00
@@ -307,9 +309,9 @@ def generate(out: str | Path, *, rows: int = 100_000, seed: int = 7, accounts: i
     out = Path(out)
     transfers = max(rows // 2, 10)
     n_acc = accounts or max(transfers // 6, 200)
-    say(f"drawing {transfers:,} transfers among {n_acc:,} accounts")
+    say(_("drawing {transfers:,} transfers among {accounts:,} accounts").format(transfers=transfers, accounts=n_acc))
     g = graph(n_acc, transfers, seed=seed, steps=150 if fmt == "amlsim" else 90)
-    say(f"writing {out.name}")
+    say(_("writing {name}").format(name=out.name))
     if fmt == "amlsim":
         write_amlsim(g, out)
         return {"path": str(out), "rows": len(g.src), "accounts": n_acc, "fraud_accounts": int(g.fraud.sum())}

@@ -30,6 +30,7 @@ from finassure.engine.features import (
 )
 from finassure.engine.gcpause import gc_paused
 from finassure.engine.generate import TYPOLOGIES, graph
+from finassure.engine.i18n import _
 
 PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.1, "num_leaves": 15, "min_data_in_leaf": 40,
                           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1,
@@ -101,7 +102,7 @@ def training_set(n_graphs: int, seed: int, typologies: tuple[str, ...] = TYPOLOG
     out = []
     for i in range(n_graphs):
         if status:
-            status(f"generating training graph {i + 1}/{n_graphs}")
+            status(_("generating training graph {i}/{n}").format(i=i + 1, n=n_graphs))
         n_acc = int(rng.integers(*accounts))
         out.append(graph_frame(seed * 1000 + i, n_acc, n_acc * int(rng.integers(4, 8)), typologies))
     return out
@@ -185,7 +186,7 @@ def oof_threshold(graphs: list, folds: int = 4) -> tuple[float, dict[str, float]
     per: list[tuple[np.ndarray, np.ndarray]] = []
     for k in range(folds):
         train_g = [g for i, g in enumerate(graphs) if i % folds != k]
-        b1, b2, _, _ = fit_two_stage(train_g)
+        b1, b2, _x2, _y = fit_two_stage(train_g)
         for x, y, con in (g for i, g in enumerate(graphs) if i % folds == k):
             per.append((y.to_numpy(), predict_two_stage(b1, b2, con, x)[0]))
     grid = np.linspace(0.02, 0.98, 49)
@@ -218,7 +219,7 @@ def ring_folds(con: duckdb.DuckDBPyConnection, x: pd.DataFrame, y: pd.Series, k:
     at = {a: i for i, a in enumerate(x.index.astype(str))}
     s = pairs["s"].map(at).to_numpy(dtype=np.int64)
     d = pairs["d"].map(at).to_numpy(dtype=np.int64)
-    _, comp = connected_components(coo_matrix((np.ones(len(s)), (s, d)), shape=(len(x), len(x))), directed=False)
+    _count, comp = connected_components(coo_matrix((np.ones(len(s)), (s, d)), shape=(len(x), len(x))), directed=False)
     # number components by their first account in sorted id order: the folds do not depend on row order
     first = np.full(int(comp.max()) + 1, len(x))
     np.minimum.at(first, comp, np.argsort(np.argsort(x.index.astype(str).to_numpy())))
@@ -268,7 +269,7 @@ def dev_cv(gen: list, dev: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnect
     for k in np.unique(fold):
         te = fold == k
         inner = np.where(fold < k, fold, fold - 1)
-        _, b2, p1 = fit_fold(gen, dev, ~te, inner)
+        _b1, b2, p1 = fit_fold(gen, dev, ~te, inner)
         out[te] = b2.predict(stage2_features(dev[2], dev[0], p1).loc[te])
     return out
 
@@ -279,7 +280,7 @@ def gen_oof(gen: list, dev: tuple[pd.DataFrame, pd.Series, duckdb.DuckDBPyConnec
     out = []
     everything = np.ones(len(fold), dtype=bool)
     for k in range(min(folds, len(gen))):
-        b1, b2, _ = fit_fold([g for i, g in enumerate(gen) if i % folds != k], dev, everything, fold % 4)
+        b1, b2, _p1 = fit_fold([g for i, g in enumerate(gen) if i % folds != k], dev, everything, fold % 4)
         for x, y, con in (g for i, g in enumerate(gen) if i % folds == k):
             out.append((y.to_numpy(), predict_two_stage(b1, b2, con, x)[0]))
     return out
@@ -290,7 +291,7 @@ def cv_summary(y: np.ndarray, p: np.ndarray, fold: np.ndarray) -> dict[str, Any]
     pred = np.zeros(len(y), dtype=int)
     thr: dict[str, float] = {}
     for k in np.unique(fold):
-        t, _ = best_threshold(y[fold != k], p[fold != k])
+        t, _f1 = best_threshold(y[fold != k], p[fold != k])
         thr[str(int(k))] = t
         pred[fold == k] = (p[fold == k] >= t).astype(int)
     return {**prf(y, pred), "fold_thresholds": thr,
@@ -311,13 +312,13 @@ def train(registry: str | Path, *, n_graphs: int = 12, seed: int = 11, graphs: l
     say = status or (lambda _text: None)
     graphs = graphs if graphs is not None else training_set(n_graphs, seed, status=status)
     if amlsim is None:
-        say("choosing the threshold on held-out graphs")
+        say(_("choosing the threshold on held-out graphs"))
         thr, held = oof_threshold(graphs) if len(graphs) > 1 else (0.5, {})
         metrics: dict[str, Any] = {"held_out_graphs": held}
-        say("fitting the model")
+        say(_("fitting the model"))
         b1, b2, x2, y = fit_two_stage(graphs)
     else:
-        say("cross-validating on the labelled AMLSim graph")
+        say(_("cross-validating on the labelled AMLSim graph"))
         fold = ring_folds(amlsim[2], amlsim[0], amlsim[1])
         yd = amlsim[1].to_numpy()
         p = dev_cv(graphs, amlsim, fold)
@@ -334,7 +335,7 @@ def train(registry: str | Path, *, n_graphs: int = 12, seed: int = 11, graphs: l
                                        "mean_graph_f1": round(float(gen_f1[best]), 4),
                                        "min_graph_f1": min(prf(yg, (pg >= thr).astype(int))["f1"] for yg, pg in per)},
                    "threshold_rule": "max of (AMLSim out-of-fold F1 + mean held-out generated-graph F1)"}
-        say("fitting the model")
+        say(_("fitting the model"))
         b1, b2, x2, y = fit_two_stage([*graphs, amlsim],
                                       fold_of=[np.full(len(g[0]), i % 4) for i, g in enumerate(graphs)] + [fold % 4])
     digest = _digest(x2, y)
@@ -357,7 +358,7 @@ def train_cli(args: Any, status: Callable[[str], None] | None = None) -> dict[st
         from finassure.engine.evaluate import amlsim_connection
 
         if status:
-            status(f"reading {Path(args.amlsim).name}")
+            status(_("reading {name}").format(name=Path(args.amlsim).name))
         con, x, y = amlsim_connection(Path(args.amlsim))
         if args.graphs == 0:
             # the labelled folder alone (an institution's own case labels, as the feedback loop exports them)
@@ -376,11 +377,11 @@ def load(path: str | Path | None = None) -> tuple[TwoStage, dict[str, Any]]:
             base.joinpath("meta.json").read_text("utf-8"))
     p = Path(path)
     if not p.is_dir():
-        raise FileNotFoundError(f"{p}: no model version folder or registry there")
+        raise FileNotFoundError(_("{path}: no model version folder or registry there").format(path=p))
     if not (p / "model.txt").exists():
         versions = sorted(d for d in p.iterdir() if (d / "model.txt").exists())
         if not versions:
-            raise FileNotFoundError(f"{p}: no model versions")
+            raise FileNotFoundError(_("{path}: no model versions").format(path=p))
         p = versions[-1]
     return TwoStage(lgb.Booster(model_file=str(p / "model.txt")), lgb.Booster(model_file=str(p / "model2.txt"))), \
         json.loads((p / "meta.json").read_text("utf-8"))

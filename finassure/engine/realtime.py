@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from finassure.engine.fx import FxTable, load_fx
+from finassure.engine.i18n import _
 from finassure.engine.rules import RuleSpec, load_rules
 from finassure.engine.schema import DEFAULT_TIMEZONE, DOMESTIC_COUNTRY
 
@@ -113,12 +114,12 @@ class Scorer:
     def score(self, txn: dict[str, Any]) -> dict[str, Any]:
         ts = txn["ts"] if isinstance(txn["ts"], datetime) else datetime.fromisoformat(txn["ts"])
         if ts.tzinfo is None:
-            raise ValueError("ts: timestamp has no time zone")
+            raise ValueError(_("ts: timestamp has no time zone"))
         day = ts.astimezone(self._zone).date()
         epoch = int(ts.timestamp())
         amount, currency = float(txn["amount"]), str(txn["currency"]).upper()
         if not amount > 0:
-            raise ValueError("amount must be positive")
+            raise ValueError(_("amount must be positive"))
         cny, usd = self._usd(amount, currency, day)
         channel, direction, ctype = txn["channel"], txn["direction"], txn["customer_type"]
         country = txn.get("counterparty_country") or ""

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from finassure.engine.backends import Backend, get_backend
 from finassure.engine.backends.duckdb_backend import memory_limit_guard
 from finassure.engine.gcpause import gc_paused
+from finassure.engine.i18n import _
 from finassure.engine.ingest import (
     RUN_BYTES_PER_ROW,
     IngestReport,
@@ -212,7 +213,7 @@ def input_memory_budget() -> int:
     if env:
         m = _SIZE.match(env)
         if m is None:
-            raise ValueError(f"FINASSURE_INPUT_MEMORY={env!r}: expected a size such as 6GB or 500MB")
+            raise ValueError(_("FINASSURE_INPUT_MEMORY={value!r}: expected a size such as 6GB or 500MB").format(value=env))
         return int(float(m.group(1)) * 1024 ** "BKMGT".index((m.group(2) or "B")[0].upper()))
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
@@ -268,8 +269,8 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
     digest = file_digest(src)
     rules = select(load_rules(rules_file), rule_ids)
     if backend != "duckdb" and input_in == "duckdb":
-        raise ValueError(f"{src}: input_in='duckdb' needs the DuckDB backend; the Spark backend reads a stored "
-                         "input from its files itself")
+        raise ValueError(_("{path}: input_in='duckdb' needs the DuckDB backend; the Spark backend reads a stored "
+                           "input from its files itself").format(path=src))
     table: pa.Table | None = None
     staged = False
     files = stored_files(src)
@@ -284,11 +285,11 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
         # a file to validate that may not fit in memory (its size stands in for the table's): validated in
         # chunks into a store of the run's own, which the run then reads like any store
         if status:
-            status(f"validating {src.name} in chunks into {out / STAGE_DIR}")
+            status(_("validating {name} in chunks into {folder}").format(name=src.name, folder=out / STAGE_DIR))
         files, report = _stage(src, out / STAGE_DIR, tz)
         staged = True
         if status:
-            status("rules")
+            status(_("rules"))
     if staged and not files:  # no row of the file was accepted: nothing for DuckDB or Spark to read
         files, table = None, RUN_SCHEMA.empty_table()
     held = "memory" if files is None else backend
@@ -320,7 +321,7 @@ def run(input_path: str | Path, out: str | Path, *, backend: str = "duckdb", rul
 
         t2 = time.perf_counter()
         if status:
-            status("model: account features and scores" if model is not None else "anomaly scores")
+            status(_("model: account features and scores") if model is not None else _("anomaly scores"))
         with memory_limit_guard("the model step", n_rows):
             scoring = ScoringInput(table) if table is not None else ScoringInput(files=files)
             # the model step reads only the edges and account owners ScoringInput copied out; dropping the rest

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
@@ -71,11 +72,13 @@ def _check_params(rule: Any, params: dict[str, Any]) -> dict[str, Any]:
             errors.append(_("%(key)s cannot be negative.") % {"key": key})
     if errors:
         raise ValidationFailed(_("The parameters are not valid for this rule."), fields={"params": errors})
+    from finassure.engine.i18n import normalize, override
     from finassure.engine.rules import compile_sql, load_rules
 
-    try:  # the engine must accept and compile the changed rule
-        changed = next(r for r in load_rules(overrides={rule.id: {"params": params}}) if r.id == rule.id)
-        compile_sql(changed, "duckdb")
+    try:  # the engine must accept and compile the changed rule; its messages in the request's language
+        with override(normalize(get_language())):
+            changed = next(r for r in load_rules(overrides={rule.id: {"params": params}}) if r.id == rule.id)
+            compile_sql(changed, "duckdb")
     except Exception as exc:  # the engine's own validation, in its words
         raise ValidationFailed(
             _("The engine refuses these parameters: %(reason)s") % {"reason": exc},

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from finassure.monitoring import rulebook, services
 from finassure.monitoring.models import Alert, ModelVersion, RuleChange, Run
@@ -91,6 +92,19 @@ def test_parameters_the_rule_does_not_have_or_of_the_wrong_kind_are_refused(
     with pytest.raises(ValidationFailed) as err:
         _propose(analyst, org.beijing, params=params)
     assert any(message in e for e in err.value.fields["params"])
+    assert not RuleChange.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "cycles: max_length must be 2, 3 or 4, not 5"),
+    ("zh-hans", "cycles：max_length 须为 2、3 或 4，而不是 5"),
+])
+def test_the_engines_refusal_reads_in_the_request_language(
+    org: Any, analyst: Any, language: str, message: str
+) -> None:
+    with translation.override(language), pytest.raises(ValidationFailed) as err:
+        _propose(analyst, org.beijing, rule_id="cycles", params={"max_length": 5})
+    assert err.value.fields["params"] == [message]
     assert not RuleChange.objects.exists()
 
 

@@ -86,6 +86,13 @@ def test_an_unknown_currency_is_refused_with_422(api: Any) -> None:
     assert ScoreResult.objects.count() == 0
 
 
+@pytest.mark.parametrize(("language", "reason"), [("en", "unknown currency 'XYZ'"), ("zh-hans", "未知币种“XYZ”")])
+def test_the_engines_refusal_reads_in_the_callers_language(api: Any, language: str, reason: str) -> None:
+    response = api.post(URL, _txn(currency="XYZ"), content_type="application/json", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"]["request"] == [reason]
+
+
 def test_scoring_needs_the_scoring_permission(make_user: Any, login_client: Any) -> None:
     response = _post(login_client(make_user("executive")), _txn())
     assert response.status_code == 403

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from finassure.engine.i18n import _
 from finassure.engine.rules.common import TABLE_NAME
 from finassure.engine.schema import RUN_COLUMNS
 
@@ -58,12 +59,11 @@ def memory_limit_guard(step: str, rows: int) -> Iterator[None]:
         yield
     except duckdb.OutOfMemoryException as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise MemoryLimitExceeded(
-            f"DuckDB ran out of its working memory in {step} over {rows:,} transactions "
-            f"(limit {MEMORY_LIMIT}, set by FINASSURE_DUCKDB_MEMORY): {first}. Raise FINASSURE_DUCKDB_MEMORY "
-            "and run again into the same output folder: the rule results already written there are kept and not "
-            "computed again."
-        ) from exc
+        raise MemoryLimitExceeded(_(
+            "DuckDB ran out of its working memory in {step} over {rows:,} transactions (limit {limit}, set by "
+            "FINASSURE_DUCKDB_MEMORY): {error}. Raise FINASSURE_DUCKDB_MEMORY and run again into the same output "
+            "folder: the rule results already written there are kept and not computed again."
+        ).format(step=step, rows=rows, limit=MEMORY_LIMIT, error=first)) from exc
 
 
 _CTE_HEAD = re.compile(r"\s*(\w+) AS \(")

@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from finassure.engine.fx import FxTable, load_fx
+from finassure.engine.i18n import _
 from finassure.engine.ingest.adapters import (
     amlsim_transform,
     amlworld_transform,
@@ -59,8 +60,10 @@ class IngestReport:
         return self.read == self.accepted + self.quarantined and self.accepted == self.new + self.already_stored
 
     def summary(self) -> str:
-        return (f"{self.source}: read {self.read} = accepted {self.accepted} (new {self.new}, already stored "
-                f"{self.already_stored}) + quarantined {self.quarantined}")
+        return _("{source}: read {read} = accepted {accepted} (new {new}, already stored {already_stored}) + "
+                 "quarantined {quarantined}").format(
+            source=self.source, read=self.read, accepted=self.accepted, new=self.new,
+            already_stored=self.already_stored, quarantined=self.quarantined)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -76,23 +79,24 @@ def _source_chunks(path: Path, fmt: str, rejected: list[dict[str, Any]], *, mapp
         tx, nodes = folder / "transactions.csv", folder / "nodes.csv"
         for f in (tx, nodes):
             if not f.exists():
-                raise InputError(f"{f}: AMLSim file not found (a folder with nodes.csv and transactions.csv)")
+                raise InputError(_("{path}: AMLSim file not found (a folder with nodes.csv and transactions.csv)").format(
+                    path=f))
         read_header(tx)
         transform = amlsim_transform(nodes)
         return ((transform(f), _twice(lines)) for f, lines in iter_csv(tx, rejected)), str(tx), "line"
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a file")
+        raise InputError(_("{path}: is a folder, expected a file").format(path=path))
     if not path.exists():
-        raise InputError(f"{path}: file not found")
+        raise InputError(_("{path}: file not found").format(path=path))
     is_parquet = path.suffix.lower() in {".parquet", ".pq"}
     if fmt == "canonical":
         cols = parquet_columns(path) if is_parquet else read_header(path)
-        check_columns(cols, str(path), "schema" if is_parquet else "line 1")
+        check_columns(cols, str(path), _("schema") if is_parquet else _("line 1"))
         chunks = iter_parquet(path) if is_parquet else iter_csv(path, rejected)
         return chunks, str(path), "row" if is_parquet else "line"
     if fmt == "mapping":
         if mapping is None:
-            raise InputError("--mapping FILE is required for format 'mapping'")
+            raise InputError(_("--mapping FILE is required for format 'mapping'"))
         transform = mapping_transform(mapping)
         raw = iter_parquet(path) if is_parquet else iter_csv(path, rejected)
         return ((transform(f), lines) for f, lines in raw), str(path), "line"
@@ -103,7 +107,7 @@ def _source_chunks(path: Path, fmt: str, rejected: list[dict[str, Any]], *, mapp
     if fmt == "paysim":
         transform = paysim_transform()
         return ((transform(f), lines) for f, lines in iter_csv(path, rejected)), str(path), "line"
-    raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    raise InputError(_("unknown format {format!r}; choose one of {formats}").format(format=fmt, formats=", ".join(FORMATS)))
 
 
 def _twice(lines: Any) -> Any:
@@ -138,9 +142,10 @@ def _dedupe_across_chunks(table: pa.Table, ledger: IdLedger, quarantined: list[d
 
     dup = ledger.seen(table)
     if dup.any():
+        reason = _("txn_id: duplicate txn_id {txn_id!r} (earlier chunk of this file)")
         for tid in table.filter(pa.array(dup)).column("txn_id").to_pylist():
             quarantined.append({"source": source, "line": None, "column": "txn_id",
-                                "reason": f"txn_id: duplicate txn_id {tid!r} (earlier chunk of this file)",
+                                "reason": reason.format(txn_id=tid),
                                 "raw": {"txn_id": tid}})
         table = table.filter(pc.invert(pa.array(dup)))
     ledger.add(table)

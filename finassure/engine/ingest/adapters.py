@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from finassure.engine.i18n import _
 from finassure.engine.ingest.validate import InputError
 
 Transform = Callable[[pd.DataFrame], pd.DataFrame]
@@ -45,7 +46,8 @@ def amlsim_transform(nodes_path: Path) -> Transform:
     def transform(df: pd.DataFrame) -> pd.DataFrame:
         missing = {"sourceNodeId", "targetNodeId", "value", "time"} - set(df.columns)
         if missing:
-            raise InputError(f"AMLSim transactions: line 1: missing column(s) {sorted(missing)}")
+            raise InputError(_("AMLSim transactions: line 1: missing column(s) {columns}").format(
+                columns=", ".join(sorted(missing))))
         start = counter["row"]
         counter["row"] += len(df)
         idx = np.arange(start, start + len(df))
@@ -77,7 +79,8 @@ def amlworld_transform(tz: str = "UTC") -> Transform:
                 "Amount Paid", "Payment Currency", "Payment Format"]
         missing = [c for c in need if c not in cols]
         if missing or len(cols) < 11:
-            raise InputError(f"AMLworld file: line 1: missing column(s) {missing or cols}")
+            raise InputError(_("AMLworld file: line 1: missing column(s) {columns}").format(
+                columns=", ".join(missing or cols)))
         from_acct, to_acct = df.iloc[:, 2], df.iloc[:, 4]
         start = counter["row"]
         counter["row"] += len(df)
@@ -116,7 +119,8 @@ def paysim_transform(currency: str = "USD") -> Transform:
     def transform(df: pd.DataFrame) -> pd.DataFrame:
         missing = {"step", "type", "amount", "nameOrig", "nameDest"} - set(df.columns)
         if missing:
-            raise InputError(f"PaySim file: line 1: missing column(s) {sorted(missing)}")
+            raise InputError(_("PaySim file: line 1: missing column(s) {columns}").format(
+                columns=", ".join(sorted(missing))))
         start = counter["row"]
         counter["row"] += len(df)
         steps = pd.to_numeric(df["step"], errors="coerce")
@@ -149,7 +153,8 @@ def mapping_transform(mapping_path: Path) -> Transform:
     def transform(df: pd.DataFrame) -> pd.DataFrame:
         missing = [src for src in columns.values() if src not in df.columns]
         if missing:
-            raise InputError(f"{mapping_path}: source column(s) {missing} not in the file (line 1)")
+            raise InputError(_("{path}: source column(s) {columns} not in the file (line 1)").format(
+                path=mapping_path, columns=", ".join(missing)))
         out = df.rename(columns={src: dst for dst, src in columns.items()})
         for col, value in constants.items():
             out[col] = str(value)

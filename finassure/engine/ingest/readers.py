@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from finassure.engine.gcpause import gc_paused
+from finassure.engine.i18n import _
 from finassure.engine.ingest.validate import InputError
 
 Chunk = tuple[pd.DataFrame, np.ndarray]
@@ -23,7 +24,8 @@ def read_header(path: Path) -> list[str]:
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         first = fh.readline()
     if not first.strip():
-        raise InputError(f"{path}: line 1: empty file (a header row with the canonical columns is required)")
+        raise InputError(_("{path}: line 1: empty file (a header row with the canonical columns is required)").format(
+            path=path))
     return [c.strip() for c in next(csv.reader([first]))]
 
 
@@ -44,13 +46,14 @@ def iter_csv(
         done = False
         while not done:
             rows: list[list[str]] = []
+            empty, wrong_width = _("empty line"), _("row has {fields} fields, header has {width}")
             lines: list[int] = []
             # a chunk's row lists are a million small containers with no cycles: with the collector on,
             # reading 1M rows took 3.3-3.6 s, paused 1.3 s (it is on again while the caller works)
             with gc_paused():
                 for row in reader:
                     if len(row) != width:
-                        reason = "empty line" if not row else f"row has {len(row)} fields, header has {width}"
+                        reason = empty if not row else wrong_width.format(fields=len(row), width=width)
                         rejected.append({"source": str(path), "line": line, "column": None, "reason": reason,
                                          "raw": {"text": ",".join(row)}})
                     else:

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finassure.engine.fx import FxTable
+from finassure.engine.i18n import _
 from finassure.engine.schema import (
     CANONICAL_COLUMNS,
     CHANNELS,
@@ -42,16 +43,16 @@ class Batch:
     quarantined: list[dict[str, Any]] = field(default_factory=list)
 
 
-def check_columns(columns: list[str], source: str, line_label: str = "line 1") -> None:
+def check_columns(columns: list[str], source: str, line_label: str | None = None) -> None:
     """Raise :class:`InputError` when a required canonical column is missing."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         near = {m: [c for c in columns if c.lower().replace(" ", "_") == m] for m in missing}
-        hint = "; ".join(f"'{m}' looks renamed to '{v[0]}'" for m, v in near.items() if v)
-        raise InputError(
-            f"{source}: {line_label}: missing column(s) {', '.join(missing)}"
-            f" (found: {', '.join(columns)}){'; ' + hint if hint else ''}"
-        )
+        renamed = _("'{column}' looks renamed to '{found}'")
+        hint = "; ".join(renamed.format(column=m, found=v[0]) for m, v in near.items() if v)
+        message = _("{source}: {where}: missing column(s) {missing} (found: {found})").format(
+            source=source, where=line_label or _("line 1"), missing=", ".join(missing), found=", ".join(columns))
+        raise InputError(message + ("; " + hint if hint else ""))
 
 
 def _str(df: pd.DataFrame, col: str) -> pd.Series:
@@ -139,50 +140,55 @@ def validate_frame(
             problems.append((col, mask.to_numpy(dtype=bool), reason))
 
     txn_id = _str(df, "txn_id")
-    flag("txn_id", txn_id == "", "empty txn_id")
+    flag("txn_id", txn_id == "", _("empty txn_id"))
     dup = txn_id.duplicated(keep="first") & (txn_id != "")
     if bool(dup.any()):
         # grouped by Arrow's codes: pandas' string hashing takes "a" and "a\x00" for one id
         first_line = pd.Series(lines, index=df.index).groupby(_codes(txn_id)).transform("first")
-        flag("txn_id", dup, [f"duplicate txn_id (first at {line_label} {v})" for v in first_line])
+        first_at = (_("duplicate txn_id (first at row {number})") if line_label == "row" else
+                    _("duplicate txn_id (first at line {number})"))
+        flag("txn_id", dup, [first_at.format(number=v) for v in first_line])
     ts, bad_ts, no_tz = _parse_ts(df["ts"])
-    flag("ts", no_tz, "timestamp has no time zone (ISO 8601 with offset or Z required)")
-    flag("ts", bad_ts, "not an ISO 8601 timestamp")
+    flag("ts", no_tz, _("timestamp has no time zone (ISO 8601 with offset or Z required)"))
+    flag("ts", bad_ts, _("not an ISO 8601 timestamp"))
     account = _str(df, "account_id")
     customer = _str(df, "customer_id")
-    flag("account_id", account == "", "empty account_id")
-    flag("customer_id", customer == "", "empty customer_id")
+    flag("account_id", account == "", _("empty account_id"))
+    flag("customer_id", customer == "", _("empty customer_id"))
     ctype = _per_value(_str(df, "customer_type"), str.lower)
-    flag("customer_type", ~ctype.isin(CUSTOMER_TYPES), "customer_type must be individual or entity")
+    flag("customer_type", ~ctype.isin(CUSTOMER_TYPES), _("customer_type must be individual or entity"))
     direction = _per_value(_str(df, "direction"), str.lower)
-    flag("direction", ~direction.isin(DIRECTIONS), "direction must be in or out")
+    flag("direction", ~direction.isin(DIRECTIONS), _("direction must be in or out"))
     channel = _per_value(_str(df, "channel"), str.lower)
-    flag("channel", ~channel.isin(CHANNELS), "channel must be cash, transfer, card or other")
+    flag("channel", ~channel.isin(CHANNELS), _("channel must be cash, transfer, card or other"))
     if pd.api.types.is_numeric_dtype(df["amount"].dtype):
         amount = df["amount"].astype(np.float64)
     else:
         amount = pd.to_numeric(_str(df, "amount").str.replace(",", "", regex=False), errors="coerce").astype(
             np.float64)
     finite = np.isfinite(amount.to_numpy(dtype=np.float64, na_value=np.nan))
-    flag("amount", pd.Series(~finite, index=df.index), "amount is not a finite number")
+    flag("amount", pd.Series(~finite, index=df.index), _("amount is not a finite number"))
     flag("amount", pd.Series(finite & (amount.to_numpy(na_value=np.nan) <= 0), index=df.index),
-         "amount must be positive")
+         _("amount must be positive"))
     currency = _per_value(_str(df, "currency"), str.upper)
     unknown = ~currency.isin(fx.currencies)
-    flag("currency", unknown, [f"unknown currency '{c}'" for c in currency])
+    if bool(unknown.any()):  # the reasons are written only when a row needs one (not for 500k good rows)
+        unknown_currency = _("unknown currency '{code}'")
+        flag("currency", unknown, [unknown_currency.format(code=c) if bad else "" for c, bad in zip(
+            currency, unknown.to_numpy(dtype=bool), strict=True)])
     cp_country = _per_value(_str(df, "counterparty_country"), str.upper)
     flag("counterparty_country", (cp_country != "") & ~_per_value(cp_country, lambda v: _COUNTRY.match(v) is not None).astype(bool),
-         "counterparty_country must be ISO 3166 alpha-2")
+         _("counterparty_country must be ISO 3166 alpha-2"))
     derived_cb = (cp_country != "") & (cp_country != DOMESTIC_COUNTRY)
     if "cross_border" in df and df["cross_border"].dtype == bool:
         cross_border = df["cross_border"]
     else:
         cb_text = _per_value(_str(df, "cross_border"), str.lower)
-        flag("cross_border", ~cb_text.isin(_TRUE | _FALSE | {""}), "cross_border must be true or false")
+        flag("cross_border", ~cb_text.isin(_TRUE | _FALSE | {""}), _("cross_border must be true or false"))
         cross_border = cb_text.isin(_TRUE) | ((cb_text == "") & derived_cb)
 
     bad = np.zeros(n, dtype=bool)
-    for _, mask, _ in problems:
+    for _col, mask, _reason in problems:
         bad |= mask
     quarantined: list[dict[str, Any]] = []
     if bad.any():

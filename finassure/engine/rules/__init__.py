@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import sqlglot
 
+from finassure.engine.i18n import _
 from finassure.engine.rules import large_value, typology
 from finassure.engine.rules.common import ALERT_SCHEMA, DIALECT, TABLE_NAME, source_table
 from finassure.engine.rules.spec import RuleError, RuleSpec, load_rules, select
@@ -33,7 +34,8 @@ def build(rule: RuleSpec) -> ir.Table:
     """The rule's expression over the unbound ``transactions`` table."""
     fn = IMPLEMENTATIONS.get(rule.implementation)
     if fn is None:
-        raise RuleError(f"rule {rule.id}: unknown implementation {rule.implementation!r}")
+        raise RuleError(_("rule {id}: unknown implementation {implementation!r}").format(
+            id=rule.id, implementation=rule.implementation))
     return fn(source_table(), rule.params)
 
 

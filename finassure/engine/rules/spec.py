@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from finassure.engine.i18n import _
+
 SEVERITIES = {"low": 0.4, "medium": 0.6, "high": 0.8}
 KINDS = {"daily", "account", "transaction"}
 
@@ -55,27 +57,28 @@ class RuleSpec:
 def _parse(doc: dict[str, Any], origin: str) -> list[RuleSpec]:
     rules = doc.get("rules")
     if not isinstance(rules, list):
-        raise RuleError(f"{origin}: top-level 'rules' list is missing")
+        raise RuleError(_("{origin}: top-level 'rules' list is missing").format(origin=origin))
     out: list[RuleSpec] = []
     for i, item in enumerate(rules):
         where = f"{origin}: rules[{i}]"
         for key in ("id", "version", "kind", "implementation", "severity", "explanation"):
             if key not in item:
-                raise RuleError(f"{where}: missing '{key}'")
+                raise RuleError(_("{where}: missing '{key}'").format(where=where, key=key))
         if item["kind"] not in KINDS:
-            raise RuleError(f"{where}: kind must be one of {sorted(KINDS)}")
+            raise RuleError(_("{where}: kind must be one of {choices}").format(where=where, choices=", ".join(sorted(KINDS))))
         if item["severity"] not in SEVERITIES:
-            raise RuleError(f"{where}: severity must be one of {sorted(SEVERITIES)}")
+            raise RuleError(_("{where}: severity must be one of {choices}").format(
+                where=where, choices=", ".join(sorted(SEVERITIES))))
         expl = item["explanation"]
         if not {"en", "zh-hans"} <= set(expl):
-            raise RuleError(f"{where}: explanation needs 'en' and 'zh-hans'")
+            raise RuleError(_("{where}: explanation needs 'en' and 'zh-hans'").format(where=where))
         out.append(RuleSpec(id=str(item["id"]), version=int(item["version"]), kind=item["kind"],
                             implementation=str(item["implementation"]), severity=item["severity"],
                             enabled=bool(item.get("enabled", True)), params=dict(item.get("params") or {}),
                             explanation=dict(expl), title=dict(item.get("title") or {})))
     ids = [r.id for r in out]
     if len(set(ids)) != len(ids):
-        raise RuleError(f"{origin}: duplicate rule ids")
+        raise RuleError(_("{origin}: duplicate rule ids").format(origin=origin))
     return out
 
 
@@ -91,7 +94,7 @@ def load_rules(path: str | Path | None = None, *, overrides: dict[str, dict[str,
     for rid, change in (overrides or {}).items():
         idx = next((i for i, r in enumerate(rules) if r.id == rid), None)
         if idx is None:
-            raise RuleError(f"override for unknown rule {rid!r}")
+            raise RuleError(_("override for unknown rule {id!r}").format(id=rid))
         r = rules[idx]
         rules[idx] = replace(r, enabled=change.get("enabled", r.enabled),
                              params={**r.params, **change.get("params", {})})
@@ -105,5 +108,5 @@ def select(rules: list[RuleSpec], ids: list[str] | None) -> list[RuleSpec]:
     known = {r.id: r for r in rules}
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise RuleError(f"unknown rule id(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        raise RuleError(_("unknown rule id(s): {unknown}; known: {known}").format(unknown=", ".join(unknown), known=", ".join(known)))
     return [known[i] for i in ids]

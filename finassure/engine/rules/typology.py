@@ -7,6 +7,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from finassure.engine.i18n import _
 from finassure.engine.rules import behaviour
 from finassure.engine.rules.common import cents, customers, day_bucket, edges, ids_of_groups, standard
 
@@ -179,7 +180,7 @@ def cycles(t: ir.Table, p: dict[str, Any]) -> ir.Table:
     """
     max_len = int(p["max_length"])
     if not 2 <= max_len <= 4:
-        raise ValueError(f"cycles: max_length must be 2, 3 or 4, not {max_len}")
+        raise ValueError(_("cycles: max_length must be 2, 3 or 4, not {value}").format(value=max_len))
     e = edges(t)
     e = e.filter(e.amount_cny >= float(p.get("min_amount", 0))).select("src", "dst", "epoch_s", "txn_id", "amount_cny")
     tol = p.get("amount_tolerance")

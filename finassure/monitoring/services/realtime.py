@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
@@ -41,9 +42,12 @@ def transaction_score(*, actor: Any, txn: dict[str, Any]) -> tuple[ScoreResult, 
     access.require(actor, perms.SCORE)
     if _score_known(txn["txn_id"]):
         return ScoreResult.objects.get(txn_id=txn["txn_id"]), False
+    from finassure.engine.i18n import normalize, override
+
     try:
         scorer, rule_changes = realtime_scorer_for(actor.org_unit_id)
-        result = scorer.score(dict(txn))
+        with override(normalize(get_language())):  # the engine's refusal in the request's language
+            result = scorer.score(dict(txn))
         if rule_changes:
             result["rule_changes"] = rule_changes  # kept in the stored result: which approved changes applied
     except (KeyError, ValueError) as exc:
