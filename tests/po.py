@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gettext
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,3 +92,25 @@ def messages(path: Path) -> list[Entry]:
 def header(path: Path) -> dict[str, str]:
     head = next(e for e in parse_po(path) if e.msgid == "" and e.msgctxt is None)
     return dict(line.split(": ", 1) for line in head.msgstr[-1].splitlines() if ": " in line)
+
+
+def assert_mo_matches_po(po: Path, mo_path: Path) -> None:
+    """The compiled catalogue answers every message of the PO as written, and holds nothing else."""
+    with mo_path.open("rb") as fp:
+        mo = gettext.GNUTranslations(fp)
+    entries = messages(po)
+    for e in entries:
+        if e.msgid_plural is None:
+            got = mo.pgettext(e.msgctxt, e.msgid) if e.msgctxt is not None else mo.gettext(e.msgid)
+            assert got == e.msgstr[-1], e.msgid
+        else:
+            for n in (0, 1, 2, 11):
+                if e.msgctxt is not None:
+                    got = mo.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n)
+                else:
+                    got = mo.ngettext(e.msgid, e.msgid_plural, n)
+                assert got == e.msgstr[0], e.msgid
+    # Nothing stale in the .mo either: it holds exactly the .po's messages (plus the header).
+    compiled = {k[0] if isinstance(k, tuple) else k for k in mo._catalog} - {""}  # type: ignore[attr-defined]
+    expected = {e.msgid if e.msgctxt is None else f"{e.msgctxt}\x04{e.msgid}" for e in entries}
+    assert compiled == expected

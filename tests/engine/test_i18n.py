@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import gettext
 import re
 import string
 import threading
@@ -21,7 +20,7 @@ from finassure.engine import i18n
 from finassure.engine.cli import main
 from finassure.engine.ingest import ingest
 from finassure.engine.rules import RuleError, load_rules, select
-from tests.po import header, messages
+from tests.po import assert_mo_matches_po, header, messages
 
 ENGINE = Path(i18n.__file__).resolve().parent
 PO = i18n.LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "engine.po"
@@ -97,16 +96,7 @@ def test_every_message_is_translated_and_keeps_its_placeholders() -> None:
 
 
 def test_the_compiled_catalogue_matches_the_po() -> None:
-    with MO.open("rb") as fp:
-        mo = gettext.GNUTranslations(fp)
-    entries = messages(PO)
-    for e in entries:
-        if e.msgid_plural is None:
-            assert mo.gettext(e.msgid) == e.msgstr[-1], e.msgid
-        else:
-            assert mo.ngettext(e.msgid, e.msgid_plural, 2) == e.msgstr[0], e.msgid
-    compiled = {k[0] if isinstance(k, tuple) else k for k in mo._catalog} - {""}  # type: ignore[attr-defined]
-    assert compiled == {e.msgid for e in entries}
+    assert_mo_matches_po(PO, MO)
 
 
 @pytest.mark.parametrize(("value", "expected"), [

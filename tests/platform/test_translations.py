@@ -6,7 +6,6 @@ msgid in finassure/locale/zh_Hans/LC_MESSAGES/django.po, run the script again an
 
 from __future__ import annotations
 
-import gettext
 import re
 import shutil
 from pathlib import Path
@@ -18,7 +17,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 import finassure
-from tests.po import header, messages, parse_po
+from tests.po import assert_mo_matches_po, header, messages, parse_po
 
 LOCALE_DIR = Path(finassure.__file__).resolve().parent / "locale"
 ZH_PO = LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -60,24 +59,7 @@ def test_zh_placeholders_are_kept() -> None:
 
 
 def test_zh_mo_matches_po() -> None:
-    with ZH_MO.open("rb") as fp:
-        mo = gettext.GNUTranslations(fp)
-    entries = messages(ZH_PO)
-    for e in entries:
-        if e.msgid_plural is None:
-            got = mo.pgettext(e.msgctxt, e.msgid) if e.msgctxt is not None else mo.gettext(e.msgid)
-            assert got == e.msgstr[-1], e.msgid
-        else:
-            for n in (0, 1, 2, 11):
-                if e.msgctxt is not None:
-                    got = mo.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n)
-                else:
-                    got = mo.ngettext(e.msgid, e.msgid_plural, n)
-                assert got == e.msgstr[0], e.msgid
-    # Nothing stale in the .mo either: it holds exactly the .po's messages (plus the header).
-    compiled = {k[0] if isinstance(k, tuple) else k for k in mo._catalog} - {""}  # type: ignore[attr-defined]
-    expected = {e.msgid if e.msgctxt is None else f"{e.msgctxt}\x04{e.msgid}" for e in entries}
-    assert compiled == expected
+    assert_mo_matches_po(ZH_PO, ZH_MO)
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (xgettext)")
