@@ -24,6 +24,7 @@ import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg.conninfo import make_conninfo
 
 MANIFEST_SUFFIX = ".manifest.json"
@@ -74,9 +75,10 @@ class Manifest:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(**data)
         except FileNotFoundError:
-            raise BackupError(f"no manifest at {path}: a backup is only restored with its manifest") from None
+            raise BackupError(_("no manifest at %(path)s: a backup is only restored with its manifest") % {
+                "path": path}) from None
         except (ValueError, TypeError) as exc:
-            raise BackupError(f"manifest {path} is unreadable: {exc}") from None
+            raise BackupError(_("manifest %(path)s is unreadable: %(error)s") % {"path": path, "error": exc}) from None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def sha256_file(path: Path) -> str:
 
 def engine_name(connection: BaseDatabaseWrapper) -> str:
     if connection.vendor not in {"sqlite", "postgresql"}:
-        raise BackupError(f"backup supports SQLite and PostgreSQL, not {connection.vendor}")
+        raise BackupError(_("backup supports SQLite and PostgreSQL, not %(vendor)s") % {"vendor": connection.vendor})
     return connection.vendor
 
 
@@ -146,7 +148,7 @@ def backup_database(path: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Manif
 def _sqlite_backup(connection: BaseDatabaseWrapper, target: Path) -> dict[str, int]:
     if connection.in_atomic_block:
         # SQLite's backup step would wait forever on the connection's own write lock (and copy uncommitted rows).
-        raise BackupError("a SQLite backup cannot run inside an open transaction; run it outside transaction.atomic")
+        raise BackupError(_("a SQLite backup cannot run inside an open transaction; run it outside transaction.atomic"))
     connection.ensure_connection()
     destination = sqlite3.connect(target)
     try:
@@ -183,13 +185,14 @@ def restore_database(
     connection = connections[using]
     engine = engine_name(connection)
     if manifest.engine != engine:
-        raise BackupError(f"{path.name} is a {manifest.engine} backup; the configured database is {engine}")
+        raise BackupError(_("%(file)s is a %(backup)s backup; the configured database is %(database)s") % {
+            "file": path.name, "backup": manifest.engine, "database": engine})
     occupied = tables_with_data(connection)
     if occupied and not force:
         shown = ", ".join(occupied[:5]) + (" …" if len(occupied) > 5 else "")
         raise BackupError(
-            f"the target database is not empty ({len(occupied)} tables hold data: {shown}); "
-            "restore into an empty database, or pass --force to replace its contents"
+            _("the target database is not empty (%(count)s tables hold data: %(tables)s); restore into an empty "
+              "database, or pass --force to replace its contents") % {"count": len(occupied), "tables": shown}
         )
     if engine == "sqlite":
         _sqlite_restore(connection, path)
@@ -203,13 +206,14 @@ def restore_database(
 def verify_backup(path: Path) -> Manifest:
     """The manifest of ``path`` once the file's size and sha256 match it; BackupError otherwise."""
     if not path.is_file():
-        raise BackupError(f"no backup file at {path}")
+        raise BackupError(_("no backup file at %(path)s") % {"path": path})
     manifest = Manifest.read(path)
     actual = sha256_file(path)
     if actual != manifest.sha256:
         raise BackupError(
-            f"{path.name} does not match its manifest (sha256 {actual[:16]}…, expected {manifest.sha256[:16]}…): "
-            "the file is damaged or was changed; nothing was restored"
+            _("%(file)s does not match its manifest (sha256 %(actual)s…, expected %(expected)s…): the file is damaged "
+              "or was changed; nothing was restored") % {"file": path.name, "actual": actual[:16],
+                                                         "expected": manifest.sha256[:16]}
         )
     return manifest
 
@@ -298,8 +302,8 @@ def find_pg_binary(name: str) -> str:
     if candidates:
         return max(candidates, key=lambda p: [int(n) for n in re.findall(r"\d+", Path(p).parent.parent.name)])
     raise BackupError(
-        f"{name} was not found on PATH or in /usr/lib/postgresql/*/bin; install the PostgreSQL client tools "
-        f"matching the server's version (Debian/Ubuntu: apt-get install postgresql-client)"
+        _("%(tool)s was not found on PATH or in /usr/lib/postgresql/*/bin; install the PostgreSQL client tools "
+          "matching the server's version (Debian/Ubuntu: apt-get install postgresql-client)") % {"tool": name}
     )
 
 
@@ -308,4 +312,5 @@ def _run(command: list[str], params: dict[str, str], tool: str) -> None:
     env = {**os.environ, **{_LIBPQ_ENV[key]: value for key, value in params.items()}}
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BackupError(f"{tool} failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+        raise BackupError(_("%(tool)s failed (exit %(code)s): %(error)s") % {
+            "tool": tool, "code": result.returncode, "error": result.stderr.strip()[-2000:]})

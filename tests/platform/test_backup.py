@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from finassure.accounts import services as accounts_services
 from finassure.platform import backup, crypto
@@ -187,7 +188,9 @@ def test_restore_into_the_live_database_is_refused_while_it_holds_data(transacti
     _populate()
     path = tmp_path / "finassure.backup"
     backup.backup_database(path)
-    with pytest.raises(BackupError, match="not empty"):
+    with translation.override("en"), pytest.raises(BackupError, match="not empty"):
+        backup.restore_database(path)
+    with translation.override("zh-hans"), pytest.raises(BackupError, match="目标数据库不为空"):
         backup.restore_database(path)
 
 
@@ -210,7 +213,7 @@ def test_a_backup_without_its_manifest_is_refused(transactional_db, tmp_path):
     path = tmp_path / "finassure.backup"
     backup.backup_database(path)
     backup.manifest_path(path).unlink()
-    with pytest.raises(BackupError, match="no manifest"):
+    with translation.override("en"), pytest.raises(BackupError, match="no manifest"):
         backup.restore_database(path, force=True)
 
 
@@ -229,7 +232,7 @@ def test_the_backup_command_writes_the_file_and_its_manifest(transactional_db, t
 
 def test_a_missing_postgres_tool_is_named_with_a_remedy(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(BackupError, match=r"pg_nonexistent was not found .* postgresql-client"):
+    with translation.override("en"), pytest.raises(BackupError, match=r"pg_nonexistent was not found .* postgresql-client"):
         backup.find_pg_binary("pg_nonexistent")
 
 

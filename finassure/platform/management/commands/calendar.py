@@ -5,33 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from finassure.platform import calendar, context
 from finassure.platform.errors import ValidationFailed
+from finassure.platform.management.base import LocalizedCommand
 from finassure.platform.models import CalendarYear
 
 
-class Command(BaseCommand):
-    help = "Show, load or refresh the official holiday schedules of the business calendar."
+class Command(LocalizedCommand):
+    help = gettext_noop("Show, load or refresh the official holiday schedules of the business calendar.")
 
     def add_arguments(self, parser: Any) -> None:
-        sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("status", help="years loaded and warnings")
-        load = sub.add_parser("load", help="load a year from a file of `YYYY-MM-DD,holiday|workday,name` lines")
-        load.add_argument("year", type=int)
-        load.add_argument("file", type=Path)
-        sub.add_parser("refresh", help="reload every year the chinesecalendar package knows")
+        sub = parser.add_subparsers(dest="action", required=True, title=_("actions"))
+        sub.add_parser("status", help=_("years loaded and warnings"))
+        load = sub.add_parser("load", help=_("load a year from a file of `YYYY-MM-DD,holiday|workday,name` lines"))
+        load.add_argument("year", type=int, help=_("the year"))
+        load.add_argument("file", type=Path, help=_("the schedule file (UTF-8)"))
+        sub.add_parser("refresh", help=_("reload every year the chinesecalendar package knows"))
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         with context.acting(context.RequestContext(channel="cli")):
             if action == "status":
                 years = list(CalendarYear.objects.order_by("year").values_list("year", "source"))
-                self.stdout.write(f"official schedules: {years[0][0]}–{years[-1][0]}" if years else "none loaded")
+                self.stdout.write(_("official schedules: %(first)s–%(last)s") % {"first": years[0][0], "last": years[-1][0]}
+                                  if years else _("no official schedule loaded"))
                 for warning in calendar.warnings():
                     self.stderr.write(self.style.WARNING(warning))
             elif action == "refresh":
-                self.stdout.write(f"loaded {len(calendar.calendar_load_library_years())} years")
+                self.stdout.write(_("loaded %(count)s years") % {"count": len(calendar.calendar_load_library_years())})
             else:
                 self._load(options["year"], options["file"])
 
@@ -45,4 +49,5 @@ class Command(BaseCommand):
         except ValidationFailed as exc:
             details = "; ".join(m for msgs in exc.fields.values() for m in msgs)
             raise CommandError(f"{exc.message} {details}".strip()) from None
-        self.stdout.write(f"{year}: {holidays} holidays and {workdays} make-up working days loaded")
+        self.stdout.write(_("%(year)s: %(holidays)s holidays and %(workdays)s make-up working days loaded") % {
+            "year": year, "holidays": holidays, "workdays": workdays})

@@ -6,25 +6,28 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from finassure.platform import context, demo
+from finassure.platform.management.base import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = "Create or refresh the demo institution and serve it on 127.0.0.1:8000 (SQLite by default)."
+class Command(LocalizedCommand):
+    help = gettext_noop("Create or refresh the demo institution and serve it on 127.0.0.1:8000 (SQLite by default).")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-serve", action="store_true", help="seed and exit")
+        parser.add_argument("--host", default="127.0.0.1", help=_("address to serve on (default: %(default)s)"))
+        parser.add_argument("--port", type=int, default=8000, help=_("port to serve on (default: %(default)s)"))
+        parser.add_argument("--no-serve", action="store_true", help=_("seed and exit"))
 
     def handle(self, *args: Any, host: str, port: int, no_serve: bool, **options: Any) -> None:
         if settings.PRODUCTION:
-            raise CommandError("the demo refuses to run with FINASSURE_ENV=production")
-        self.stdout.write("migrating the database …")
+            raise CommandError(_("the demo refuses to run with FINASSURE_ENV=production"))
+        self.stdout.write(_("migrating the database …"))
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("seeding 示例银行 …")
+        self.stdout.write(_("seeding %(institution)s …") % {"institution": "示例银行"})
         with context.acting(context.RequestContext(channel="cli")):
             ctx = demo.run_all()
         self._print_credentials(ctx, host, port)
@@ -35,11 +38,13 @@ class Command(BaseCommand):
 
     def _print_credentials(self, ctx: dict[str, Any], host: str, port: int) -> None:
         from finassure.accounts.demo import DEMO_PASSWORD
+        from finassure.accounts.roles import Role
         from finassure.accounts.selectors import roles_of
 
         self.stdout.write(self.style.SUCCESS(f"\nfinassure demo: http://{host}:{port}/"))
-        self.stdout.write(f"database: {settings.DATABASES['default']['NAME']}")
-        self.stdout.write(f"password for every demo user: {DEMO_PASSWORD}  (2FA is waived for demo users)\n")
+        self.stdout.write(_("database: %(name)s") % {"name": settings.DATABASES["default"]["NAME"]})
+        self.stdout.write(_("password for every demo user: %(password)s  (2FA is waived for demo users)") % {
+            "password": DEMO_PASSWORD} + "\n")
         for username, user in ctx.get("users", {}).items():
-            roles = ", ".join(sorted(roles_of(user)))
+            roles = ", ".join(sorted(str(Role(code).label) for code in roles_of(user)))
             self.stdout.write(f"  {username:<12} {user.display_name:<6} {roles}")

@@ -31,7 +31,11 @@ import tempfile
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from finassure.platform.management.base import LocalizedCommand
 
 
 def default_workers() -> int:
@@ -40,7 +44,8 @@ def default_workers() -> int:
         try:
             return max(1, int(configured))
         except ValueError:
-            raise CommandError(f"FINASSURE_WEB_WORKERS must be a number or 'auto', not {configured!r}") from None
+            raise CommandError(_("FINASSURE_WEB_WORKERS must be a number or 'auto', not '%(value)s'") % {
+                "value": configured}) from None
     return (os.cpu_count() or 1) if realtime_state_is_shared() else 1
 
 
@@ -94,26 +99,26 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-class Command(BaseCommand):
-    help = "Serve finassure over HTTP (put TLS in front in production)."
+class Command(LocalizedCommand):
+    help = gettext_noop("Serve finassure over HTTP (put TLS in front in production).")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+        parser.add_argument("--host", default="127.0.0.1", help=_("address to serve on (default: %(default)s)"))
+        parser.add_argument("--port", type=int, default=8000, help=_("port to serve on (default: %(default)s)"))
+        parser.add_argument("--threads", type=int, default=8, help=_("threads per worker process"))
         parser.add_argument(
             "--workers", type=int, default=None,
-            help="worker processes (default: FINASSURE_WEB_WORKERS, else the CPU count when real-time scoring "
-                 "state is in Redis, else 1); more than 1 serves with gunicorn",
+            help=_("worker processes (default: FINASSURE_WEB_WORKERS, else the CPU count when real-time scoring "
+                   "state is in Redis, else 1); more than 1 serves with gunicorn"),
         )
         parser.add_argument("--timeout", type=int, default=120,
-                            help="with several workers: restart a worker silent for this many seconds")
+                            help=_("with several workers: restart a worker silent for this many seconds"))
 
     def handle(self, *args: Any, host: str, port: int, threads: int, workers: int | None, timeout: int,
                **options: Any) -> None:
         workers = default_workers() if workers is None else workers
         if workers < 1 or threads < 1:
-            raise CommandError("--workers and --threads must be at least 1")
+            raise CommandError(_("--workers and --threads must be at least 1"))
         if workers == 1:
             from waitress import serve  # type: ignore[import-untyped]
 
@@ -121,21 +126,21 @@ class Command(BaseCommand):
 
             warm_up()
             freeze_startup_heap()
-            self.stdout.write(f"finassure listening on http://{host}:{port}/ (Ctrl+C to stop)")
+            self.stdout.write(_("finassure listening on http://%(host)s:%(port)s/ (Ctrl+C to stop)") % {"host": host, "port": port})
             serve(application, host=host, port=port, threads=threads, ident="finassure")
             return
         if not multiprocess_metrics_ready():
             if os.environ.get(METRICS_DIR_ENV):
-                raise CommandError(f"{METRICS_DIR_ENV} is set but was not in effect at start-up")
+                raise CommandError(_("%(variable)s is set but was not in effect at start-up") % {"variable": METRICS_DIR_ENV})
             reexec_with_multiprocess_metrics()
         if not realtime_state_is_shared():
             self.stderr.write(
-                "warning: several workers without FINASSURE_REALTIME_REDIS_URL: each process keeps its own "
-                "real-time scoring totals (a large-value split across processes is missed)"
+                _("warning: several workers without FINASSURE_REALTIME_REDIS_URL: each process keeps its own "
+                  "real-time scoring totals (a large-value split across processes is missed)")
             )
         self.stdout.write(
-            f"finassure listening on http://{host}:{port}/ with {workers} processes × {threads} threads "
-            "(Ctrl+C to stop)"
+            _("finassure listening on http://%(host)s:%(port)s/ with %(workers)s processes × %(threads)s threads "
+              "(Ctrl+C to stop)") % {"host": host, "port": port, "workers": workers, "threads": threads}
         )
         self.stdout.flush()
         owned = os.environ.get(_OWNED_METRICS_DIR_ENV)

@@ -6,22 +6,24 @@ import threading
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from finassure.platform import scheduling
+from finassure.platform.management.base import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = "Run background tasks (django-tasks database backend) and periodic schedules."
+class Command(LocalizedCommand):
+    help = gettext_noop("Run background tasks (django-tasks database backend) and periodic schedules.")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between schedule checks")
-        parser.add_argument("--once", action="store_true", help="enqueue due schedules, run queued tasks, exit")
+        parser.add_argument("--interval", type=float, default=30.0, help=_("seconds between schedule checks"))
+        parser.add_argument("--once", action="store_true", help=_("enqueue due schedules, run queued tasks, exit"))
 
     def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:
         names = [s.name for s in scheduling.schedules()]
-        self.stdout.write(f"periodic schedules: {', '.join(names) or '(none)'}")
+        self.stdout.write(_("periodic schedules: %(names)s") % {"names": ", ".join(names) or _("(none)")})
         if once:
             scheduling.enqueue_due()
             call_command("db_worker", batch=True, verbosity=options.get("verbosity", 1))
