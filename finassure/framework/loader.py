@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from finassure.accounts.roles import Role
 from finassure.framework import registry
@@ -29,6 +31,15 @@ UNIT_RANGE: dict[str, tuple[float | None, float | None]] = {
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 STR, INT, NUM, OPT_NUM, LIST = "text", "integer", "number", "number or null", "list"
+def _word(key: str) -> str:
+    """A kind of value or a part of a library, as the messages name it, in the current language."""
+    return {
+        STR: pgettext("library file", "text"), INT: pgettext("library file", "integer"),
+        NUM: pgettext("library file", "number"), OPT_NUM: pgettext("library file", "number or null"),
+        LIST: pgettext("library file", "list"), "mapping": pgettext("library file", "mapping"),
+        "library": pgettext("library file", "library"), "measure": pgettext("library file", "measure"),
+        "indicator": pgettext("library file", "indicator"), "obligation": pgettext("library file", "obligation"),
+    }[key]
 _TOP = {"library": (STR, True), "version": (INT, True), "title": (STR, True), "title_en": (STR, False),
         "measures": (LIST, True)}
 _MEASURE = {"id": (STR, True), "number": (STR, True), "section": (STR, False), "name": (STR, True),
@@ -59,8 +70,8 @@ class LibraryInvalid(ValidationFailed):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         head = "; ".join(str(p) for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        super().__init__(f"The library file was refused: {head}{more}",
+        more = _(" (and %(n)s more)") % {"n": len(problems) - 5} if len(problems) > 5 else ""
+        super().__init__(_("The library file was refused: %(problems)s") % {"problems": head} + more,
                          fields={"file": [str(p) for p in problems]})
 
 
@@ -86,11 +97,13 @@ class _Reader:
     def scalar(self, node: yaml.Node, kind: str, key: str) -> Any:
         if kind == LIST:
             if not isinstance(node, yaml.SequenceNode):
-                self.problem(node, f"'{key}' must be a list")
+                self.problem(node, _("'%(key)s' must be a list") % {"key": key})
                 return []
             return node.value
         if not isinstance(node, yaml.ScalarNode):
-            self.problem(node, f"'{key}' must be a {kind}, not a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}")
+            found = _word(LIST if isinstance(node, yaml.SequenceNode) else "mapping")
+            self.problem(node, _("'%(key)s' must be a %(kind)s, not a %(found)s") % {
+                "key": key, "kind": _word(kind), "found": found})
             return None
         tag = node.tag.rsplit(":", 1)[-1]
         if kind == OPT_NUM and tag == "null":
@@ -105,38 +118,42 @@ class _Reader:
             if tag in ("str", "int", "float") and node.value.strip():
                 return str(node.value)
             if tag == "str":
-                self.problem(node, f"'{key}' must not be empty")
+                self.problem(node, _("'%(key)s' must not be empty") % {"key": key})
                 return None
-        self.problem(node, f"'{key}' must be a {kind}, not {node.value!r}")
+        self.problem(node, _("'%(key)s' must be a %(kind)s, not %(value)s") % {
+            "key": key, "kind": _word(kind), "value": repr(node.value)})
         return None
 
     def mapping(self, node: yaml.Node, schema: dict[str, tuple[str, bool]], what: str) -> dict[str, Any] | None:
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"each {what} must be a mapping of keys to values")
+            self.problem(node, _("each %(part)s must be a mapping of keys to values") % {"part": _word(what)})
             return None
         result: dict[str, Any] = {"_line": node.start_mark.line + 1}
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
             if key in seen:
-                self.problem(key_node, f"key '{key}' is given twice in this {what}")
+                self.problem(key_node, _("key '%(key)s' is given twice in this %(part)s") % {
+                    "key": key, "part": _word(what)})
                 continue
             seen.add(key)
             if key not in schema:
-                self.problem(key_node, f"unknown key '{key}' in a {what} (allowed: {', '.join(schema)})")
+                self.problem(key_node, _("unknown key '%(key)s' in a %(part)s (allowed: %(allowed)s)") % {
+                    "key": key, "part": _word(what), "allowed": ", ".join(schema)})
                 continue
             result[key] = self.scalar(value_node, schema[key][0], key)
             result[f"_{key}_node"] = value_node
         for key, (_kind, required) in schema.items():
             if required and key not in seen:
-                self.problem(node, f"the {what} has no '{key}'")
+                self.problem(node, _("the %(part)s has no '%(key)s'") % {"part": _word(what), "key": key})
         return result
 
 
 def _choice(reader: _Reader, item: dict[str, Any], key: str, choices: tuple[str, ...]) -> None:
     value = item.get(key)
     if value is not None and value not in choices:
-        reader.problem(item.get(f"_{key}_node"), f"'{key}' must be one of {', '.join(choices)}, not {value!r}")
+        reader.problem(item.get(f"_{key}_node"), _("'%(key)s' must be one of %(choices)s, not %(value)s") % {
+            "key": key, "choices": ", ".join(choices), "value": repr(value)})
 
 
 def _known_computation(name: str) -> bool:
@@ -153,7 +170,7 @@ def _check_indicator(reader: _Reader, item: dict[str, Any], obligation: bool) ->
     _choice(reader, item, "period", PERIODS)
     name = item.get("computation")
     if name is not None and not _known_computation(name):
-        reader.problem(item.get("_computation_node"), f"unknown computation '{name}'")
+        reader.problem(item.get("_computation_node"), _("unknown computation '%(name)s'") % {"name": name})
     low, high = UNIT_RANGE.get(item.get("unit") or "", (None, None))
     if "minimum" in item:
         low = item["minimum"]
@@ -162,10 +179,10 @@ def _check_indicator(reader: _Reader, item: dict[str, Any], obligation: bool) ->
     item["minimum"], item["maximum"] = low, high
     target, amber = item.get("target"), item.get("amber")
     if isinstance(amber, float) and amber < 0:
-        reader.problem(item.get("_amber_node"), "'amber' must not be negative")
+        reader.problem(item.get("_amber_node"), _("'amber' must not be negative"))
     if isinstance(target, float) and not in_range(target, low, high):
-        reader.problem(item.get("_target_node"), f"target {target:g} is outside the indicator's range "
-                                                 f"{_fmt(low)}–{_fmt(high)}")
+        reader.problem(item.get("_target_node"), _("target %(target)s is outside the indicator's range %(low)s–%(high)s")
+                       % {"target": f"{target:g}", "low": _fmt(low), "high": _fmt(high)})
 
 
 def _fmt(value: float | None) -> str:
@@ -183,10 +200,10 @@ def parse(text: str, name: str = "<library>") -> Library:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise LibraryInvalid([Problem(name, (mark.line + 1) if mark else 1, f"not valid YAML: {exc.problem}")]
-                             ) from None
+        raise LibraryInvalid([Problem(name, (mark.line + 1) if mark else 1,
+                                      _("not valid YAML: %(problem)s") % {"problem": exc.problem})]) from None
     if root is None:
-        raise LibraryInvalid([Problem(name, 1, "the file is empty")])
+        raise LibraryInvalid([Problem(name, 1, _("the file is empty"))])
     top = reader.mapping(root, _TOP, "library")
     library = Library(code="", version=0, title="", title_en="", checksum=hashlib.sha256(text.encode()).hexdigest())
     if top is None:
@@ -194,7 +211,7 @@ def parse(text: str, name: str = "<library>") -> Library:
     library.code, library.version = top.get("library") or "", top.get("version") or 0
     library.title, library.title_en = top.get("title") or "", top.get("title_en") or ""
     if top.get("version") is not None and top["version"] < 1:
-        reader.problem(top.get("_version_node"), "'version' must be 1 or more")
+        reader.problem(top.get("_version_node"), _("'version' must be 1 or more"))
     ids: dict[str, int] = {}
 
     def claim(item: dict[str, Any], what: str) -> None:
@@ -202,9 +219,11 @@ def parse(text: str, name: str = "<library>") -> Library:
         if ident is None:
             return
         if not _ID.match(ident):
-            reader.problem(item.get("_id_node"), f"id '{ident}' must be lower-case letters, digits and hyphens")
+            reader.problem(item.get("_id_node"), _("id '%(id)s' must be lower-case letters, digits and hyphens") % {
+                "id": ident})
         elif ident in ids:
-            reader.problem(item.get("_id_node"), f"duplicate id '{ident}' (first used on line {ids[ident]})")
+            reader.problem(item.get("_id_node"), _("duplicate id '%(id)s' (first used on line %(line)s)") % {
+                "id": ident, "line": ids[ident]})
         else:
             ids[ident] = item["_id_node"].start_mark.line + 1
 
@@ -227,7 +246,7 @@ def parse(text: str, name: str = "<library>") -> Library:
                 measure["items"].append(item)
         library.measures.append(measure)
     if not library.measures and not reader.problems:
-        reader.problem(root, "the library has no measures")
+        reader.problem(root, _("the library has no measures"))
     if reader.problems:
         raise LibraryInvalid(reader.problems)
     return library
@@ -238,5 +257,5 @@ def read(path: Path | str) -> Library:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise LibraryInvalid([Problem(path.name, 1, f"cannot read the file: {exc}")]) from None
+        raise LibraryInvalid([Problem(path.name, 1, _("cannot read the file: %(error)s") % {"error": exc})]) from None
     return parse(text, path.name)

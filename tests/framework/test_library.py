@@ -197,3 +197,20 @@ def test_every_computation_the_shipped_library_names_is_in_the_catalogue() -> No
     names = {line.split("computation:")[1].strip() for line in TEXT.splitlines() if "computation:" in line}
     assert names <= set(COMPUTATIONS)
     assert not any(n.startswith("governance.working") or n.startswith("governance.external") for n in names)
+
+
+def test_a_bad_file_is_refused_in_the_operators_language(org: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    from django.core.management import CommandError, call_command
+    from django.utils import translation
+
+    bad = TEXT.replace("target: 98", "target: lots").replace("id: m2-infosec", "id: m1-policy")
+    with translation.override("zh-hans"), pytest.raises(loader.LibraryInvalid) as exc:
+        loader.parse(bad, "bad.yaml")
+    reasons = [p.reason for p in exc.value.problems]
+    assert "“target”须为数字，而不是 'lots'" in reasons
+    assert any(r.startswith("编号“m1-policy”重复（首次用于第 ") for r in reasons)
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad, encoding="utf-8")
+    monkeypatch.setenv("FINASSURE_LANG", "zh-hans")
+    with pytest.raises(CommandError, match=r"bad.yaml:\d+: “target”须为数字，而不是 'lots'"):
+        call_command("framework", "check", str(path))
