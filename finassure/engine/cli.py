@@ -66,10 +66,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(report.summary())
         if report.quarantine_file:
             print(_("quarantine: {path}").format(path=report.quarantine_file))
-            where = _("  line {line}, column {column}: {reason}")
             for row in report.quarantine[:10]:
-                print(where.format(line=row["line"], column=row["column"], reason=row["reason"]))
+                print(_quarantined(row))
     return 0 if report.reconciles() else 3
+
+
+def _quarantined(row: dict[str, Any]) -> str:
+    """One quarantined row for the terminal: where (as much as is known) and why."""
+    if row["line"] is None:  # an id repeated from an earlier chunk: the row's line is not kept
+        return _("  column {column}: {reason}").format(**row)
+    if row["column"] is None:  # a malformed row (wrong number of fields) names no column
+        return _("  line {line}: {reason}").format(**row)
+    return _("  line {line}, column {column}: {reason}").format(**row)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -251,3 +251,18 @@ def test_rule_errors_in_chinese() -> None:
         select(rules, ["nope"])
     with pytest.raises(RuleError, match="unknown rule id"):
         select(rules, ["nope"])
+
+
+@pytest.mark.parametrize(("row", "english", "chinese"), [
+    ({"line": 7, "column": "amount", "reason": "r"}, "  line 7, column amount: r", "  第 7 行，amount 列：r"),
+    ({"line": 7, "column": None, "reason": "r"}, "  line 7: r", "  第 7 行：r"),
+    ({"line": None, "column": "txn_id", "reason": "r"}, "  column txn_id: r", "  txn_id 列：r"),
+])
+def test_a_quarantined_row_is_shown_with_what_is_known_of_where(
+    row: dict[str, object], english: str, chinese: str
+) -> None:
+    from finassure.engine.cli import _quarantined
+
+    assert _quarantined(row) == english
+    with i18n.override("zh-hans"):
+        assert _quarantined(row) == chinese
