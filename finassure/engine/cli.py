@@ -163,12 +163,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The parser, its help in the current language (build it inside :func:`i18n.argparse_messages`)."""
     p = argparse.ArgumentParser(prog="finassure engine", description=_("Transaction risk monitoring engine"))
-    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
-                   help=_("language of messages and help (default: FINASSURE_LANG, else the locale: LANGUAGE, "
-                          "LC_ALL, LC_MESSAGES, LANG; English when none is Chinese)"))
+    lang_help = _("language of messages and help (default: FINASSURE_LANG, else the locale: LANGUAGE, LC_ALL, "
+                  "LC_MESSAGES, LANG; English when none is Chinese)")
+    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None, help=lang_help)
+    # also after the command (finassure engine run --lang zh-hans …); read before parsing by _requested_language
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS, help=lang_help)
     sub = p.add_subparsers(dest="command", required=True, title=_("commands"))
 
-    s = sub.add_parser("ingest", help=_("validate a file and add it to the Parquet store"))
+    s = sub.add_parser("ingest", help=_("validate a file and add it to the Parquet store"), parents=[lang])
     s.add_argument("path", help=_("the file (an AMLSim folder for --format amlsim)"))
     s.add_argument("--store", default="var/transactions", help=_("the store folder (default: %(default)s)"))
     s.add_argument("--format", default="canonical", choices=["canonical", "mapping", "amlsim", "amlworld", "paysim"],
@@ -178,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_ingest)
 
-    s = sub.add_parser("run", help=_("run the rule set (and a model) over transactions"))
+    s = sub.add_parser("run", help=_("run the rule set (and a model) over transactions"), parents=[lang])
     s.add_argument("--input", required=True, help=_("canonical CSV/Parquet file or an ingested store folder"))
     s.add_argument("--out", required=True, help=_("the run's output folder"))
     s.add_argument("--backend", default="duckdb", choices=["duckdb", "spark"],
@@ -201,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_run)
 
-    s = sub.add_parser("generate", help=_("write deterministic synthetic labelled transactions"))
+    s = sub.add_parser("generate", help=_("write deterministic synthetic labelled transactions"), parents=[lang])
     s.add_argument("--out", required=True, help=_("the file (or AMLSim folder) to write"))
     s.add_argument("--rows", type=int, default=100_000, help=_("transactions to write (default: %(default)s)"))
     s.add_argument("--accounts", type=int, default=None, help=_("accounts (default: one for every 12 rows, at least 200)"))
@@ -211,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_generate)
 
-    s = sub.add_parser("train", help=_("train the account model on generated graphs (plus a labelled AMLSim folder)"))
+    s = sub.add_parser("train", help=_("train the account model on generated graphs (plus a labelled AMLSim folder)"),
+                       parents=[lang])
     s.add_argument("--registry", default="var/models", help=_("the model registry folder (default: %(default)s)"))
     s.add_argument("--amlsim", default=None,
                    help=_("add this labelled AMLSim folder to the generated graphs (threshold from CV inside it)"))
@@ -221,13 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_train)
 
-    s = sub.add_parser("eval", help=_("account-level precision/recall/F1 on a labelled AMLSim folder"))
+    s = sub.add_parser("eval", help=_("account-level precision/recall/F1 on a labelled AMLSim folder"), parents=[lang])
     s.add_argument("--amlsim", required=True, help=_("the AMLSim folder (nodes.csv, transactions.csv)"))
     s.add_argument("--model", default=None, help=_("model artifact (default: the shipped one)"))
     s.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     s.set_defaults(fn=cmd_eval)
 
-    s = sub.add_parser("bench", help=_("benchmarks (see benchmarks/engine)"))
+    s = sub.add_parser("bench", help=_("benchmarks (see benchmarks/engine)"), parents=[lang])
     s.add_argument("what", choices=["rules", "generate", "realtime"], help=_("what to measure"))
     s.add_argument("--rows", type=int, default=1_000_000, help=_("transactions (default: %(default)s)"))
     s.add_argument("--workdir", default="var/bench", help=_("folder for data and results (default: %(default)s)"))

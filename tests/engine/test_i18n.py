@@ -192,6 +192,8 @@ def test_argparse_errors_and_engine_errors_in_chinese(
     missing = tmp_path / "nope.csv"
     assert main(["--lang", "zh-hans", "ingest", str(missing), "--store", str(tmp_path / "s")]) == 2
     assert capsys.readouterr().err.strip() == f"错误：{missing}：文件不存在"
+    assert main(["ingest", str(missing), "--lang", "zh-hans", "--store", str(tmp_path / "s")]) == 2  # or after
+    assert capsys.readouterr().err.strip() == f"错误：{missing}：文件不存在"
     monkeypatch.setenv("FINASSURE_LANG", "zh-hans")  # the environment alone is enough
     assert main(["ingest", str(missing), "--store", str(tmp_path / "s")]) == 2
     assert "文件不存在" in capsys.readouterr().err
