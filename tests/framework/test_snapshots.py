@@ -148,3 +148,24 @@ def test_lower_is_better_counts_go_red_above_the_band(org: Any) -> None:
 
 def test_periods_follow_the_indicators_evaluation_period() -> None:
     assert Period.containing(DAY, "half").label() == "2026H2"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operator", ["en", "zh-hans"])
+def test_the_snapshots_command_writes_in_the_institutions_language_and_tells_in_the_operators(
+    org: Any, make_user: Any, settings: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any, operator: str
+) -> None:
+    from django.core.management import call_command
+
+    settings.LANGUAGE_CODE = "zh-hans"  # the institution's
+    monkeypatch.setenv("FINASSURE_LANG", operator)
+    owner = make_user(Role.QUALITY_MANAGER, unit="head")
+    make_indicator(make_measure(owner=owner))
+    with fixed_values({org.haidian.pk: 60}):
+        call_command("framework", "snapshots", "--day", DAY.isoformat())
+    action = CorrectiveAction.objects.get(org_unit=org.haidian)
+    assert action.title.startswith("整改：")  # stored: read by everyone, written as before commands spoke English
+    assert Notification.objects.get(recipient=owner).title.startswith("指标未达标")
+    out = capsys.readouterr().out
+    assert ("corrective actions opened" in out) == (operator == "en")
+    assert ("项整改措施" in out) == (operator == "zh-hans")

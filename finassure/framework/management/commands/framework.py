@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from finassure.framework import loader, services
 from finassure.platform import context
 from finassure.platform.errors import ApplicationError
-from finassure.platform.management.base import LocalizedCommand
+from finassure.platform.management.base import LocalizedCommand, institution_language
 
 
 class Command(LocalizedCommand):
@@ -48,7 +48,8 @@ class Command(LocalizedCommand):
                         for line in report.lines():
                             self.stdout.write(f"  {line}")
                 else:
-                    run = services.snapshots_run(actor=None, day=options["day"])
+                    with institution_language():  # the corrective actions it opens, and their notices
+                        run = services.snapshots_run(actor=None, day=options["day"])
                     self.stdout.write(_("%(computed)s snapshots %(by_status)s; %(opened)s corrective actions opened") % {
                         "computed": run.computed, "by_status": run.by_status, "opened": run.actions_opened})
             except loader.LibraryInvalid as exc:

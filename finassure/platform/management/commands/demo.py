@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from finassure.platform import context, demo
-from finassure.platform.management.base import LocalizedCommand
+from finassure.platform.management.base import LocalizedCommand, institution_language
 
 
 class Command(LocalizedCommand):
@@ -28,7 +28,7 @@ class Command(LocalizedCommand):
         self.stdout.write(_("migrating the database …"))
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(_("seeding %(institution)s …") % {"institution": "示例银行"})
-        with context.acting(context.RequestContext(channel="cli")):
+        with context.acting(context.RequestContext(channel="cli")), institution_language():
             ctx = demo.run_all()
         self._print_credentials(ctx, host, port)
         if not no_serve:

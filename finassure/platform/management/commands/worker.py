@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from finassure.platform import scheduling
-from finassure.platform.management.base import LocalizedCommand
+from finassure.platform.management.base import LocalizedCommand, institution_language
 
 
 class Command(LocalizedCommand):
@@ -24,17 +24,18 @@ class Command(LocalizedCommand):
     def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:
         names = [s.name for s in scheduling.schedules()]
         self.stdout.write(_("periodic schedules: %(names)s") % {"names": ", ".join(names) or _("(none)")})
-        if once:
-            scheduling.enqueue_due()
-            call_command("db_worker", batch=True, verbosity=options.get("verbosity", 1))
-            return
-        stop = threading.Event()
-        thread = threading.Thread(target=self._schedule_loop, args=(stop, interval), daemon=True)
-        thread.start()
-        try:
-            call_command("db_worker", verbosity=options.get("verbosity", 1))
-        finally:
-            stop.set()
+        with institution_language():  # the tasks' notifications and e-mails (the schedule thread has it by default)
+            if once:
+                scheduling.enqueue_due()
+                call_command("db_worker", batch=True, verbosity=options.get("verbosity", 1))
+                return
+            stop = threading.Event()
+            thread = threading.Thread(target=self._schedule_loop, args=(stop, interval), daemon=True)
+            thread.start()
+            try:
+                call_command("db_worker", verbosity=options.get("verbosity", 1))
+            finally:
+                stop.set()
 
     @staticmethod
     def _schedule_loop(stop: threading.Event, interval: float) -> None:
