@@ -37,6 +37,7 @@ from finassure.monitoring.services._common import (
 )
 from finassure.platform import audit
 from finassure.platform.errors import ApplicationError, Conflict, ValidationFailed
+from finassure.platform.language import institution_language
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,9 @@ def run_execute(*, run_id: int) -> Run:
         run.started_at, run.finished_at = timezone.now(), None
         run.save()
     try:
-        _engine_run(run)
-        run_import(run_id=run.pk)
+        with institution_language():  # the run's error and what it imports are the institution's records
+            _engine_run(run)
+            run_import(run_id=run.pk)
     except ApplicationError as exc:
         _fail(run.pk, str(exc.message))
     except Exception as exc:  # the engine's own errors: recorded on the run, never swallowed silently

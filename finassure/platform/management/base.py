@@ -5,7 +5,8 @@ English (:func:`finassure.engine.i18n.default_language`), not ``LANGUAGE_CODE``:
 locale is English reads English, one on a Chinese desktop reads Chinese. It covers the command's help, its
 output and its errors (the services' messages included), and argparse's own words ("usage:", "the following
 arguments are required"), which Python ships only in English. What a command's work stores or sends (titles,
-notifications, e-mails) stays in the institution's language: see :func:`institution_language`.
+notifications, e-mails) stays in the institution's language:
+:func:`finassure.platform.language.institution_language`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext_noop
@@ -41,20 +41,6 @@ def operator_language() -> Iterator[str]:
     lang = i18n.default_language()
     with translation.override(lang), i18n.override(lang), i18n.argparse_messages():
         yield lang
-
-
-@contextmanager
-def institution_language() -> Iterator[str]:
-    """The institution's language (``LANGUAGE_CODE``) inside the block, whatever the operator's.
-
-    For the work a command does, not for what it tells the operator: text that services store or send (the
-    titles of corrective actions, notifications, e-mails, the demo's records) is written in the language it
-    was written in before commands spoke the operator's, the same as the background work's.
-    """
-    from finassure.engine import i18n
-
-    with translation.override(settings.LANGUAGE_CODE), i18n.override(settings.LANGUAGE_CODE):
-        yield settings.LANGUAGE_CODE
 
 
 class LocalizedCommand(BaseCommand):

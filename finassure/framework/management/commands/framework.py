@@ -13,7 +13,8 @@ from django.utils.translation import gettext_noop
 from finassure.framework import loader, services
 from finassure.platform import context
 from finassure.platform.errors import ApplicationError
-from finassure.platform.management.base import LocalizedCommand, institution_language
+from finassure.platform.language import institution_language
+from finassure.platform.management.base import LocalizedCommand
 
 
 class Command(LocalizedCommand):

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from finassure.platform import scheduling
-from finassure.platform.management.base import LocalizedCommand, institution_language
+from finassure.platform.language import institution_language
+from finassure.platform.management.base import LocalizedCommand
 
 
 class Command(LocalizedCommand):
