@@ -217,3 +217,16 @@ def test_the_bulk_import_stores_every_field_of_every_alert(prepared_run: Run, co
         else:
             assert a.lv_report is None
     assert any(a.is_large_value for a in stored.values())
+
+
+def test_a_failed_runs_reason_is_kept_in_the_institutions_language(
+    org: Any, analyst: Any, tmp_path: Path, settings: Any
+) -> None:
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    empty = tmp_path / "empty-store"
+    empty.mkdir()
+    with translation.override("en"):  # whoever started it reads English; the run is the institution's record
+        run = services.run_start(actor=analyst, org_unit=org.haidian, store=empty)
+    assert run.status == Run.Status.FAILED and "中没有交易" in run.error
