@@ -7,7 +7,7 @@ and compiles it; the compiled ``.mo`` is committed). The language is, in this or
 when none names a language the engine speaks.
 
 Messages are written ``_("… {name} …").format(name=…)`` so that ``xgettext`` finds them (an f-string
-cannot be extracted); :func:`N_` marks a message translated later, where it is shown.
+cannot be extracted).
 """
 
 from __future__ import annotations
@@ -82,11 +82,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 _ = gettext
-
-
-def N_(message: str) -> str:  # noqa: N802 - the GNU gettext name for "mark only"
-    """Mark ``message`` for the catalogue without translating it here (it is translated where it is shown)."""
-    return message
 
 
 @contextmanager

@@ -32,12 +32,12 @@ ARGPARSE_CORE = ["usage: ", "options", "positional arguments", "show this help m
 
 
 def source_messages() -> set[str]:
-    """Every literal the engine passes to ``_``, ``N_`` or ``ngettext`` (adjacent literals are one in the AST)."""
+    """Every literal the engine passes to ``_`` or ``ngettext`` (adjacent literals are one in the AST)."""
     found: set[str] = set()
     for path in ENGINE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "N_", "ngettext") and node.args
+                    and node.func.id in ("_", "ngettext") and node.args
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.add(node.args[0].value)
     return found
