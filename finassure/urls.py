@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from finassure.accounts import views as accounts_views
 from finassure.api import api
 from finassure.platform import views as platform_views
 
@@ -18,7 +19,7 @@ urlpatterns = [
     path("framework/", include("finassure.framework.urls")),
     path("", include("finassure.service.urls")),
     path("monitoring/", include("finassure.monitoring.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("healthz", platform_views.healthz, name="healthz"),
     path("readyz", platform_views.readyz, name="readyz"),
     path("metrics", platform_views.metrics, name="metrics"),

@@ -1,4 +1,4 @@
-"""Staff security: a signed-in user must change a temporary password and enrol a second factor first."""
+"""Staff security (a temporary password changed and a second factor enrolled first), and a user's own language."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 _ALWAYS_ALLOWED = ("/static/", "/healthz", "/readyz", "/metrics", "/i18n/", "/api/")
 
@@ -32,3 +33,22 @@ class StaffSecurityMiddleware:
         if user.must_change_password:  # type: ignore[union-attr]
             return reverse("accounts:password_change")
         return None
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's saved language (``User.language``) wins over the cookie and the browser's.
+
+    After ``LocaleMiddleware`` and ``AuthenticationMiddleware``: the session's user is read anyway by the
+    staff security check, so this costs no query. A user with none saved keeps Django's choice.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        language = getattr(user, "language", "") if user.is_authenticated else ""
+        if language and language != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -117,6 +118,10 @@ class User(AbstractUser):
     mobile = EncryptedTextField(_("mobile"), pii_class="C2", mask="phone", blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
     is_demo = models.BooleanField(_("demo user"), default=False)
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text=_("Of the pages after sign-in, of notifications and of e-mails; blank: the institution's."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -150,6 +150,24 @@ def user_update(*, actor: Any, user: User, display_name: str, email: str, org_un
 
 
 @transaction.atomic
+def user_set_language(*, actor: User, language: str) -> User:
+    """The signed-in user's own language: of their pages after sign-in, their notifications and e-mails.
+
+    Blank follows the institution's (``LANGUAGE_CODE``). Only the user chooses it; it is audited like any
+    change to an account.
+    """
+    if language not in ("", *dict(settings.LANGUAGES)):
+        raise _validation("language", _("Choose one of the offered languages."))
+    if actor.language == language:
+        return actor
+    before = audit.snapshot(actor)
+    actor.language = language
+    actor.save(update_fields=["language"])
+    audit.record(action="user.language", actor=actor, obj=actor, changes=audit.diff(before, audit.snapshot(actor)))
+    return actor
+
+
+@transaction.atomic
 def user_set_active(*, actor: Any, user: User, active: bool) -> User:
     require(actor, Perm.USER_MANAGE, user.org_unit)
     if user.pk == actor.pk:

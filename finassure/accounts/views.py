@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -77,6 +78,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (cookie, redirect), and for a signed-in user their saved choice as well."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_set_language(actor=request.user, language=language)
+    return response
 
 
 @require_POST

@@ -8,19 +8,27 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.functional import Promise
 
 from finassure.framework.models import Notification
+from finassure.platform.language import in_language, user_language
 
 log = logging.getLogger(__name__)
 
 
-def send(*, recipient: Any, kind: str, title: str, url: str = "") -> Notification | None:
-    """Record a notification for `recipient` and mail it once the transaction commits."""
+def send(*, recipient: Any, kind: str, title: str | Promise, url: str = "") -> Notification | None:
+    """Record a notification for `recipient` and mail it once the transaction commits.
+
+    A lazy ``title`` (``gettext_lazy``, or ``platform.language.lazy_text`` with parameters) is written in the
+    recipient's language (``User.language``, else the institution's), whoever caused it: an English-speaking
+    manager's action reaches a Chinese-speaking owner in Chinese. Plain text is kept as it is.
+    """
     if recipient is None or not recipient.is_active:
         return None
-    note = Notification.objects.create(recipient=recipient, kind=kind, title=title[:300], url=url[:300])
+    text = in_language(title, user_language(recipient))[:300]
+    note = Notification.objects.create(recipient=recipient, kind=kind, title=text, url=url[:300])
     if recipient.email:
-        transaction.on_commit(lambda: _mail(recipient.email, title, url))
+        transaction.on_commit(lambda: _mail(recipient.email, text, url))
     return note
 
 

@@ -1,12 +1,14 @@
-"""The institution's language for text that is stored or sent, whoever or whatever caused it."""
+"""Which language text is written in: the institution's for what is stored, the reader's for what is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.functional import Promise, lazy
 
 
 @contextmanager
@@ -21,3 +23,30 @@ def institution_language() -> Iterator[str]:
 
     with translation.override(settings.LANGUAGE_CODE), i18n.override(settings.LANGUAGE_CODE):
         yield settings.LANGUAGE_CODE
+
+
+def _interpolate(template: str | Promise, params: Mapping[str, Any]) -> str:
+    return str(template) % dict(params)
+
+
+#: ``lazy_text(gettext_lazy("Due %(due)s: %(title)s"), {"due": ..., "title": ...})`` is a message translated and
+#: filled in only when it is turned into text, in the language active then (a parameter that is itself lazy,
+#: a choice label or a model whose ``__str__`` follows the language, follows it too). ``notify.send`` renders
+#: it in the recipient's language.
+lazy_text = lazy(_interpolate, str)
+
+
+def user_language(user: Any) -> str:
+    """The language a person reads: their saved choice, else the institution's."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def in_language(text: str | Promise, language: str) -> str:
+    """``text`` (a lazy message, or plain text as it is) written out in ``language``."""
+    with translation.override(language):
+        return str(text)
+
+
+def institution_text(text: str | Promise) -> str:
+    """``text`` written out in the institution's language: for what is stored on a record everyone reads."""
+    return in_language(text, settings.LANGUAGE_CODE)

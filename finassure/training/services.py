@@ -12,11 +12,13 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from finassure.platform.language import lazy_text
 from finassure.training import grading, roster
 from finassure.training import permissions as p
 from finassure.training.models import (
@@ -554,8 +556,8 @@ def assignments_remind(*, today: dt.date | None = None) -> int:
     for assignment in due:
         with transaction.atomic():
             notify.send(recipient=assignment.employee.user, kind="due_soon",
-                        title=_("Training due on %(date)s: %(title)s") % {"date": assignment.due_date,
-                                                                         "title": assignment.title},
+                        title=lazy_text(gettext_lazy("Training due on %(date)s: %(title)s"),
+                                              {"date": assignment.due_date, "title": assignment.title}),
                         url=reverse("training:my"))
             Assignment.objects.filter(pk=assignment.pk).update(reminded_at=timezone.now())
             count += 1
@@ -578,7 +580,8 @@ def assignments_escalate_overdue(*, today: dt.date | None = None) -> int:
         with transaction.atomic():
             for trainer in access.users_with_role(role=Role.TRAINER, unit=unit):
                 notify.send(recipient=trainer, kind="overdue",
-                            title=_("%(n)s overdue trainings in %(unit)s") % {"n": len(ids), "unit": unit.name},
+                            title=lazy_text(gettext_lazy("%(n)s overdue trainings in %(unit)s"),
+                                                  {"n": len(ids), "unit": unit}),
                             url=f"{reverse('training:assignment_list')}?status=overdue&org_unit={unit.pk}")
             Assignment.objects.filter(pk__in=ids).update(escalated_at=timezone.now())
             audit.record(action="assignment.escalate", actor=None, object_type="training.assignment",

@@ -8,7 +8,9 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -23,6 +25,7 @@ from finassure.framework.permissions import FPerm
 from finassure.framework.services._common import Status, _invalid
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, PermissionDenied
+from finassure.platform.language import lazy_text
 
 # --- corrective actions (contract: docs/framework-contract.md §3) ---------------------------------
 
@@ -44,7 +47,7 @@ def corrective_action_open(*, actor: Any, source: models.Model | None, title: st
 
 def _action_create(*, actor: Any, source: models.Model | None, title: str, owner: Any, due: dt.date,
                    org_unit: OrgUnit, description: str, measure: Measure | None, indicator: Indicator | None = None,
-                   notice: str = "") -> CorrectiveAction:
+                   notice: str | Promise = "") -> CorrectiveAction:
     title = (title or "").strip()
     if not title:
         raise _invalid("title", _("A corrective action needs a title."))
@@ -65,8 +68,9 @@ def _action_create(*, actor: Any, source: models.Model | None, title: str, owner
     action.save()
     audit.record(action="corrective_action.open", actor=actor, obj=action, changes=audit.snapshot(action))
     notify.send(recipient=owner, kind=Notification.Kind.BREACH if notice else Notification.Kind.ASSIGNED,
-                title=notice or _("Corrective action assigned to you: %(title)s (due %(due)s)")
-                % {"title": action.title, "due": due.isoformat()}, url=action.get_absolute_url())
+                title=notice or lazy_text(gettext_lazy("Corrective action assigned to you: %(title)s (due %(due)s)"),
+                                          {"title": action.title, "due": due.isoformat()}),
+                url=action.get_absolute_url())
     return action
 
 
@@ -135,7 +139,7 @@ def corrective_action_verify(*, actor: Any, action: CorrectiveAction, effective:
     action = _transition(action, actor, "reopen", (Status.DONE,), status=Status.IN_PROGRESS,
                          verification_note=note.strip(), completed_at=None, reopen_count=action.reopen_count + 1)
     notify.send(recipient=action.owner, kind=Notification.Kind.REOPENED,
-                title=_("Corrective action reopened: %(title)s") % {"title": action.title},
+                title=lazy_text(gettext_lazy("Corrective action reopened: %(title)s"), {"title": action.title}),
                 url=action.get_absolute_url())
     return action
 
@@ -160,6 +164,6 @@ def corrective_action_reassign(*, actor: Any, action: CorrectiveAction, owner: A
     action = _transition(action, actor, "reassign", CorrectiveAction.OPEN_STATUSES[:3], owner=owner, due=due)
     if changed_owner:
         notify.send(recipient=owner, kind=Notification.Kind.ASSIGNED,
-                    title=_("Corrective action assigned to you: %(title)s (due %(due)s)")
-                    % {"title": action.title, "due": due.isoformat()}, url=action.get_absolute_url())
+                    title=lazy_text(gettext_lazy("Corrective action assigned to you: %(title)s (due %(due)s)"),
+                                    {"title": action.title, "due": due.isoformat()}), url=action.get_absolute_url())
     return action

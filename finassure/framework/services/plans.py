@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -25,6 +26,7 @@ from finassure.framework.permissions import FPerm
 from finassure.framework.services._common import Status, _invalid
 from finassure.platform import audit
 from finassure.platform.errors import ValidationFailed
+from finassure.platform.language import lazy_text
 
 # --- reminders and escalation ---------------------------------------------------------------------
 
@@ -47,10 +49,11 @@ def reminders_send(*, actor: Any = None, today: dt.date | None = None) -> dict[s
         url = action.get_absolute_url()
         if _notified_today(action.owner, kind, url):
             continue
-        text = (_("Corrective action overdue: %(title)s (due %(due)s)") if kind == Notification.Kind.OVERDUE
-                else _("Corrective action due soon: %(title)s (due %(due)s)"))
-        notify.send(recipient=action.owner, kind=kind, title=text % {"title": action.title, "due": action.due},
-                    url=url)
+        text = (gettext_lazy("Corrective action overdue: %(title)s (due %(due)s)")
+                if kind == Notification.Kind.OVERDUE
+                else gettext_lazy("Corrective action due soon: %(title)s (due %(due)s)"))
+        notify.send(recipient=action.owner, kind=kind, url=url,
+                    title=lazy_text(text, {"title": action.title, "due": action.due}))
         counts["overdue" if kind == Notification.Kind.OVERDUE else "due_soon"] += 1
     overdue_tasks = WorkTask.objects.filter(deadline__lt=today, escalated_at__isnull=True).exclude(
         status=WorkTask.Status.DONE).select_related("measure__owner", "owner", "org_unit")
@@ -58,8 +61,9 @@ def reminders_send(*, actor: Any = None, today: dt.date | None = None) -> dict[s
         manager = task_manager(work_task)
         if manager is not None:
             notify.send(recipient=manager, kind=Notification.Kind.OVERDUE,
-                        title=_("Overdue task of %(owner)s: %(title)s (deadline %(deadline)s)")
-                        % {"owner": work_task.owner, "title": work_task.title, "deadline": work_task.deadline},
+                        title=lazy_text(gettext_lazy("Overdue task of %(owner)s: %(title)s (deadline %(deadline)s)"),
+                                        {"owner": work_task.owner, "title": work_task.title,
+                                         "deadline": work_task.deadline}),
                         url=work_task.measure.get_absolute_url())
         work_task.escalated_at = timezone.now()
         work_task.save(update_fields=["escalated_at", "updated_at"])
@@ -93,8 +97,8 @@ def work_task_create(*, actor: Any, measure: Measure, org_unit: OrgUnit, title: 
                                         deadline=deadline)
     audit.record(action="work_task.create", actor=actor, obj=work_task, changes=audit.snapshot(work_task))
     notify.send(recipient=owner, kind=Notification.Kind.ASSIGNED,
-                title=_("Task assigned to you: %(title)s (deadline %(deadline)s)")
-                % {"title": work_task.title, "deadline": deadline}, url=measure.get_absolute_url())
+                title=lazy_text(gettext_lazy("Task assigned to you: %(title)s (deadline %(deadline)s)"),
+                                {"title": work_task.title, "deadline": deadline}), url=measure.get_absolute_url())
     return work_task
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -25,6 +27,7 @@ from finassure.framework.permissions import FPerm
 from finassure.framework.services._common import log
 from finassure.framework.services.actions import _action_create
 from finassure.platform import audit
+from finassure.platform.language import lazy_text
 
 # --- snapshots ------------------------------------------------------------------------------------
 
@@ -191,6 +194,6 @@ def breach_action_open(*, snapshot: Snapshot, owner: Any = None) -> CorrectiveAc
         due=timezone.localdate() + dt.timedelta(days=BREACH_DUE_DAYS), title=title,
         description=_("Value %(value)s against target %(target)s (%(direction)s).")
         % {"value": value, "target": f"{snapshot.target:g}", "direction": indicator.get_direction_display()},
-        notice=_("Indicator off target: %(indicator)s at %(unit)s") % {"indicator": indicator.display_name,
-                                                                        "unit": unit},
+        notice=lazy_text(gettext_lazy("Indicator off target: %(indicator)s at %(unit)s"),
+                         {"indicator": lazy(lambda: indicator.display_name, str)(), "unit": unit}),
     )

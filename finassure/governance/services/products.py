@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
@@ -33,6 +34,7 @@ from finassure.governance.permissions import (
 from finassure.governance.services._common import _invalid
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, PermissionDenied
+from finassure.platform.language import lazy_text
 from finassure.service.models import ProductLine
 
 PStatus = Product.Status
@@ -239,8 +241,9 @@ def product_decide(*, actor: Any, product: Product, approve: bool, note: str,
             title=_("Product approval condition: %(text)s") % {"text": entry.text},
             description=_("Product: %(product)s") % {"product": product})
     notify.send(recipient=product.proposer, kind=Notification.Kind.ASSIGNED,
-                title=(_("Product approved: %(product)s") if approve else _("Product rejected: %(product)s"))
-                % {"product": product}, url=product.get_absolute_url())
+                title=lazy_text(gettext_lazy("Product approved: %(product)s") if approve
+                                else gettext_lazy("Product rejected: %(product)s"), {"product": product}),
+                url=product.get_absolute_url())
     return product
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
@@ -19,6 +20,7 @@ from finassure.incidents.models import (
     IncidentPlanStep,
 )
 from finassure.platform.errors import ValidationFailed
+from finassure.platform.language import institution_text
 
 # A time entered more than this long before "now" is a backdated entry and needs a reason.
 BACKDATE_TOLERANCE = dt.timedelta(minutes=15)
@@ -70,12 +72,18 @@ _NOTIFICATION_KIND = {IncidentAlert.Kind.REPORTED: "assigned", IncidentAlert.Kin
                       IncidentAlert.Kind.BREACH: "overdue"}
 
 
-def _alert(incident: Incident, *, kind: str, timer: str, message: str, recipients: Iterable[User]) -> IncidentAlert:
-    """Record the alert on the incident and notify each recipient in-app (and by mail) via the framework."""
+def _alert(incident: Incident, *, kind: str, timer: str, message: str | Promise, recipients: Iterable[User]
+           ) -> IncidentAlert:
+    """Record the alert on the incident and notify each recipient in-app (and by mail) via the framework.
+
+    The alert on the incident, which everyone on it reads, is in the institution's language; each person's
+    notification in their own.
+    """
     from finassure.framework import notify
 
     people = list({p.pk: p for p in recipients}.values())
-    alert = IncidentAlert.objects.create(incident=incident, kind=kind, timer=timer, message=message[:300])
+    alert = IncidentAlert.objects.create(incident=incident, kind=kind, timer=timer,
+                                         message=institution_text(message)[:300])
     alert.recipients.set(people)
     for person in people:
         notify.send(recipient=person, kind=_NOTIFICATION_KIND[IncidentAlert.Kind(kind)], title=message,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import User
@@ -24,6 +24,7 @@ from finassure.incidents.services._common import (
 )
 from finassure.incidents.timers import BREACHED, WARNING, ack_timer, report_timer
 from finassure.platform import audit
+from finassure.platform.language import institution_text, lazy_text
 
 # --- timers -------------------------------------------------------------------------------------
 
@@ -51,25 +52,27 @@ def timers_check(*, now: dt.datetime | None = None) -> list[tuple[str, str, str]
             ("ack", ack_timer(incident, now), "ack_warned_at", "ack_escalated_at"),
             ("report", report_timer(incident, now), "report_warned_at", "report_escalated_at"),
         ):
-            label = _("acknowledgement") if timer_name == "ack" else _("first report to the regulator")
+            label = (gettext_lazy("acknowledgement") if timer_name == "ack"
+                     else gettext_lazy("first report to the regulator"))
             if state.state == BREACHED and getattr(incident, escalated) is None:
                 kind = IncidentAlert.Kind.BREACH
-                message = _("%(ref)s: the %(timer)s deadline was missed (due %(due)s); escalated.") % {
-                    "ref": incident.reference, "timer": label,
-                    "due": timezone.localtime(state.due_at).strftime("%Y-%m-%d %H:%M") if state.due_at else ""}
+                message = lazy_text(
+                    gettext_lazy("%(ref)s: the %(timer)s deadline was missed (due %(due)s); escalated."),
+                    {"ref": incident.reference, "timer": label,
+                     "due": timezone.localtime(state.due_at).strftime("%Y-%m-%d %H:%M") if state.due_at else ""})
                 setattr(incident, escalated, now)
                 recipients = _escalation_recipients(incident)
             elif state.state == WARNING and getattr(incident, warned) is None:
                 kind = IncidentAlert.Kind.WARNING
-                message = _("%(ref)s: the %(timer)s is due in %(minutes)s minutes.") % {
-                    "ref": incident.reference, "timer": label, "minutes": state.remaining_minutes}
+                message = lazy_text(gettext_lazy("%(ref)s: the %(timer)s is due in %(minutes)s minutes."), {
+                    "ref": incident.reference, "timer": label, "minutes": state.remaining_minutes})
                 recipients = _on_duty(incident) + ([incident.commander] if incident.commander else [])
             else:
                 continue
             setattr(incident, warned, getattr(incident, warned) or now)
             incident.save(update_fields=[warned, escalated, "updated_at"])
             _alert(incident, kind=kind, timer=timer_name, message=message, recipients=recipients)
-            _event(incident, kind=IncidentEvent.Kind.ALERT, actor=None, at=now, text=message)
+            _event(incident, kind=IncidentEvent.Kind.ALERT, actor=None, at=now, text=institution_text(message))
             audit.record(action=f"incident.timer_{kind}", actor_repr="system", obj=incident,
                          org_unit_id=incident.org_unit_id,
                          detail={"timer": timer_name, "due_at": state.due_at})

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
@@ -37,6 +38,7 @@ from finassure.incidents.services._common import (
 )
 from finassure.platform import audit
 from finassure.platform.errors import Conflict
+from finassure.platform.language import lazy_text
 
 # --- report and lifecycle -----------------------------------------------------------------------
 
@@ -69,8 +71,9 @@ def incident_report(*, actor: Any, org_unit: OrgUnit, incident_type: IncidentTyp
            text=description[:2000])
     _attach_plans(incident)
     _alert(incident, kind=IncidentAlert.Kind.REPORTED, timer="",
-           message=_("New incident %(ref)s (%(grade)s): %(title)s")
-           % {"ref": incident.reference, "grade": incident.get_grade_display(), "title": incident.title},
+           message=lazy_text(gettext_lazy("New incident %(ref)s (%(grade)s): %(title)s"),
+                             {"ref": incident.reference, "grade": Grade(incident.grade).label,
+                              "title": incident.title}),
            recipients=_on_duty(incident))
     audit.record(action="incident.report", actor=actor, obj=incident, org_unit_id=org_unit.pk,
                  changes=audit.snapshot(incident))

@@ -9,12 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
 from finassure.accounts.roles import Role
 from finassure.platform import audit, crypto
 from finassure.platform.errors import ValidationFailed
+from finassure.platform.language import in_language, lazy_text, user_language
 from finassure.service import perms
 from finassure.service.models import (
     DEFAULT_SLA_HOURS,
@@ -159,11 +161,9 @@ def complaint_register(
 
 def _notify_major(complaint: Complaint) -> None:
     """Art. 29: a major complaint triggers the emergency plan: tell the consumer-protection officers."""
-    recipients = [
-        u.email
-        for u in access.users_with_role(role=Role.CONSUMER_PROTECTION_OFFICER, unit=complaint.org_unit)
-        if u.email
-    ]
+    officers = [u for u in access.users_with_role(role=Role.CONSUMER_PROTECTION_OFFICER, unit=complaint.org_unit)
+                if u.email]
+    recipients = [u.email for u in officers]
     audit.record(
         action="complaint.major",
         actor=None,
@@ -171,14 +171,22 @@ def _notify_major(complaint: Complaint) -> None:
         actor_repr="system",
         detail={"group_size": complaint.group_size, "cause": complaint.cause, "notified": len(recipients)},
     )
-    if recipients:
-        from django.core.mail import send_mail
+    by_language: dict[str, list[str]] = {}
+    for officer in officers:  # each officer reads it in their language, not the complainant's
+        by_language.setdefault(user_language(officer), []).append(officer.email)
+    for language, addresses in by_language.items():
+        subject = in_language(lazy_text(gettext_lazy("Major complaint %(number)s"),
+                                        {"number": complaint.tracking_number}), language)
+        body = in_language(lazy_text(gettext_lazy(
+            "A major complaint was registered (%(n)s people, cause: %(cause)s). Start the emergency plan."),
+            {"n": complaint.group_size, "cause": Complaint.Cause(complaint.cause).label}), language)
+        _mail_on_commit(subject, body, addresses)
 
-        subject = _("Major complaint %(number)s") % {"number": complaint.tracking_number}
-        body = _(
-            "A major complaint was registered (%(n)s people, cause: %(cause)s). Start the emergency plan."
-        ) % {"n": complaint.group_size, "cause": complaint.get_cause_display()}
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))
+
+def _mail_on_commit(subject: str, body: str, addresses: list[str]) -> None:
+    from django.core.mail import send_mail
+
+    transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
 
 
 # --- handling -----------------------------------------------------------------------------------
