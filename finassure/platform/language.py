@@ -50,3 +50,9 @@ def in_language(text: str | Promise, language: str) -> str:
 def institution_text(text: str | Promise) -> str:
     """``text`` written out in the institution's language: for what is stored on a record everyone reads."""
     return in_language(text, settings.LANGUAGE_CODE)
+
+
+def record_text(template: str | Promise, params: Mapping[str, Any] | None = None) -> str:
+    """A text a service writes onto a record everyone reads (an action's title, a timeline note), filled in
+    and written out in the institution's language, whoever's request made it; ``template`` is lazy."""
+    return institution_text(lazy_text(template, params or {}))

@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, RoleAssignment, User
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, PayloadTooLarge, PermissionDenied, ValidationFailed
+from finassure.platform.language import record_text
 from finassure.security import scanners
 from finassure.security.models import AccessReview, AccessReviewItem, Finding, Scan, Vulnerability
 from finassure.security.selectors import IMPORT, MANAGE, REVIEW_ACCESS
@@ -107,7 +109,8 @@ def _apply(scan: Scan, findings: list[scanners.Finding]) -> None:
             vulnerability.status = Vulnerability.Status.OPEN
             vulnerability.fixed_at = None
             vulnerability.reopen_count += 1
-            vulnerability.status_note = _("found again by scan %(scan)s") % {"scan": scan.name}
+            vulnerability.status_note = record_text(gettext_lazy("found again by scan %(scan)s"),
+                                                    {"scan": scan.name})
             vulnerability.due_on = due_on(f.severity, scan.scanned_at)
             scan.reopened_count += 1
         changed.append(vulnerability)
@@ -133,7 +136,8 @@ def _confirm_fixed(scan: Scan, found: set[tuple[str, str]]) -> None:
             continue
         vulnerability.status = Vulnerability.Status.FIXED
         vulnerability.fixed_at = scan.scanned_at
-        vulnerability.status_note = _("not found by re-test %(scan)s") % {"scan": scan.name}
+        vulnerability.status_note = record_text(gettext_lazy("not found by re-test %(scan)s"),
+                                                {"scan": scan.name})
         fixed.append(vulnerability)
     Vulnerability.objects.bulk_update(fixed, ["status", "fixed_at", "status_note"])
     scan.fixed_count = len(fixed)

@@ -186,3 +186,29 @@ def test_a_major_complaint_mail_reaches_each_officer_in_their_language(
     assert subjects[("zh@example.cn",)] != subjects[("en@example.cn",)]
     body_zh = next(m.body for m in mail.outbox if m.to == ["zh@example.cn"])
     assert "25" in body_zh and "Start the emergency plan" not in body_zh
+
+
+def test_a_note_a_service_writes_on_a_record_is_in_the_institutions_language_whoever_asked(
+        org: Any, make_user: Any) -> None:
+    from finassure.service import services as service
+    from tests.service.factories import make_complaint
+
+    agent = _speaks_english(make_user(Role.SERVICE_AGENT, unit="beijing"))
+    complaint = make_complaint(org.haidian, actor=agent)
+    with translation.override("en"):  # the agent's request is in English
+        service.complaint_route(actor=agent, complaint=complaint, org_unit=org.beijing)
+    note = complaint.events.filter(kind="note").last().note
+    assert note == _in("zh-hans", "Routed from %(from)s to %(to)s", {"from": "海淀支行", "to": "北京分行"})
+    assert "Haidian" not in note and "Routed" not in note
+
+
+def test_record_text_fills_in_and_writes_out_in_the_institutions_language(settings: Any) -> None:
+    from django.utils.translation import gettext_lazy
+
+    from finassure.platform.language import record_text
+
+    with translation.override("en"):
+        assert record_text(gettext_lazy("Remedy: %(title)s"), {"title": "T"}) == _in(
+            "zh-hans", "Remedy: %(title)s", {"title": "T"})
+        settings.LANGUAGE_CODE = "en"  # an institution that works in English
+        assert record_text(gettext_lazy("Remedy: %(title)s"), {"title": "T"}) == "Remedy: T"

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -36,6 +37,7 @@ from finassure.framework.services.library import _require_institution_wide
 from finassure.framework.services.plans import work_task_create
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, ValidationFailed
+from finassure.platform.language import record_text
 
 
 def _text(value: str | None) -> str:
@@ -139,7 +141,8 @@ def meeting_decision_add(*, actor: Any, meeting: Meeting, text: str, outcome: st
     else:
         decision.corrective_action = corrective_action_open(
             actor=actor, source=decision, title=title, owner=owner, due=due, org_unit=unit, measure=measure,
-            description=_("Decision of %(meeting)s: %(text)s") % {"meeting": meeting.title, "text": _text(text)})
+            description=record_text(gettext_lazy("Decision of %(meeting)s: %(text)s"),
+                                    {"meeting": meeting.title, "text": _text(text)}))
     decision.save(update_fields=["work_task", "corrective_action", "updated_at"])
     audit.record(action="meeting_decision.add", actor=actor, obj=decision, changes=audit.snapshot(decision))
     return decision
@@ -251,10 +254,11 @@ def assessment_finding_add(*, actor: Any, assessment: ExternalAssessment, title:
                                                description=_text(description), severity=severity, measure=measure,
                                                org_unit=org_unit)
     finding.corrective_action = corrective_action_open(
-        actor=actor, source=finding, title=_("Correct: %(title)s") % {"title": finding.title}, owner=owner,
-        due=due, org_unit=org_unit, measure=measure,
-        description=_("Finding of %(assessment)s (%(firm)s): %(text)s")
-        % {"assessment": assessment.title, "firm": assessment.firm, "text": finding.description or finding.title})
+        actor=actor, source=finding, owner=owner, due=due, org_unit=org_unit, measure=measure,
+        title=record_text(gettext_lazy("Correct: %(title)s"), {"title": finding.title}),
+        description=record_text(gettext_lazy("Finding of %(assessment)s (%(firm)s): %(text)s"),
+                                {"assessment": assessment.title, "firm": assessment.firm,
+                                 "text": finding.description or finding.title}))
     finding.save(update_fields=["corrective_action", "updated_at"])
     audit.record(action="assessment_finding.add", actor=actor, obj=finding, changes=audit.snapshot(finding))
     return finding

@@ -10,7 +10,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
@@ -27,7 +26,7 @@ from finassure.framework.permissions import FPerm
 from finassure.framework.services._common import log
 from finassure.framework.services.actions import _action_create
 from finassure.platform import audit
-from finassure.platform.language import lazy_text
+from finassure.platform.language import lazy_text, record_text
 
 # --- snapshots ------------------------------------------------------------------------------------
 
@@ -187,13 +186,15 @@ def breach_action_open(*, snapshot: Snapshot, owner: Any = None) -> CorrectiveAc
     if owner is None:
         return None
     value = "—" if snapshot.value is None else f"{snapshot.value:.4g}"
-    title = (_("Correct: %(indicator)s off target at %(unit)s (%(period)s)")
-             % {"indicator": indicator.display_name, "unit": unit, "period": snapshot.period_label})
+    display_name = lazy(lambda: indicator.display_name, str)()  # in the language it is written out in
+    title = record_text(gettext_lazy("Correct: %(indicator)s off target at %(unit)s (%(period)s)"),
+                        {"indicator": display_name, "unit": unit, "period": snapshot.period_label})
     return _action_create(
         actor=None, source=snapshot, owner=owner, org_unit=unit, measure=indicator.measure, indicator=indicator,
         due=timezone.localdate() + dt.timedelta(days=BREACH_DUE_DAYS), title=title,
-        description=_("Value %(value)s against target %(target)s (%(direction)s).")
-        % {"value": value, "target": f"{snapshot.target:g}", "direction": indicator.get_direction_display()},
+        description=record_text(gettext_lazy("Value %(value)s against target %(target)s (%(direction)s)."), {
+            "value": value, "target": f"{snapshot.target:g}",
+            "direction": indicator.Direction(indicator.direction).label}),
         notice=lazy_text(gettext_lazy("Indicator off target: %(indicator)s at %(unit)s"),
-                         {"indicator": lazy(lambda: indicator.display_name, str)(), "unit": unit}),
+                         {"indicator": display_name, "unit": unit}),
     )

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
@@ -24,6 +25,7 @@ from finassure.governance.permissions import (
 from finassure.governance.services._common import _invalid
 from finassure.platform import audit
 from finassure.platform.errors import Conflict
+from finassure.platform.language import record_text
 
 
 @transaction.atomic
@@ -126,7 +128,7 @@ def finding_create(*, actor: Any, engagement: Engagement, title: str, severity: 
                                      effect=effect, recommendation=recommendation, owner=owner, due=due)
     audit.record(action="finding.create", actor=actor, obj=finding, changes=audit.snapshot(finding))
     framework_services.corrective_action_open(
-        actor=actor, source=finding, title=_("Remedy: %(title)s") % {"title": title},
+        actor=actor, source=finding, title=record_text(gettext_lazy("Remedy: %(title)s"), {"title": title}),
         description=recommendation, owner=owner, due=due, org_unit=finding.org_unit,
     )
     return finding
@@ -142,6 +144,7 @@ def audit_plans_generate(*, actor: Any = None, today: dt.date | None = None) -> 
     for root in OrgUnit.objects.filter(parent__isnull=True, is_active=True):
         if not AuditPlan.objects.filter(org_unit=root, year=today.year, quarter=quarter).exists():
             created.append(audit_plan_create(actor=actor, org_unit=root, year=today.year, quarter=quarter,
-                                             title=_("Internal audit plan %(year)sQ%(quarter)s") % {
-                                                 "year": today.year, "quarter": quarter}))
+                                             title=record_text(
+                                                 gettext_lazy("Internal audit plan %(year)sQ%(quarter)s"),
+                                                 {"year": today.year, "quarter": quarter})))
     return created

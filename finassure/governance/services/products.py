@@ -34,7 +34,7 @@ from finassure.governance.permissions import (
 from finassure.governance.services._common import _invalid
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, PermissionDenied
-from finassure.platform.language import lazy_text
+from finassure.platform.language import lazy_text, record_text
 from finassure.service.models import ProductLine
 
 PStatus = Product.Status
@@ -238,8 +238,8 @@ def product_decide(*, actor: Any, product: Product, approve: bool, note: str,
                      changes=audit.snapshot(entry))
         framework_services.corrective_action_open(
             actor=actor, source=entry, owner=condition.owner, due=condition.due, org_unit=product.org_unit,
-            title=_("Product approval condition: %(text)s") % {"text": entry.text},
-            description=_("Product: %(product)s") % {"product": product})
+            title=record_text(gettext_lazy("Product approval condition: %(text)s"), {"text": entry.text}),
+            description=record_text(gettext_lazy("Product: %(product)s"), {"product": product}))
     notify.send(recipient=product.proposer, kind=Notification.Kind.ASSIGNED,
                 title=lazy_text(gettext_lazy("Product approved: %(product)s") if approve
                                 else gettext_lazy("Product rejected: %(product)s"), {"product": product}),

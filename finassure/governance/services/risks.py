@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
@@ -31,6 +32,7 @@ from finassure.governance.permissions import (
 from finassure.governance.services._common import _invalid
 from finassure.platform import audit
 from finassure.platform.errors import PermissionDenied
+from finassure.platform.language import record_text
 
 RISK_FIELDS = ("title", "category", "description", "inherent_likelihood", "inherent_impact", "residual_likelihood",
                "residual_impact", "treatment", "owner", "review_due")
@@ -158,7 +160,8 @@ def control_test_record(*, actor: Any, control: Control, tested_on: dt.date, res
         framework_services.corrective_action_open(
             actor=actor, source=test, owner=control.owner, org_unit=control.org_unit,
             due=timezone.localdate() + dt.timedelta(days=30),
-            title=_("Deficient control: %(control)s") % {"control": control.name}, description=evidence)
+            title=record_text(gettext_lazy("Deficient control: %(control)s"), {"control": control.name}),
+            description=evidence)
     return test
 
 
@@ -216,9 +219,9 @@ def _store_value(*, actor: Any, kri: KeyRiskIndicator, measured_on: dt.date, val
         framework_services.corrective_action_open(
             actor=actor, source=entry, owner=risk.owner, org_unit=kri.org_unit,
             due=timezone.localdate() + dt.timedelta(days=30),
-            title=_("KRI breach: %(kri)s = %(value)s (limit %(limit)s)") % {
-                "kri": kri.name, "value": value, "limit": kri.limit},
-            description=_("Risk: %(risk)s") % {"risk": risk.title},
+            title=record_text(gettext_lazy("KRI breach: %(kri)s = %(value)s (limit %(limit)s)"), {
+                "kri": kri.name, "value": value, "limit": kri.limit}),
+            description=record_text(gettext_lazy("Risk: %(risk)s"), {"risk": risk.title}),
         )
     return entry
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import User
@@ -20,7 +21,7 @@ from finassure.incidents.models import (
     IncidentPlanStep,
 )
 from finassure.platform.errors import ValidationFailed
-from finassure.platform.language import institution_text
+from finassure.platform.language import institution_text, record_text
 
 # A time entered more than this long before "now" is a backdated entry and needs a reason.
 BACKDATE_TOLERANCE = dt.timedelta(minutes=15)
@@ -110,4 +111,4 @@ def _attach_plans(incident: Incident) -> None:
             IncidentPlanStep(incident=incident, plan_version=version, index=i, title=step["title"],
                              role=step.get("role", "")) for i, step in enumerate(version.steps)])
         _event(incident, kind=IncidentEvent.Kind.NOTE, actor=None, at=timezone.now(),
-               text=_("Emergency plan offered: %(plan)s") % {"plan": str(version)})
+               text=record_text(gettext_lazy("Emergency plan offered: %(plan)s"), {"plan": version}))

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -28,6 +29,7 @@ from finassure.incidents.services._common import (
 )
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, PermissionDenied
+from finassure.platform.language import record_text
 
 # --- emergency plans ----------------------------------------------------------------------------
 
@@ -58,7 +60,7 @@ def plan_create(*, actor: Any, org_unit: OrgUnit, title: str, scenario: str, ste
                                         review_due_on=review_due_on)
     plan.incident_types.set(list(incident_types))
     version = PlanVersion.objects.create(plan=plan, number=1, steps=cleaned, author=actor,
-                                         change_note=_("first version"))
+                                         change_note=record_text(gettext_lazy("first version")))
     audit.record(action="emergency_plan.create", actor=actor, obj=plan, org_unit_id=org_unit.pk,
                  changes=audit.snapshot(plan), detail={"version": version.pk})
     return plan
@@ -109,7 +111,7 @@ def incident_plan_step_complete(*, actor: Any, incident: Incident, step: Inciden
     step.completed_at, step.completed_by = now, actor
     step.save()
     _event(incident, kind=IncidentEvent.Kind.NOTE, actor=actor, at=now,
-           text=_("Plan step done: %(step)s") % {"step": str(step)})
+           text=record_text(gettext_lazy("Plan step done: %(step)s"), {"step": step}))
     audit.record(action="incident.plan_step", actor=actor, obj=incident, org_unit_id=incident.org_unit_id,
                  detail={"step": step.pk, "title": step.title})
     return step

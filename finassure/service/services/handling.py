@@ -9,12 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import User
 from finassure.accounts.roles import Perm
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, PermissionDenied, ValidationFailed
+from finassure.platform.language import record_text
 from finassure.service import perms
 from finassure.service.models import (
     Complaint,
@@ -268,7 +270,7 @@ def complaint_recheck(
     sub = complaint_register(
         actor=actor,
         org_unit=complaint.org_unit,
-        subject=_("Re-check: %(subject)s") % {"subject": complaint.subject},
+        subject=record_text(gettext_lazy("Re-check: %(subject)s"), {"subject": complaint.subject}),
         text=note.strip() or complaint.text,
         product_line=complaint.product_line,
         channel=complaint.channel,
@@ -368,8 +370,8 @@ def complaint_classify(
         EventKind.NOTE,
         actor=actor,
         at=None,
-        note=_("Classified: %(category)s / %(product)s")
-        % {"category": category, "product": complaint.get_product_line_display()},
+        note=record_text(gettext_lazy("Classified: %(category)s / %(product)s"),
+                         {"category": category, "product": ProductLine(complaint.product_line).label}),
         data={"category": category.code, "product_line": product_line},
     )
     return _save(complaint, before, actor, "complaint.classify")

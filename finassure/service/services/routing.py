@@ -7,11 +7,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import BusinessLine, OrgUnit
 from finassure.platform import audit
 from finassure.platform.errors import Conflict, ValidationFailed
+from finassure.platform.language import record_text
 from finassure.service import perms
 from finassure.service.models import Channel, Complaint, ComplaintCategory, ProductLine, RoutingRule
 from finassure.service.services._common import EventKind, _event, _save
@@ -79,7 +81,7 @@ def complaint_route(*, actor: Any, complaint: Complaint, org_unit: OrgUnit, rule
     before = audit.snapshot(complaint)
     origin = complaint.org_unit
     _event(complaint, EventKind.NOTE, actor=actor, at=None,
-           note=_("Routed from %(from)s to %(to)s") % {"from": origin, "to": org_unit},
+           note=record_text(gettext_lazy("Routed from %(from)s to %(to)s"), {"from": origin, "to": org_unit}),
            data={"routed_from": origin.pk, "routed_to": org_unit.pk, "rule": rule.pk if rule else None})
     complaint.org_unit = org_unit
     if complaint.handler_id is not None and not access.has_perm(complaint.handler, perms.HANDLE, org_unit):
