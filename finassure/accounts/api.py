@@ -44,11 +44,16 @@ class UserOut(Schema):
     email: str
     org_unit_id: int | None
     is_active: bool
+    language: str = Field(description="the user's own language (zh-hans, en); empty: the institution's")
 
 
 class MeOut(UserOut):
     roles: list[str]
     permissions: list[str]
+
+
+class MeIn(Schema):
+    language: str = Field(..., max_length=10, description="zh-hans, en, or empty for the institution's language")
 
 
 class UserIn(Schema):
@@ -99,6 +104,13 @@ def me(request: HttpRequest) -> Any:
         "roles": sorted(selectors.roles_of(user)),
         "permissions": sorted(selectors.permissions_of(user)),
     }
+
+
+@router.patch("/me", response=MeOut, tags=["accounts"])
+def update_me(request: HttpRequest, payload: MeIn) -> Any:
+    """Set your own language: of your pages after sign-in, your notifications and e-mails."""
+    services.user_set_language(actor=cast(User, request.user), language=payload.language)
+    return me(request)
 
 
 @router.get("/org-units", response=list[OrgUnitOut])

@@ -31,6 +31,8 @@ ROUTES = [
           perm(Perm.ROLE_ASSIGN, 302, scoped=True), LOGIN),
     Route("accounts:org_tree", "GET", lambda c: "/accounts/org/", perm(Perm.ORG_VIEW), LOGIN),
     Route("api:me", "GET", lambda c: "/api/v1/me", everyone(200), 401, api=True),
+    Route("api:update_me", "PATCH", lambda c: "/api/v1/me", everyone(200), 401, data=lambda c: {"language": "en"},
+          api=True),
     Route("api:list_org_units", "GET", lambda c: "/api/v1/org-units", everyone(200), 401, api=True),
     Route("api:get_org_unit", "GET", lambda c: f"/api/v1/org-units/{c.org.haidian.pk}",
           visible_with(Perm.ORG_VIEW), 401, api=True),

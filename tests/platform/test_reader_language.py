@@ -212,3 +212,26 @@ def test_record_text_fills_in_and_writes_out_in_the_institutions_language(settin
             "zh-hans", "Remedy: %(title)s", {"title": "T"})
         settings.LANGUAGE_CODE = "en"  # an institution that works in English
         assert record_text(gettext_lazy("Remedy: %(title)s"), {"title": "T"}) == "Remedy: T"
+
+
+def test_a_user_sets_their_own_language_through_the_api(client: Any, org: Any, make_user: Any) -> None:
+    import json
+
+    user = make_user(Role.EMPLOYEE)
+    _, raw = services.token_create(actor=user, name="cli", read_only=False)
+    _, read_only = services.token_create(actor=user, name="ro", read_only=True)
+
+    def patch(body: dict[str, Any], token: str = raw) -> Any:
+        return client.generic("PATCH", "/api/v1/me", data=json.dumps(body), content_type="application/json",
+                              HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = patch({"language": "en"})
+    assert response.status_code == 200 and response.json()["language"] == "en"
+    user.refresh_from_db()
+    assert user.language == "en"
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").json()["language"] == "en"
+    assert patch({"language": "fr"}).status_code == 400
+    assert patch({"language": "zh-hans"}, token=read_only).status_code == 403
+    assert patch({"language": ""}).json()["language"] == ""  # back to the institution's
+    user.refresh_from_db()
+    assert user.language == "" and AuditEvent.objects.filter(action="user.language").count() == 2
