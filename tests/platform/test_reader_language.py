@@ -235,3 +235,15 @@ def test_a_user_sets_their_own_language_through_the_api(client: Any, org: Any, m
     assert patch({"language": ""}).json()["language"] == ""  # back to the institution's
     user.refresh_from_db()
     assert user.language == "" and AuditEvent.objects.filter(action="user.language").count() == 2
+
+
+def test_an_administrator_sees_a_users_language(client: Any, org: Any, make_user: Any) -> None:
+    admin = make_user(Role.SYSTEM_ADMIN, unit="head")
+    subject = make_user(Role.EMPLOYEE, unit="haidian")
+    verified_login(client, admin)
+    url = f"/accounts/users/{subject.pk}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<dt class="col-5">Language</dt><dd class="col-7">the institution\'s</dd>' in page
+    _speaks_english(subject)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<dt class="col-5">Language</dt><dd class="col-7">English</dd>' in page
