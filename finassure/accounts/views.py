@@ -50,6 +50,18 @@ def _next_url(request: HttpRequest) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
+def _signed_in(request: HttpRequest, user: Any) -> HttpResponse:
+    """Off to the page asked for; a user's saved language becomes the browser's too, so the sign-in page
+    after signing out speaks it as well."""
+    response = redirect(_next_url(request))
+    if user.language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_next_url(request))
@@ -73,10 +85,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 login(request, user)
                 otp_login(request, device)
-                return redirect(_next_url(request))
+                return _signed_in(request, user)
         else:
             login(request, user)
-            return redirect(_next_url(request))
+            return _signed_in(request, user)
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 

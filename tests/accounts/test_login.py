@@ -182,3 +182,18 @@ def test_the_open_redirect_is_refused(client: Any, enrolled: Any) -> None:
         "username": user.username, "password": PASSWORD, "otp_token": totp_now(device),
         "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_signing_in_hands_a_saved_language_to_the_browser(client: Any, enrolled: Any) -> None:
+    from django.conf import settings
+
+    user, device = enrolled
+    response = sign_in(client, user.username, code=totp_now(device))
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies  # none saved: the browser keeps its own
+    client.post("/accounts/logout/")
+    user.language = "en"
+    user.save(update_fields=["language"])
+    response = sign_in(client, user.username, code=totp_now(device, offset=1))
+    assert response.status_code == 302 and response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    client.post("/accounts/logout/")
+    assert client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-hans")["Content-Language"] == "en"
