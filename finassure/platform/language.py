@@ -15,9 +15,9 @@ from django.utils.functional import Promise, lazy
 def institution_language() -> Iterator[str]:
     """The institution's language (``LANGUAGE_CODE``) inside the block, whatever the operator's.
 
-    For the work a command does, not for what it tells the operator: text that services store or send (the
-    titles of corrective actions, notifications, e-mails, the demo's records) is written in the language it
-    was written in before commands spoke the operator's, the same as the background work's.
+    For the work a command does, not for what it tells the operator: text that services store (the titles of
+    corrective actions, the demo's records) is written in the institution's language, the same as the
+    background work's. What is sent to a person (``notify.send``) is written in theirs, :func:`user_language`.
     """
     from finassure.engine import i18n
 
@@ -26,7 +26,7 @@ def institution_language() -> Iterator[str]:
 
 
 def _interpolate(template: str | Promise, params: Mapping[str, Any]) -> str:
-    return str(template) % dict(params)
+    return str(template) % dict(params) if params else str(template)  # no parameters: a "%" stays as it is
 
 
 #: ``lazy_text(gettext_lazy("Due %(due)s: %(title)s"), {"due": ..., "title": ...})`` is a message translated and
