@@ -22,11 +22,14 @@ def send(*, recipient: Any, kind: str, title: str | Promise, url: str = "") -> N
     A lazy ``title`` (``gettext_lazy``, or ``platform.language.lazy_text`` with parameters) is written in the
     recipient's language (``User.language``, else the institution's), whoever caused it: an English-speaking
     manager's action reaches a Chinese-speaking owner in Chinese. Plain text is kept as it is.
+    It is also written out in every offered language (``Notification.titles``), so the list shows it in the
+    language the reader has when reading: someone who changes language reads the old ones in the new one.
     """
     if recipient is None or not recipient.is_active:
         return None
     text = in_language(title, user_language(recipient))[:300]
-    note = Notification.objects.create(recipient=recipient, kind=kind, title=text, url=url[:300])
+    titles = {code: in_language(title, code)[:300] for code, _name in settings.LANGUAGES}
+    note = Notification.objects.create(recipient=recipient, kind=kind, title=text, titles=titles, url=url[:300])
     if recipient.email:
         transaction.on_commit(lambda: _mail(recipient.email, text, url))
     return note

@@ -158,6 +158,26 @@ def test_a_parameter_that_follows_the_language_follows_the_recipients(org: Any, 
     assert "海淀支行" in title_zh and "overdue" not in title_zh
 
 
+def test_the_list_shows_old_notifications_in_the_language_the_reader_has_now(
+        client: Any, org: Any, make_user: Any) -> None:
+    from finassure.framework import services as framework
+
+    manager = make_user(Role.QUALITY_MANAGER, unit="beijing")
+    owner = make_user(Role.EMPLOYEE, unit="haidian")  # none saved: reads the institution's Chinese when sent
+    framework.corrective_action_open(actor=manager, source=None, title="整改：投诉超时", description="",
+                                     owner=owner, due=DUE, org_unit=org.haidian)
+    msgid = "Corrective action assigned to you: %(title)s (due %(due)s)"
+    params = {"title": "整改：投诉超时", "due": "2026-12-31"}
+    zh, en = _in("zh-hans", msgid, params), _in("en", msgid, params)
+    note = Notification.objects.get(recipient=owner)
+    assert note.title == zh and note.titles == {"zh-hans": zh, "en": en}
+    verified_login(client, owner)
+    assert zh in client.get("/framework/notifications/").content.decode()
+    services.user_set_language(actor=owner, language="en")  # later: the same notification, now in English
+    page = client.get("/framework/notifications/").content.decode()
+    assert en in page and zh not in page
+
+
 def test_lazy_text_is_filled_in_when_written_out() -> None:
     from django.utils.translation import gettext_lazy
 

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from finassure.framework.models.indicators import Indicator, Measure
@@ -102,7 +103,10 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300)  # in the recipient's language when sent (as mailed)
+    #: the title written out in every offered language when sent, {"zh-hans": …, "en": …}: the list shows the
+    #: reader's language of the day, so one who changes language reads old notifications in the new one too
+    titles = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -114,6 +118,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the language active now (the reader's), else as it was sent."""
+        return str(self.titles.get(translation.get_language() or "", "") or self.title)
 
 
 class WorkTask(TimeStampedModel):
