@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from finassure.accounts.models import ApiToken, OrgUnit, RoleAssignment, User
 from finassure.accounts.roles import ROLE_PERMISSIONS, Role
@@ -85,7 +86,7 @@ def roles_of(user: Any) -> set[str]:
 
 def permissions_of(user: Any) -> set[str]:
     perms: set[str] = set()
-    for role, _ in _grants(user):
+    for role, _grant in _grants(user):
         perms |= ROLE_PERMISSIONS.get(role, set())
     return perms
 
@@ -101,12 +102,12 @@ def has_perm(user: Any, perm: str, unit: OrgUnit | None = None) -> bool:
 def require(user: Any, perm: str, unit: OrgUnit | None = None) -> None:
     """Raise PermissionDenied unless `user` holds `perm` at `unit` (or anywhere, when unit is None)."""
     if not has_perm(user, perm, unit):
-        raise PermissionDenied("You do not have permission to do this here.", extra={"permission": perm})
+        raise PermissionDenied(_("You do not have permission to do this here."), extra={"permission": perm})
 
 
 def require_writer(user: Any, read_only_token: bool = False) -> None:
     if read_only_token:
-        raise PermissionDenied("This API token is read-only.")
+        raise PermissionDenied(_("This API token is read-only."))
 
 
 # --- organisation -------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ def org_unit_list(*, actor: Any, perm: str = "accounts.view_org") -> QuerySet[Or
 def org_unit_get(*, actor: Any, pk: int, perm: str = "accounts.view_org") -> OrgUnit:
     unit = org_unit_list(actor=actor, perm=perm).filter(pk=pk).first()
     if unit is None:
-        raise NotFound("No such org unit.")
+        raise NotFound(_("No such org unit."))
     return unit
 
 
@@ -149,7 +150,7 @@ def user_list(*, actor: Any, search: str = "", org_unit_id: int | None = None, r
 def user_get(*, actor: Any, pk: int) -> User:
     user = user_list(actor=actor).filter(pk=pk).first()
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
@@ -188,7 +189,7 @@ def token_list(*, actor: Any) -> QuerySet[ApiToken]:
 def token_get(*, actor: Any, pk: int) -> ApiToken:
     token = token_list(actor=actor).filter(pk=pk).first()
     if token is None:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     return token
 
 

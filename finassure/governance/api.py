@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -203,7 +204,7 @@ def governance_create_process(request: HttpRequest, payload: ProcessIn) -> Any:
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=MANAGE_POLICY)
     line = BusinessLine.objects.filter(pk=payload.business_line_id, institution_id=unit.institution_id).first()
     if line is None:
-        raise ValidationFailed("No such business line.", fields={"business_line_id": ["No such business line."]})
+        raise ValidationFailed(_("No such business line."), fields={"business_line_id": [_("No such business line.")]})
     process = services.process_create(actor=request.user, org_unit=unit, business_line=line, code=payload.code,
                                       name=payload.name, name_en=payload.name_en, description=payload.description)
     return Status(201, process)
@@ -240,9 +241,9 @@ def governance_create_policy(request: HttpRequest, payload: PolicyIn) -> Any:
     processes = list(selectors.process_list(actor=request.user).filter(pk__in=payload.process_ids))
     positions = list(selectors.position_list(actor=request.user).filter(pk__in=payload.position_ids))
     if len(processes) != len(set(payload.process_ids)):
-        raise ValidationFailed("Unknown process.", fields={"process_ids": ["Unknown process."]})
+        raise ValidationFailed(_("Unknown process."), fields={"process_ids": [_("Unknown process.")]})
     if len(positions) != len(set(payload.position_ids)):
-        raise ValidationFailed("Unknown position.", fields={"position_ids": ["Unknown position."]})
+        raise ValidationFailed(_("Unknown position."), fields={"position_ids": [_("Unknown position.")]})
     policy = services.policy_create(actor=request.user, org_unit=unit, code=payload.code, title=payload.title,
                                     kind=payload.kind.value, body=payload.body, processes=processes,
                                     positions=positions, review_due=payload.review_due)
@@ -338,7 +339,7 @@ def governance_create_finding(request: HttpRequest, engagement_id: int, payload:
     engagement = selectors.engagement_get(actor=request.user, pk=engagement_id, perm=MANAGE_AUDIT)
     owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
     if owner is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     finding = services.finding_create(
         actor=request.user, engagement=engagement, title=payload.title, severity=payload.severity.value,
         criteria=payload.criteria, condition=payload.condition, cause=payload.cause, effect=payload.effect,
@@ -424,7 +425,7 @@ def governance_create_risk(request: HttpRequest, payload: RiskIn) -> Any:
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=MANAGE_RISK)
     owner = User.objects.filter(pk=payload.owner_id, org_unit__institution_id=unit.institution_id).first()
     if owner is None:
-        raise ValidationFailed("No such user.", fields={"owner_id": ["No such user."]})
+        raise ValidationFailed(_("No such user."), fields={"owner_id": [_("No such user.")]})
     values = payload.dict(exclude={"org_unit_id", "owner_id"})
     values.update(category=payload.category.value, treatment=payload.treatment.value)
     return Status(201, services.risk_create(actor=request.user, org_unit=unit, owner=owner, **values))
@@ -518,7 +519,8 @@ def _product_detail(product: Product) -> dict[str, Any]:
 def _picked(found: Any, wanted: list[int], field: str) -> list[Any]:
     items = list(found.filter(pk__in=wanted))
     if len(items) != len(set(wanted)):
-        raise ValidationFailed(f"Unknown id in {field}.", fields={field: [f"Unknown id in {field}."]})
+        message = _("Unknown id in %(field)s.") % {"field": field}
+        raise ValidationFailed(message, fields={field: [message]})
     return items
 
 
@@ -574,7 +576,7 @@ def governance_decide_product(request: HttpRequest, product_id: int, payload: Pr
     for c in payload.conditions:
         owner = owners.get(c.owner_id)
         if owner is None or owner.org_unit is None or owner.org_unit.institution_id != product.org_unit.institution_id:
-            raise ValidationFailed("No such user.", fields={"conditions": ["No such user."]})
+            raise ValidationFailed(_("No such user."), fields={"conditions": [_("No such user.")]})
         conditions.append(services.Condition(c.text, owner, c.due))
     return services.product_decide(actor=request.user, product=product, approve=payload.approve, note=payload.note,
                                    post_launch_review_due=payload.post_launch_review_due, conditions=conditions)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit, User
@@ -66,7 +67,7 @@ def process_list(*, actor: Any, search: str = "", business_line_id: int | None =
 def process_get(*, actor: Any, pk: int, perm: str = VIEW_POLICY) -> Process:
     process = process_list(actor=actor, perm=perm).filter(pk=pk).first()
     if process is None:
-        raise NotFound("No such business process.")
+        raise NotFound(_("No such business process."))
     return process
 
 
@@ -101,7 +102,7 @@ def policy_get(*, actor: Any, pk: int, perm: str = VIEW_POLICY) -> Policy:
     policy = (policy_list(actor=actor, perm=perm).filter(pk=pk)
               .prefetch_related("processes", "positions").first())
     if policy is None:
-        raise NotFound("No such policy.")
+        raise NotFound(_("No such policy."))
     return policy
 
 
@@ -114,7 +115,7 @@ def policy_version_get(*, actor: Any, pk: int, perm: str = VIEW_POLICY) -> Polic
     version = (PolicyVersion.objects.filter(scope.q("policy__org_unit"), pk=pk)
                .select_related("policy", "policy__org_unit", "author").first())
     if version is None:
-        raise NotFound("No such policy version.")
+        raise NotFound(_("No such policy version."))
     return version
 
 
@@ -203,7 +204,7 @@ def position_list(*, actor: Any, search: str = "", perm: str = VIEW_POLICY) -> Q
 def position_get(*, actor: Any, pk: int, perm: str = VIEW_POLICY) -> Position:
     position = position_list(actor=actor, perm=perm).filter(pk=pk).prefetch_related("holders").first()
     if position is None:
-        raise NotFound("No such position.")
+        raise NotFound(_("No such position."))
     return position
 
 
@@ -241,7 +242,7 @@ def my_attestations(*, user: Any) -> QuerySet[Attestation]:
 def attestation_get_own(*, user: Any, pk: int) -> Attestation:
     attestation = my_attestations(user=user).filter(pk=pk).first()
     if attestation is None:
-        raise NotFound("No such attestation.")
+        raise NotFound(_("No such attestation."))
     return attestation
 
 
@@ -283,7 +284,7 @@ def regulation_list(*, actor: Any) -> QuerySet[Regulation]:
 def regulation_get(*, actor: Any, pk: int) -> Regulation:
     regulation = regulation_list(actor=actor).filter(pk=pk).first()
     if regulation is None:
-        raise NotFound("No such regulation.")
+        raise NotFound(_("No such regulation."))
     return regulation
 
 
@@ -299,7 +300,7 @@ def article_get(*, actor: Any, pk: int) -> Article:
     access.require(actor, VIEW_POLICY)
     article = Article.objects.filter(pk=pk).select_related("regulation").first()
     if article is None:
-        raise NotFound("No such article.")
+        raise NotFound(_("No such article."))
     return article
 
 
@@ -321,7 +322,7 @@ def audit_plan_list(*, actor: Any, perm: str = VIEW_AUDIT) -> QuerySet[AuditPlan
 def audit_plan_get(*, actor: Any, pk: int, perm: str = VIEW_AUDIT) -> AuditPlan:
     plan = audit_plan_list(actor=actor, perm=perm).filter(pk=pk).first()
     if plan is None:
-        raise NotFound("No such audit plan.")
+        raise NotFound(_("No such audit plan."))
     return plan
 
 
@@ -344,7 +345,7 @@ def engagement_list(*, actor: Any, search: str = "", status: str = "", year: int
 def engagement_get(*, actor: Any, pk: int, perm: str = VIEW_AUDIT) -> Engagement:
     engagement = engagement_list(actor=actor, perm=perm).filter(pk=pk).prefetch_related("processes").first()
     if engagement is None:
-        raise NotFound("No such audit engagement.")
+        raise NotFound(_("No such audit engagement."))
     return engagement
 
 
@@ -405,7 +406,7 @@ def risk_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> Risk:
     risk = (risk_list(actor=actor, perm=perm).filter(pk=pk)
             .prefetch_related("controls", "policies").select_related("accepted_by").first())
     if risk is None:
-        raise NotFound("No such risk.")
+        raise NotFound(_("No such risk."))
     return risk
 
 
@@ -431,7 +432,7 @@ def kri_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> KeyRiskIndicator:
     scope = access.scope_for(actor, perm)
     kri = KeyRiskIndicator.objects.filter(scope.q("org_unit"), pk=pk).select_related("risk", "org_unit").first()
     if kri is None:
-        raise NotFound("No such key risk indicator.")
+        raise NotFound(_("No such key risk indicator."))
     return kri
 
 
@@ -452,7 +453,7 @@ def control_list(*, actor: Any, search: str = "", perm: str = VIEW_RISK) -> Quer
 def control_get(*, actor: Any, pk: int, perm: str = VIEW_RISK) -> Control:
     control = control_list(actor=actor, perm=perm).filter(pk=pk).prefetch_related("processes", "risks").first()
     if control is None:
-        raise NotFound("No such control.")
+        raise NotFound(_("No such control."))
     return control
 
 
@@ -480,7 +481,7 @@ def product_get(*, actor: Any, pk: int, perm: str = VIEW_PRODUCT) -> Product:
     product = (product_list(actor=actor, perm=perm).filter(pk=pk)
                .prefetch_related("processes", "policies", "risks").first())
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     return product
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -151,7 +152,7 @@ def report_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=REPORT)
     incident_type = selectors.incident_types().filter(code=payload.incident_type).first()
     if incident_type is None:
-        raise ValidationFailed("Unknown incident type.", fields={"incident_type": ["Unknown incident type."]})
+        raise ValidationFailed(_("Unknown incident type."), fields={"incident_type": [_("Unknown incident type.")]})
     incident = services.incident_report(actor=request.user, org_unit=unit, incident_type=incident_type,
                                         title=payload.title, grade=payload.grade.value,
                                         description=payload.description, occurred_at=payload.occurred_at,

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -149,7 +150,7 @@ def create_emergency_plan(request: HttpRequest, payload: PlanIn) -> Any:
     types = list(selectors.incident_types().filter(code__in=payload.incident_types))
     unknown = sorted(set(payload.incident_types) - {t.code for t in types})
     if unknown:
-        raise ValidationFailed("Unknown incident type.", fields={"incident_types": [", ".join(unknown)]})
+        raise ValidationFailed(_("Unknown incident type."), fields={"incident_types": [", ".join(unknown)]})
     plan = services.plan_create(
         actor=request.user,
         org_unit=unit,
@@ -186,7 +187,7 @@ def approve_plan_version(request: HttpRequest, plan_id: int, version_id: int) ->
     plan = selectors.plan_get(actor=request.user, pk=plan_id)
     version = selectors.plan_versions(plan=plan).filter(pk=version_id).first()
     if version is None:
-        raise NotFound("No such plan version.")
+        raise NotFound(_("No such plan version."))
     return services.plan_version_approve(actor=request.user, version=version)
 
 
@@ -210,14 +211,14 @@ def schedule_drill(request: HttpRequest, payload: DrillIn) -> Any:
     version = selectors.approved_versions(actor=request.user).filter(pk=payload.plan_version_id).first()
     if version is None:
         raise ValidationFailed(
-            "Choose an approved plan version you manage.",
-            fields={"plan_version_id": ["not an approved plan version in your scope"]},
+            _("Choose an approved plan version you manage."),
+            fields={"plan_version_id": [_("not an approved plan version in your scope")]},
         )
     people = list(selectors.people_in(unit=unit).filter(pk__in=payload.participant_ids))
     if len(people) != len(set(payload.participant_ids)):
         raise ValidationFailed(
-            "Participants must be active users of the institution.",
-            fields={"participant_ids": ["unknown or inactive user"]},
+            _("Participants must be active users of the institution."),
+            fields={"participant_ids": [_("unknown or inactive user")]},
         )
     drill = services.drill_schedule(
         actor=request.user,
@@ -245,7 +246,7 @@ def complete_drill_step(request: HttpRequest, drill_id: int, step_id: int) -> An
     drill = selectors.drill_get(actor=request.user, pk=drill_id)
     step = selectors.drill_steps(drill=drill).filter(pk=step_id).first()
     if step is None:
-        raise NotFound("No such drill step.")
+        raise NotFound(_("No such drill step."))
     return services.drill_step_complete(actor=request.user, drill=drill, step=step)
 
 

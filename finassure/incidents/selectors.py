@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import Institution, OrgUnit, User
@@ -166,7 +167,7 @@ def incident_get(*, actor: Any, pk: int) -> Incident:
         "org_unit", "org_unit__institution", "incident_type", "reporter", "commander", "scribe", "liaison",
     ).filter(pk=pk).first()
     if incident is None:
-        raise NotFound("No such incident.")
+        raise NotFound(_("No such incident."))
     return incident
 
 
@@ -203,7 +204,7 @@ def review_get(*, actor: Any, incident_pk: int) -> PostIncidentReview:
     incident = incident_get(actor=actor, pk=incident_pk)
     review = PostIncidentReview.objects.filter(incident=incident).select_related("author", "incident").first()
     if review is None:
-        raise NotFound("This incident has no review yet.")
+        raise NotFound(_("This incident has no review yet."))
     return review
 
 
@@ -240,7 +241,7 @@ def plan_list(*, actor: Any) -> QuerySet[EmergencyPlan]:
 def plan_get(*, actor: Any, pk: int) -> EmergencyPlan:
     plan = plan_list(actor=actor).filter(pk=pk).first()
     if plan is None:
-        raise NotFound("No such emergency plan.")
+        raise NotFound(_("No such emergency plan."))
     return plan
 
 
@@ -281,7 +282,7 @@ def drill_list(*, actor: Any) -> QuerySet[Drill]:
 def drill_get(*, actor: Any, pk: int) -> Drill:
     drill = drill_list(actor=actor).filter(pk=pk).first()
     if drill is None:
-        raise NotFound("No such drill.")
+        raise NotFound(_("No such drill."))
     return drill
 
 
@@ -373,7 +374,7 @@ def incident_type_config_list(*, actor: Any) -> QuerySet[IncidentType]:
 def incident_type_config_get(*, actor: Any, pk: int) -> IncidentType:
     found = incident_type_config_list(actor=actor).filter(pk=pk).first()
     if found is None:
-        raise NotFound("No such incident type.")
+        raise NotFound(_("No such incident type."))
     return found
 
 
@@ -385,5 +386,5 @@ def reporting_rule_list(*, actor: Any) -> QuerySet[ReportingRule]:
 def reporting_rule_get(*, actor: Any, pk: int) -> ReportingRule:
     found = reporting_rule_list(actor=actor).filter(pk=pk).first()
     if found is None:
-        raise NotFound("No such reporting rule.")
+        raise NotFound(_("No such reporting rule."))
     return found

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
@@ -113,7 +114,7 @@ def assign_alert(request: HttpRequest, pk: int, payload: AssignIn) -> Any:
     if payload.assignee_id is not None:
         assignee = User.objects.filter(pk=payload.assignee_id).first()
         if assignee is None:
-            raise ValidationFailed("No such user.", fields={"assignee_id": ["No such user."]})
+            raise ValidationFailed(_("No such user."), fields={"assignee_id": [_("No such user.")]})
     return triage.alert_assign(actor=request.user, alert=alert, assignee=assignee)
 
 

@@ -12,6 +12,7 @@ import json
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
@@ -112,7 +113,7 @@ def list_rules(request: HttpRequest, org_unit: DbId | None = None) -> Any:
     units = access.org_unit_list(actor=request.user, perm=perms.VIEW)
     unit = units.filter(pk=org_unit).first() if org_unit is not None else units.first()
     if unit is None:
-        raise NotFound("No such org unit.")
+        raise NotFound(_("No such org unit."))
     return {"org_unit_id": unit.pk, "rules": selectors.rule_configuration(actor=request.user, org_unit=unit)}
 
 

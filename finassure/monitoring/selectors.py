@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.monitoring import perms
@@ -98,7 +99,7 @@ def alert_get(*, actor: Any, pk: int) -> Alert:
         .first()
     )
     if alert is None:
-        raise NotFound("No such alert, or it is outside your responsibility.")
+        raise NotFound(_("No such alert, or it is outside your responsibility."))
     return alert
 
 
@@ -136,7 +137,7 @@ def run_get(*, actor: Any, pk: int) -> Run:
         .first()
     )
     if run is None:
-        raise NotFound("No such run, or it is outside your responsibility.")
+        raise NotFound(_("No such run, or it is outside your responsibility."))
     return run
 
 
@@ -161,7 +162,7 @@ def case_get(*, actor: Any, pk: int) -> Case:
         .first()
     )
     if case is None:
-        raise NotFound("No such case, or it is outside your responsibility.")
+        raise NotFound(_("No such case, or it is outside your responsibility."))
     return case
 
 
@@ -252,7 +253,7 @@ def report_get(*, actor: Any, kind: str, pk: int) -> LargeValueReport | Suspicio
     )
     report = qs.filter(pk=pk).first() if qs is not None else None
     if report is None:
-        raise NotFound("No such report, or it is outside your responsibility.")
+        raise NotFound(_("No such report, or it is outside your responsibility."))
     return report
 
 
@@ -331,7 +332,7 @@ def rule_change_list(
 def rule_change_get(*, actor: Any, pk: int) -> RuleChange:
     change = rule_change_list(actor=actor).filter(pk=pk).first()
     if change is None:
-        raise NotFound("No such rule change, or it is outside your responsibility.")
+        raise NotFound(_("No such rule change, or it is outside your responsibility."))
     return change
 
 
@@ -373,7 +374,7 @@ def model_list(*, actor: Any, role: str = "", org_unit: int | None = None) -> Qu
 def model_get(*, actor: Any, pk: int) -> ModelVersion:
     model = model_list(actor=actor).filter(pk=pk).first()
     if model is None:
-        raise NotFound("No such model version, or it is outside your responsibility.")
+        raise NotFound(_("No such model version, or it is outside your responsibility."))
     return model
 
 
@@ -398,7 +399,7 @@ def case_attachment_get(*, actor: Any, case_pk: int, pk: int) -> CaseAttachment:
     case = case_get(actor=actor, pk=case_pk)
     attachment = CaseAttachment.objects.filter(case=case, pk=pk).select_related("case__org_unit").first()
     if attachment is None:
-        raise NotFound("No such attachment.")
+        raise NotFound(_("No such attachment."))
     return attachment
 
 

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -25,6 +27,7 @@ from ninja.pagination import PaginationBase
 from ninja.security import APIKeyCookie, HttpBearer
 
 from finassure.platform import audit
+from finassure.platform.api_messages import field_message
 from finassure.platform.errors import ApplicationError, error_payload
 
 log = logging.getLogger(__name__)
@@ -44,8 +47,13 @@ class BearerToken(HttpBearer):
         api_token = account_services.token_authenticate(token)
         if api_token is None:
             return None
+        # a script's requests speak its user's saved language unless they ask for one (Accept-Language)
+        language = api_token.user.language
+        if language and "HTTP_ACCEPT_LANGUAGE" not in request.META and language != translation.get_language():
+            translation.activate(language)
+            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         if api_token.read_only and request.method not in SAFE_METHODS:
-            raise ApplicationErrorForbidden("This API token is read-only.")
+            raise ApplicationErrorForbidden(gettext("This API token is read-only."))
         request.user = api_token.user
         request.api_token = api_token  # type: ignore[attr-defined]
         return api_token.user
@@ -99,32 +107,35 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in {"body", "query", "path", "payload"}]
-        fields.setdefault(".".join(loc) or "request", []).append(str(err.get("msg", "invalid")))
-    return _respond(request, 422, "invalid", "The request has invalid or missing values.", fields)
+        fields.setdefault(".".join(loc) or "request", []).append(field_message(err))
+    return _respond(request, 422, "invalid", gettext("The request has invalid or missing values."), fields)
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _respond(request, 401, "not_authenticated", "A valid bearer token (or a signed-in session) is required.")
+    return _respond(request, 401, "not_authenticated",
+                    gettext("A valid bearer token (or a signed-in session) is required."))
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     codes = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              413: "payload_too_large", 429: "throttled"}
-    message = str(exc.message) if exc.status_code != 400 else "The request body is not valid JSON."
+    messages = {400: gettext("The request body is not valid JSON."), 405: gettext("This method is not allowed here."),
+                429: gettext("Too many requests; try again later.")}
+    message = messages.get(exc.status_code) or str(exc.message)
     return _respond(request, exc.status_code, codes.get(exc.status_code, "error"), message)
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _respond(request, 404, "not_found", "No such object, or it is outside your responsibility.")
+    return _respond(request, 404, "not_found", gettext("No such object, or it is outside your responsibility."))
 
 
 @api.exception_handler(DjangoPermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
     _audit_denial(request, str(exc))
-    return _respond(request, 403, "forbidden", "You do not have permission to do this here.")
+    return _respond(request, 403, "forbidden", gettext("You do not have permission to do this here."))
 
 
 @api.exception_handler(DataError)
@@ -133,17 +144,17 @@ def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # the request's fault, so a 422 on every endpoint instead of a 500. Any other DataError stays a server error.
     if "NUL" not in str(exc):
         raise exc
-    return _respond(request, 422, "invalid", "Text may not contain the NUL character (U+0000).")
+    return _respond(request, 422, "invalid", gettext("Text may not contain the NUL character (U+0000)."))
 
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return _respond(request, 413, "payload_too_large", "The request body is larger than this server accepts.")
+    return _respond(request, 413, "payload_too_large", gettext("The request body is larger than this server accepts."))
 
 
 @api.exception_handler(SuspiciousOperation)
 def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
-    return _respond(request, 400, "bad_request", "The request could not be accepted.")
+    return _respond(request, 400, "bad_request", gettext("The request could not be accepted."))
 
 
 def _audit_denial(request: HttpRequest, message: str) -> None:

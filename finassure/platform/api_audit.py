@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
@@ -41,7 +42,7 @@ def _require_auditor(request: HttpRequest) -> None:
     from finassure.accounts import selectors as access
 
     if not access.has_perm(request.user, "platform.view_audit"):
-        raise PermissionDenied("Only audit administrators read the audit trail.")
+        raise PermissionDenied(_("Only audit administrators read the audit trail."))
 
 
 @router.get("/events", response=list[AuditEventOut])

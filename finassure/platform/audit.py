@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from finassure.platform import context
 from finassure.platform.errors import ValidationFailed
@@ -200,9 +200,8 @@ def retention_cutoff() -> dt.datetime:
 def purge(*, actor: Any, before: dt.datetime) -> int:
     """Delete records older than `before`; refuses anything inside the retention period."""
     if before > retention_cutoff():
-        raise ValidationFailed(
-            f"audit records younger than {settings.AUDIT_RETENTION_DAYS} days cannot be purged"
-        )
+        raise ValidationFailed(gettext("Audit records younger than %(days)s days cannot be purged.")
+                               % {"days": settings.AUDIT_RETENTION_DAYS})
     doomed = AuditEvent.objects.filter(ts__lt=before).order_by("-id")
     last = doomed.values("id", "hash").first()
     if last is None:

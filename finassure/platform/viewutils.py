@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from finassure.platform.errors import ApplicationError, PermissionDenied
 
@@ -28,7 +29,7 @@ def staff_view(perm: str) -> Callable[[Callable[..., HttpResponse]], Callable[..
             from finassure.accounts import selectors as access
 
             if not access.has_perm(request.user, perm):
-                raise PermissionDenied("You do not have permission to open this page.", extra={"permission": perm})
+                raise PermissionDenied(_("You do not have permission to open this page."), extra={"permission": perm})
             return view(request, *args, **kwargs)
 
         return wrapped

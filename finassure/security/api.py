@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -93,12 +94,12 @@ def import_scan(request: HttpRequest, payload: ScanIn) -> Any:
     access.require(request.user, IMPORT)
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=IMPORT)
     if len(payload.content_base64) > services.MAX_REPORT_BYTES * 4 // 3 + 4:
-        raise PayloadTooLarge("The file is too large.")
+        raise PayloadTooLarge(_("The file is too large."))
     try:
         data = base64.b64decode(payload.content_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed("content_base64 is not valid base64.",
-                               fields={"content_base64": ["not valid base64"]}) from None
+        raise ValidationFailed(_("content_base64 is not valid base64."),
+                               fields={"content_base64": [_("not valid base64")]}) from None
     scan = services.scan_import(actor=request.user, org_unit=unit, file_name=payload.file_name,
                                 data=data, scope=payload.scope, name=payload.name,
                                 scanned_at=payload.scanned_at, is_retest=payload.is_retest)
@@ -228,7 +229,7 @@ def list_restore_tests(request: HttpRequest) -> Any:
 def get_restore_test(request: HttpRequest, test_id: int) -> Any:
     test = selectors.restore_test_list(actor=request.user).filter(pk=test_id).first()
     if test is None:
-        raise NotFound("No such restore test.")
+        raise NotFound(_("No such restore test."))
     return test
 
 
@@ -300,19 +301,19 @@ def start_access_review(request: HttpRequest, payload: AccessReviewIn) -> Any:
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=REVIEW_ACCESS)
     reviewer = selectors.reviewers(unit=unit).filter(pk=payload.reviewer_id).first()
     if reviewer is None:
-        raise ValidationFailed("The reviewer must be an active user of the institution.",
-                               fields={"reviewer_id": ["unknown or inactive user"]})
+        raise ValidationFailed(_("The reviewer must be an active user of the institution."),
+                               fields={"reviewer_id": [_("unknown or inactive user")]})
     common = {"actor": request.user, "org_unit": unit, "title": payload.title, "reviewer": reviewer,
               "due_on": payload.due_on}
     if not payload.content_base64:
         return Status(201, services.access_review_start(**common))
     if len(payload.content_base64) > services.MAX_REPORT_BYTES * 4 // 3 + 4:
-        raise PayloadTooLarge("The file is too large.")
+        raise PayloadTooLarge(_("The file is too large."))
     try:
         data = base64.b64decode(payload.content_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed("content_base64 is not valid base64.",
-                               fields={"content_base64": ["not valid base64"]}) from None
+        raise ValidationFailed(_("content_base64 is not valid base64."),
+                               fields={"content_base64": [_("not valid base64")]}) from None
     return Status(201, services.access_review_import(system_name=payload.system_name,
                                                      file_name=payload.file_name or "accounts.csv", data=data,
                                                      **common))
@@ -323,7 +324,7 @@ def decide_access_review_item(request: HttpRequest, review_id: int, item_id: int
     review = selectors.access_review_get(actor=request.user, pk=review_id)
     item = selectors.access_review_items(review=review).filter(pk=item_id).first()
     if item is None:
-        raise NotFound("No such item.")
+        raise NotFound(_("No such item."))
     return services.access_review_decide(actor=request.user, item=item, decision=payload.decision, note=payload.note)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.platform.errors import NotFound
@@ -40,7 +41,7 @@ def scan_list(*, actor: Any) -> QuerySet[Scan]:
 def scan_get(*, actor: Any, pk: int) -> Scan:
     scan = scan_list(actor=actor).filter(pk=pk).first()
     if scan is None:
-        raise NotFound("No such scan.")
+        raise NotFound(_("No such scan."))
     return scan
 
 
@@ -91,7 +92,7 @@ def overdue(qs: QuerySet[Vulnerability], *, today: dt.date) -> QuerySet[Vulnerab
 def vulnerability_get(*, actor: Any, pk: int) -> Vulnerability:
     vulnerability = vulnerability_list(actor=actor).filter(pk=pk).first()
     if vulnerability is None:
-        raise NotFound("No such vulnerability.")
+        raise NotFound(_("No such vulnerability."))
     return vulnerability
 
 
@@ -105,7 +106,7 @@ def access_review_list(*, actor: Any) -> QuerySet[AccessReview]:
 def access_review_get(*, actor: Any, pk: int) -> AccessReview:
     review = access_review_list(actor=actor).filter(pk=pk).first()
     if review is None:
-        raise NotFound("No such access review.")
+        raise NotFound(_("No such access review."))
     return review
 
 

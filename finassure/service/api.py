@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -134,7 +135,7 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Any:
     code = data.pop("category")
     category = selectors.category_list(active_only=True).filter(code=code).first() if code else None
     if code and category is None:
-        raise ValidationFailed("Unknown category.", fields={"category": ["Unknown category."]})
+        raise ValidationFailed(_("Unknown category."), fields={"category": [_("Unknown category.")]})
     complaint = services.complaint_register(actor=request.user, org_unit=unit, category=category, **data)
     return Status(201, complaint)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.platform import crypto
@@ -120,7 +121,7 @@ def complaint_list(*, actor: Any, filters: ComplaintFilter | None = None) -> Que
 def complaint_get(*, actor: Any, pk: int) -> Complaint:
     complaint = complaint_list(actor=actor).select_related("respondent", "recheck_of").filter(pk=pk).first()
     if complaint is None:
-        raise NotFound("No such complaint.")
+        raise NotFound(_("No such complaint."))
     return complaint
 
 
@@ -202,7 +203,7 @@ def compensation_get(*, actor: Any, pk: int) -> Compensation:
     item = (Compensation.objects.filter(scope.q("org_unit")).select_related("complaint", "org_unit")
             .filter(pk=pk).first())
     if item is None:
-        raise NotFound("No such compensation.")
+        raise NotFound(_("No such compensation."))
     return item
 
 
@@ -230,7 +231,7 @@ def import_list(*, actor: Any) -> QuerySet[Any]:
 def import_get(*, actor: Any, pk: int) -> Any:
     item = import_list(actor=actor).filter(pk=pk).first()
     if item is None:
-        raise NotFound("No such import.")
+        raise NotFound(_("No such import."))
     return item
 
 
@@ -501,7 +502,7 @@ def attachment_get(*, actor: Any, pk: int) -> Any:
     item = (ComplaintAttachment.objects.filter(scope.q("org_unit")).select_related("complaint", "org_unit")
             .filter(pk=pk).first())
     if item is None:
-        raise NotFound("No such attachment.")
+        raise NotFound(_("No such attachment."))
     return item
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -196,7 +197,7 @@ def complete_my_assignment(request: HttpRequest, assignment_id: int = Path(..., 
 def start_attempt(request: HttpRequest, assignment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     assignment = selectors.my_assignment_get(user=request.user, pk=assignment_id)
     if assignment.exam is None:
-        raise NotFound("This assignment has no exam.")
+        raise NotFound(_("This assignment has no exam."))
     attempt = services.attempt_start(actor=request.user, exam=assignment.exam)
     return Status(201, _paper(attempt))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -43,10 +44,10 @@ def small_int(value: Any) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
 
 
-def _get(qs: QuerySet[Any], pk: int, what: str) -> Any:
+def _get(qs: QuerySet[Any], pk: int, missing: str) -> Any:
     obj = qs.filter(pk=pk).first()
     if obj is None:
-        raise NotFound(f"No such {what}.")
+        raise NotFound(missing)
     return obj
 
 
@@ -82,7 +83,7 @@ def employee_list(*, actor: Any, filters: EmployeeFilter | None = None) -> Query
 
 
 def employee_get(*, actor: Any, pk: int) -> Employee:
-    return _get(employee_list(actor=actor), pk, "employee")
+    return _get(employee_list(actor=actor), pk, _("No such employee."))
 
 
 def employee_of(user: Any) -> Employee | None:
@@ -97,7 +98,7 @@ def roster_import_list(*, actor: Any) -> QuerySet[RosterImport]:
 
 
 def roster_import_get(*, actor: Any, pk: int) -> RosterImport:
-    return _get(roster_import_list(actor=actor), pk, "roster import")
+    return _get(roster_import_list(actor=actor), pk, _("No such roster import."))
 
 
 # --- catalogue ----------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def course_list(*, actor: Any, q: str = "", category: str = "", active: bool | N
 
 
 def course_get(*, actor: Any, pk: int) -> Course:
-    return _get(course_list(actor=actor), pk, "course")
+    return _get(course_list(actor=actor), pk, _("No such course."))
 
 
 def plan_list(*, actor: Any, year: int | None = None) -> QuerySet[TrainingPlan]:
@@ -127,7 +128,7 @@ def plan_list(*, actor: Any, year: int | None = None) -> QuerySet[TrainingPlan]:
 
 
 def plan_get(*, actor: Any, pk: int) -> TrainingPlan:
-    return _get(plan_list(actor=actor), pk, "training plan")
+    return _get(plan_list(actor=actor), pk, _("No such training plan."))
 
 
 def bank_list(*, actor: Any) -> QuerySet[QuestionBank]:
@@ -136,7 +137,7 @@ def bank_list(*, actor: Any) -> QuerySet[QuestionBank]:
 
 
 def bank_get(*, actor: Any, pk: int) -> QuestionBank:
-    return _get(bank_list(actor=actor), pk, "question bank")
+    return _get(bank_list(actor=actor), pk, _("No such question bank."))
 
 
 def question_list(*, bank: QuestionBank, topic: str = "", kind: str = "", difficulty: int | None = None
@@ -164,7 +165,7 @@ def exam_list(*, actor: Any, kind: str = "") -> QuerySet[Exam]:
 
 
 def exam_get(*, actor: Any, pk: int) -> Exam:
-    return _get(exam_list(actor=actor), pk, "exam")
+    return _get(exam_list(actor=actor), pk, _("No such exam."))
 
 
 # --- assignments and attempts -------------------------------------------------------------------
@@ -213,8 +214,8 @@ def my_assignments(*, employee: Employee) -> QuerySet[Assignment]:
 def my_assignment_get(*, user: Any, pk: int) -> Assignment:
     employee = employee_of(user)
     if employee is None:
-        raise NotFound("No such assignment.")
-    return _get(my_assignments(employee=employee), pk, "assignment")
+        raise NotFound(_("No such assignment."))
+    return _get(my_assignments(employee=employee), pk, _("No such assignment."))
 
 
 def attempts_of(*, employee: Employee, exam: Exam | None = None) -> QuerySet[Attempt]:
@@ -228,11 +229,11 @@ def attempt_get(*, actor: Any, pk: int) -> Attempt:
     """An attempt of the caller's own, or one in a unit where the caller may view training results."""
     attempt = Attempt.objects.select_related("exam", "employee", "employee__user").filter(pk=pk).first()
     if attempt is None:
-        raise NotFound("No such attempt.")
+        raise NotFound(_("No such attempt."))
     if attempt.employee.user_id == getattr(actor, "pk", None):
         return attempt
     if not access.has_perm(actor, p.VIEW, attempt.org_unit):
-        raise NotFound("No such attempt.")
+        raise NotFound(_("No such attempt."))
     return attempt
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -147,7 +148,7 @@ def create_corrective_action(request: HttpRequest, payload: ActionIn) -> Any:
     unit = access.org_unit_get(actor=request.user, pk=payload.org_unit_id, perm=FPerm.ACTION_MANAGE)
     owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
     if owner is None:
-        raise ValidationFailed("No such active user.", fields={"owner_id": ["No such active user."]})
+        raise ValidationFailed(_("No such active user."), fields={"owner_id": [_("No such active user.")]})
     measure = selectors.measure_get(actor=request.user, pk=payload.measure_id) if payload.measure_id else None
     action = services.corrective_action_open(actor=request.user, source=None, title=payload.title,
                                              description=payload.description, owner=owner, due=payload.due,
@@ -183,7 +184,7 @@ def list_work_tasks(request: HttpRequest, measure: int | None = None) -> Any:
 def _active_user(pk: int, field: str) -> Any:
     user = User.objects.filter(pk=pk, is_active=True).first()
     if user is None:
-        raise ValidationFailed("No such active user.", fields={field: ["No such active user."]})
+        raise ValidationFailed(_("No such active user."), fields={field: [_("No such active user.")]})
     return user
 
 

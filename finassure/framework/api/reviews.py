@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 from ninja.pagination import paginate
 
@@ -94,7 +95,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
     unit = _plan_unit(request, payload.org_unit_id)
     measures = list(selectors.measure_list(actor=request.user).filter(pk__in=payload.measure_ids))
     if len(measures) != len(set(payload.measure_ids)):
-        raise ValidationFailed("No such measure.", fields={"measure_ids": ["No such measure."]})
+        raise ValidationFailed(_("No such measure."), fields={"measure_ids": [_("No such measure.")]})
     return Status(201, services.meeting_schedule(actor=request.user, kind=payload.kind, title=payload.title,
                                                  org_unit=unit, scheduled_for=payload.scheduled_for,
                                                  agenda=payload.agenda, location=payload.location,
@@ -207,7 +208,7 @@ def create_assessment(request: HttpRequest, payload: AssessmentIn) -> Any:
     units = [access.org_unit_get(actor=request.user, pk=pk, perm=FPerm.PLAN_MANAGE) for pk in payload.unit_ids]
     measures = list(selectors.measure_list(actor=request.user).filter(pk__in=payload.measure_ids))
     if len(measures) != len(set(payload.measure_ids)):
-        raise ValidationFailed("No such measure.", fields={"measure_ids": ["No such measure."]})
+        raise ValidationFailed(_("No such measure."), fields={"measure_ids": [_("No such measure.")]})
     assessor = _active_user(payload.assessor_id, "assessor_id") if payload.assessor_id else None
     return Status(201, services.assessment_create(
         actor=request.user, title=payload.title, firm=payload.firm, org_unit=unit, units=units, measures=measures,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import BusinessLine, OrgUnit
@@ -39,7 +40,7 @@ def units_in_scope(*, actor: Any, business_line_id: int | None = None) -> QueryS
 def unit_get(*, actor: Any, pk: int) -> OrgUnit:
     unit = units_in_scope(actor=actor).filter(pk=pk).select_related("business_line", "parent").first()
     if unit is None:
-        raise NotFound("No such org unit.")
+        raise NotFound(_("No such org unit."))
     return unit
 
 
@@ -65,7 +66,7 @@ def measure_list(*, actor: Any) -> QuerySet[Measure]:
 def measure_get(*, actor: Any, pk: int) -> Measure:
     measure = measure_list(actor=actor).filter(pk=pk).first()
     if measure is None:
-        raise NotFound("No such measure.")
+        raise NotFound(_("No such measure."))
     return measure
 
 
@@ -83,7 +84,7 @@ def indicator_list(*, actor: Any, measure_id: int | None = None) -> QuerySet[Ind
 def indicator_get(*, actor: Any, pk: int) -> Indicator:
     indicator = indicator_list(actor=actor).filter(pk=pk).first()
     if indicator is None:
-        raise NotFound("No such indicator.")
+        raise NotFound(_("No such indicator."))
     return indicator
 
 
@@ -113,7 +114,7 @@ def snapshot_visibility(actor: Any) -> Q:
 def snapshot_get(*, actor: Any, pk: int) -> Snapshot:
     snapshot = snapshot_list(actor=actor).filter(pk=pk).first()
     if snapshot is None:
-        raise NotFound("No such snapshot.")
+        raise NotFound(_("No such snapshot."))
     return snapshot
 
 

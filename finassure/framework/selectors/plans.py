@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -40,7 +41,7 @@ def work_task_list(*, actor: Any, measure_id: int | None = None) -> QuerySet[Wor
 def work_task_get(*, actor: Any, pk: int) -> WorkTask:
     work_task = work_task_list(actor=actor).filter(pk=pk).first()
     if work_task is None:
-        raise NotFound("No such task.")
+        raise NotFound(_("No such task."))
     return work_task
 
 
@@ -84,5 +85,5 @@ def indicator_measurement(*, actor: Any, indicator: Indicator, unit: OrgUnit, pe
     assessor = assessor_scope(actor)
     if assessor is not None and not assessor.covers(unit=unit, measure_id=indicator.measure_id, start=period.start,
                                                     end=period.end):
-        raise NotFound("No such period in your engagement.")
+        raise NotFound(_("No such period in your engagement."))
     return registry.measure(indicator.computation, units=access.units_under(unit), period=period)

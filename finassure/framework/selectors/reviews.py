@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.framework.models import (
@@ -35,7 +36,7 @@ def meeting_list(*, actor: Any, kind: str = "", status: str = "") -> QuerySet[Me
 def meeting_get(*, actor: Any, pk: int) -> Meeting:
     meeting = meeting_list(actor=actor).filter(pk=pk).first()
     if meeting is None:
-        raise NotFound("No such meeting.")
+        raise NotFound(_("No such meeting."))
     return meeting
 
 
@@ -55,7 +56,7 @@ def assessment_list(*, actor: Any, status: str = "") -> QuerySet[ExternalAssessm
 def assessment_get(*, actor: Any, pk: int) -> ExternalAssessment:
     assessment = assessment_list(actor=actor).filter(pk=pk).first()
     if assessment is None:
-        raise NotFound("No such assessment.")
+        raise NotFound(_("No such assessment."))
     return assessment
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
@@ -157,5 +158,5 @@ def _unit_path(unit_id: int) -> str:
 def corrective_action_get(*, actor: Any, pk: int) -> CorrectiveAction:
     action = corrective_action_list(actor=actor).filter(pk=pk).first()
     if action is None:
-        raise NotFound("No such corrective action.")
+        raise NotFound(_("No such corrective action."))
     return action

@@ -96,7 +96,7 @@ def raci_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 entry = selectors.raci_entries(actor=request.user, measure_id=measure.pk).filter(
                     pk=_int(request.POST["remove"]) or 0).first()
                 if entry is None:
-                    raise NotFound("No such entry.")
+                    raise NotFound(_("No such entry."))
                 services.raci_entry_remove(actor=request.user, entry=entry)
                 return redirect(reverse("framework:raci_edit", args=[measure.pk]))
             if form.is_valid():
@@ -120,7 +120,7 @@ def raci_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def budget_line_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     line = selectors.budget_lines(actor=request.user).filter(pk=pk).first() if pk is not None else None
     if pk and line is None:
-        raise NotFound("No such budget line.")
+        raise NotFound(_("No such budget line."))
     initial = ({"measure": line.measure, "org_unit": str(line.org_unit_id), "year": line.year, "title": line.title,
                 "planned": line.planned, "committed": line.committed, "spent": line.spent} if line
                else {"year": timezone.localdate().year})

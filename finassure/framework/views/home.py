@@ -53,7 +53,7 @@ def snapshots_run(request: HttpRequest) -> HttpResponse:
     unit = selectors.unit_get(actor=request.user, pk=unit_id) if unit_id else selectors.default_unit(
         actor=request.user)
     if unit is None:
-        raise NotFound("No org unit in scope.")
+        raise NotFound(_("No org unit in scope."))
     units = list(access.units_under(unit).filter(is_active=True))
     if len(units) > INLINE_RUN_UNITS:
         # a large subtree takes longer than a page should wait: the worker computes it

@@ -51,7 +51,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = selectors.indicator_get(actor=request.user, pk=pk)
     unit = _selected_unit(request)
     if unit is None:
-        raise NotFound("No org unit in scope.")
+        raise NotFound(_("No org unit in scope."))
     try:
         period = Period.parse(request.GET["period"]) if request.GET.get("period") else Period.containing(
             timezone.localdate(), indicator.period)

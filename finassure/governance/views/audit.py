@@ -102,7 +102,7 @@ def engagement_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             if form.is_valid():
                 services.engagement_report(actor=request.user, engagement=engagement, **form.cleaned_data)
         else:
-            raise NotFound("No such action.")
+            raise NotFound(_("No such action."))
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise

@@ -160,7 +160,7 @@ def version_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 services.policy_version_publish(actor=request.user, version=version,
                                                 effective_from=form.cleaned_data["effective_from"])
         else:
-            raise NotFound("No such action.")
+            raise NotFound(_("No such action."))
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
@@ -199,7 +199,7 @@ def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
     if against:
         old = selectors.policy_version_get(actor=request.user, pk=against)
         if old.policy_id != new.policy_id:
-            raise NotFound("No such version of this policy.")
+            raise NotFound(_("No such version of this policy."))
     else:
         old = new.policy.versions.filter(number__lt=new.number).order_by("-number").first()
     return render(request, "governance/version_diff.html", {

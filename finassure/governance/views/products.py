@@ -136,7 +136,7 @@ def _back(request: HttpRequest, product: Product, form: Any) -> HttpResponse:
 @staff_view(REVIEW_PRODUCT)
 def product_review(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in ProductReview.Kind.values:
-        raise NotFound("No such review.")
+        raise NotFound(_("No such review."))
     product = selectors.product_get(actor=request.user, pk=pk, perm=REVIEW_PRODUCT)
     form = ProductReviewForm(request.POST, kind=kind, prefix=kind)
     if form.is_valid():
@@ -183,7 +183,7 @@ def product_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if form.is_valid():
                 services.product_launch(actor=request.user, product=product, **form.cleaned_data)
         else:
-            raise NotFound("No such action.")
+            raise NotFound(_("No such action."))
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise

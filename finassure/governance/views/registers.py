@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from finassure.governance import services
@@ -27,9 +28,9 @@ def register_import(request: HttpRequest, register: str) -> HttpResponse:
     from finassure.accounts import selectors as access
 
     if register not in IMPORT_PERMS:
-        raise NotFound("No such register.")
+        raise NotFound(_("No such register."))
     if not access.has_perm(request.user, IMPORT_PERMS[register]):
-        raise PermissionDenied("You may not import this register.")
+        raise PermissionDenied(_("You may not import this register."))
     back = reverse(LIST_URLS[register])
     form = ImportForm(request.POST, request.FILES)
     rows: list[dict[str, object]] = []
