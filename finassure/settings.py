@@ -230,6 +230,21 @@ TASKS = {"default": {"BACKEND": env_str("FINASSURE_TASK_BACKEND", "django_tasks_
 
 EMAIL_BACKEND = env_str("FINASSURE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("FINASSURE_FROM_EMAIL", "finassure@localhost")
+# the institution's mail relay, for FINASSURE_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+EMAIL_HOST = env_str("FINASSURE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("FINASSURE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("FINASSURE_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = read_secret("FINASSURE_EMAIL_PASSWORD", required=False) or ""
+EMAIL_USE_TLS = env_bool("FINASSURE_EMAIL_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("FINASSURE_EMAIL_SSL", False)  # TLS from the start, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set FINASSURE_EMAIL_TLS or FINASSURE_EMAIL_SSL, not both.")
+# mail is sent after the request's transaction commits, inside the request: a relay that hangs must not hold it
+EMAIL_TIMEOUT = max(1, env_int("FINASSURE_EMAIL_TIMEOUT", 10))
+# where people open finassure (e.g. https://finassure.bank.example): links in e-mails are absolute with it
+FINASSURE_BASE_URL = (env_str("FINASSURE_BASE_URL", "") or "").rstrip("/")
+if FINASSURE_BASE_URL and not FINASSURE_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"FINASSURE_BASE_URL must start with https:// or http://, got {FINASSURE_BASE_URL!r}")
 
 # Audit records younger than this cannot be purged (网络安全法 Art. 21: ≥ 6 months; 184 days covers any 6 months).
 AUDIT_RETENTION_DAYS = max(184, env_int("FINASSURE_AUDIT_RETENTION_DAYS", 184))

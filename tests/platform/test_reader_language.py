@@ -201,8 +201,8 @@ def test_a_major_complaint_mail_reaches_each_officer_in_their_language(
     assert complaint.is_major
     subjects = {tuple(m.to): m.subject for m in mail.outbox}
     number = {"number": complaint.tracking_number}
-    assert subjects == {("zh@example.cn",): _in("zh-hans", "Major complaint %(number)s", number),
-                        ("en@example.cn",): _in("en", "Major complaint %(number)s", number)}
+    assert subjects == {("zh@example.cn",): "[finassure] " + _in("zh-hans", "Major complaint %(number)s", number),
+                        ("en@example.cn",): "[finassure] " + _in("en", "Major complaint %(number)s", number)}
     assert subjects[("zh@example.cn",)] != subjects[("en@example.cn",)]
     body_zh = next(m.body for m in mail.outbox if m.to == ["zh@example.cn"])
     assert "25" in body_zh and "Start the emergency plan" not in body_zh

@@ -161,6 +161,8 @@ def complaint_register(
 
 def _notify_major(complaint: Complaint) -> None:
     """Art. 29: a major complaint triggers the emergency plan: tell the consumer-protection officers."""
+    from finassure.framework import notify
+
     officers = [u for u in access.users_with_role(role=Role.CONSUMER_PROTECTION_OFFICER, unit=complaint.org_unit)
                 if u.email]
     recipients = [u.email for u in officers]
@@ -180,13 +182,8 @@ def _notify_major(complaint: Complaint) -> None:
         body = in_language(lazy_text(gettext_lazy(
             "A major complaint was registered (%(n)s people, cause: %(cause)s). Start the emergency plan."),
             {"n": complaint.group_size, "cause": Complaint.Cause(complaint.cause).label}), language)
-        _mail_on_commit(subject, body, addresses)
-
-
-def _mail_on_commit(subject: str, body: str, addresses: list[str]) -> None:
-    from django.core.mail import send_mail
-
-    transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
+        notify.mail_on_commit(addresses=addresses, subject=subject, body=body, url=complaint.get_absolute_url(),
+                              language=language)
 
 
 # --- handling -----------------------------------------------------------------------------------
