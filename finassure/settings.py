@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "ninja",  # the API docs page then serves Swagger UI from static files, not from a CDN
     "finassure.platform",
     "finassure.accounts",
     "finassure.framework",

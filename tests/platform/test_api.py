@@ -138,6 +138,17 @@ def test_the_openapi_spec_describes_the_bearer_scheme(client: Any) -> None:
     assert "/api/v1/users" in spec["paths"]
 
 
+def test_the_api_docs_page_loads_nothing_from_outside(client: Any) -> None:
+    import re
+
+    page = client.get("/api/v1/docs").content.decode()
+    links = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert any(link.endswith("swagger-ui-bundle.js") for link in links)
+    assert not [link for link in links if "//" in link]  # no CDN: the CSP would block it, and a bank's network too
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
 def test_an_id_beyond_any_database_integer_is_refused_cleanly(client: Any, admin_token: str) -> None:
     assert_error(call(client, "GET", f"/api/v1/users/{2**70}", admin_token), 422, "invalid")
     assert_error(call(client, "GET", "/api/v1/users/-5", admin_token), 422, "invalid")
