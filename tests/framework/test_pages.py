@@ -186,6 +186,22 @@ def test_the_quarterly_report_renders_as_html_pdf_with_chinese_and_excel(org: An
     assert client.get("/framework/reports/quarterly/?period=2026-07").status_code == 400
 
 
+def test_the_dashboards_quarterly_report_link_opens_last_quarters_report(org: Any, make_user: Any,
+                                                                         login_client: Any) -> None:
+    from django.utils import timezone
+
+    from finassure.framework.periods import Period
+
+    client = login_client(make_user(Role.QUALITY_MANAGER, unit="head"))
+    dashboard = client.get(f"/?unit={org.haidian.pk}").content.decode()
+    link = f"/framework/reports/quarterly/?unit={org.haidian.pk}"
+    assert f'href="{link}"' in dashboard
+    response = client.get(link)  # the unit alone, no period
+    assert response.status_code == 200
+    last_quarter = Period.containing(timezone.localdate(), "quarter").previous().label()
+    assert response.context["form"]["period"].value() == last_quarter
+
+
 def test_running_snapshots_on_demand_from_the_dashboard(org: Any, make_user: Any, login_client: Any) -> None:
     make_indicator(make_measure(), computation="nobody.registered_this")
     client = login_client(make_user(Role.RISK_MANAGER, unit="beijing"))

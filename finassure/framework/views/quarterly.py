@@ -22,7 +22,9 @@ from finassure.platform.viewutils import staff_view
 def quarterly_report(request: HttpRequest) -> HttpResponse:
     units = selectors.units_in_scope(actor=request.user)
     default = Period.containing(timezone.localdate(), "quarter").previous().label()
-    form = forms.ReportForm(request.GET or {"period": default}, units=units)
+    data = request.GET.copy()  # the dashboard's link names only the unit: the period defaults to last quarter
+    data.setdefault("period", default)
+    form = forms.ReportForm(data, units=units)
     if not form.is_valid():
         return render(request, "framework/report_form.html", {"form": form}, status=400)
     try:
