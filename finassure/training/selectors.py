@@ -119,6 +119,17 @@ def course_get(*, actor: Any, pk: int) -> Course:
     return _get(course_list(actor=actor), pk, _("No such course."))
 
 
+def course_get_to_read(*, actor: Any, pk: int) -> Course:
+    """A course the caller may read: one of the catalogue they view, or one assigned to them (not cancelled) —
+    every employee opens the material of their own training, training staff or not."""
+    own = Q(pk__in=[])
+    employee = employee_of(actor)
+    if employee is not None:
+        own = Q(pk__in=my_assignments(employee=employee).filter(course__isnull=False).values("course_id"))
+    return _get(Course.objects.filter(_catalogue_q(actor) | own).select_related("org_unit"), pk,
+                _("No such course."))
+
+
 def plan_list(*, actor: Any, year: int | None = None) -> QuerySet[TrainingPlan]:
     qs = TrainingPlan.objects.filter(_catalogue_q(actor)).select_related("org_unit").annotate(
         rule_count=Count("rules", distinct=True))

@@ -238,9 +238,9 @@ def course_create(request: HttpRequest) -> HttpResponse:
     return render(request, "training/form.html", {"form": form, "title": _("New course"), "multipart": True})
 
 
-@staff_view(p.VIEW)
+@staff_view(p.OWN)  # every employee reads the courses assigned to them; training staff their catalogue
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    course = selectors.course_get(actor=request.user, pk=pk)
+    course = selectors.course_get_to_read(actor=request.user, pk=pk)
     return render(request, "training/course_detail.html", {"course": course})
 
 

@@ -61,6 +61,22 @@ def test_an_employee_takes_an_assigned_exam_in_the_browser_and_passes_or_fails_b
     assert certificate.status_code == (200 if right else 404)
 
 
+def test_an_employee_opens_the_course_of_their_own_training_and_no_other(org: Any, make_user: Any,
+                                                                          login_client: Any) -> None:
+    user = make_user(Role.EMPLOYEE, unit="haidian")
+    employee = make_employee(org.haidian, user=user)
+    mine, other, cancelled = (make_course(org.beijing) for _ in range(3))
+    assign(employee, course=mine)
+    assign(employee, course=cancelled)
+    Assignment.objects.filter(course=cancelled).update(status=Assignment.Status.CANCELLED)
+    client = login_client(user)
+    my_page = client.get("/training/").content.decode()
+    assert f'href="/training/courses/{mine.pk}/"' in my_page
+    assert client.get(f"/training/courses/{mine.pk}/").status_code == 200  # was 403: employees hold no training view
+    assert client.get(f"/training/courses/{other.pk}/").status_code == 404
+    assert client.get(f"/training/courses/{cancelled.pk}/").status_code == 404
+
+
 def test_the_certificate_is_a_pdf_with_the_chinese_cid_font(examinee: Any, login_client: Any) -> None:
     from tests.training.factories import right_answers
 
