@@ -6,11 +6,13 @@ import functools
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from finassure.platform.errors import ApplicationError, PermissionDenied
@@ -32,9 +34,41 @@ def staff_view(perm: str) -> Callable[[Callable[..., HttpResponse]], Callable[..
                 raise PermissionDenied(_("You do not have permission to open this page."), extra={"permission": perm})
             return view(request, *args, **kwargs)
 
+        wrapped.required_perm = perm  # type: ignore[attr-defined]  # read by can_open (kept by functools.wraps)
         return wrapped
 
     return decorator
+
+
+def can_open(user: Any, url: str) -> bool:
+    """Whether ``user`` passes the permission gate (:func:`staff_view`) of the page at ``url``.
+
+    For links to records of other modules (an indicator's evidence, an action's source): a page the reader
+    may not open is shown as text, not as a link that answers 403. A URL that is no page of ours, or a page
+    without such a gate, counts as openable; the page's own scope check still decides (404 outside it).
+    """
+    if not url:
+        return False
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return True
+    perm = getattr(match.func, "required_perm", None)
+    if perm is None:
+        return True
+    from finassure.accounts import selectors as access
+
+    return bool(getattr(user, "is_authenticated", False)) and access.has_perm(user, perm)
+
+
+def record_page(record: Any, user: Any) -> str:
+    """The page of ``record`` (its ``get_absolute_url``) when ``user`` may open it (:func:`can_open`), else ""."""
+    getter = getattr(record, "get_absolute_url", None)
+    try:
+        url = getter() if callable(getter) else ""
+    except Exception:  # a module's record without a page: shown as text
+        return ""
+    return url if can_open(user, url) else ""
 
 
 def apply_error(form: Form, error: ApplicationError) -> None:

@@ -35,12 +35,3 @@ def in_unit(value: Any, unit: str) -> str:
         return str(_("met")) if value >= 1 else str(_("not met"))
     text = f"{value:.1f}".rstrip("0").rstrip(".") if unit in ("percent", "hours", "score") else f"{value:g}"
     return f"{text}{_SUFFIX.get(unit, '')}"
-
-
-@register.filter
-def record_url(record: Any) -> str:
-    getter = getattr(record, "get_absolute_url", None)
-    try:
-        return getter() if callable(getter) else ""
-    except Exception:  # a module's record without a page: show it as text
-        return ""

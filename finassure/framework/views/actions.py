@@ -16,7 +16,7 @@ from finassure.framework import forms, selectors, services
 from finassure.framework.permissions import FPerm
 from finassure.framework.views._common import _int, _owners, _units
 from finassure.platform.errors import ApplicationError, ValidationFailed
-from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
+from finassure.platform.viewutils import apply_error, paginate, record_page, staff_view, xlsx_response
 
 # --- corrective actions ---------------------------------------------------------------------------
 
@@ -74,7 +74,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = action.source
     return render(request, "framework/action_detail.html", {
         "action": action, "may_work": may_work, "may_verify": may_verify,
-        "source_url": getattr(source, "get_absolute_url", lambda: "")() if source is not None else "",
+        "source_url": record_page(source, user) if source is not None else "",  # text where the reader may not open it
         "note_form": forms.NoteForm(), "verify_form": forms.VerifyForm(),
     })
 
