@@ -50,6 +50,11 @@ class Scope:
                 query |= Q(**{f"{prefix}pk" if not unit_field else f"{unit_field}_id": grant.unit_id})
         return query
 
+    def ancestor_ids(self) -> list[int]:
+        """The units above each granted unit, and those units themselves (from the materialised paths): where
+        the records that apply downwards come from (a head office's policies, its training catalogue)."""
+        return sorted({int(part) for g in self.grants for part in g.unit_path.strip("/").split("/") if part})
+
     def unit_ids(self) -> QuerySet[OrgUnit, Any]:
         return OrgUnit.objects.filter(self.q("")).values_list("pk", flat=True)
 

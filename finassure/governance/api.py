@@ -222,16 +222,17 @@ def governance_list_policies(request: HttpRequest, q: str = "", kind: str = "", 
                                  review_overdue=review_overdue)
 
 
-def _detail(policy: Policy) -> dict[str, Any]:
+def _detail(policy: Policy, actor: Any) -> dict[str, Any]:
+    inherited = selectors.policy_is_inherited(actor=actor, policy=policy)  # issued above: published versions only
     return {**PolicyOut.from_orm(policy).dict(),
             "process_ids": [p.pk for p in policy.processes.all()],
             "position_ids": [p.pk for p in policy.positions.all()],
-            "versions": list(selectors.policy_versions(policy=policy))}
+            "versions": list(selectors.policy_versions(policy=policy, published_only=inherited))}
 
 
 @router.get("/governance/policies/{policy_id}", response=PolicyDetailOut)
 def governance_get_policy(request: HttpRequest, policy_id: int) -> Any:
-    return _detail(selectors.policy_get(actor=request.user, pk=policy_id))
+    return _detail(selectors.policy_get(actor=request.user, pk=policy_id), request.user)
 
 
 @router.post("/governance/policies", response={201: PolicyDetailOut})
@@ -247,7 +248,7 @@ def governance_create_policy(request: HttpRequest, payload: PolicyIn) -> Any:
     policy = services.policy_create(actor=request.user, org_unit=unit, code=payload.code, title=payload.title,
                                     kind=payload.kind.value, body=payload.body, processes=processes,
                                     positions=positions, review_due=payload.review_due)
-    return Status(201, _detail(policy))
+    return Status(201, _detail(policy, request.user))
 
 
 @router.post("/governance/policies/{policy_id}/versions", response={201: VersionOut})

@@ -78,9 +78,12 @@ POLICY_STATUSES = ("effective", "drafting", "retired")
 
 def policy_list(*, actor: Any, search: str = "", kind: str = "", status: str = "", org_unit_id: int | None = None,
                 review_overdue: bool = False, perm: str = VIEW_POLICY) -> QuerySet[Policy]:
-    """Policies in the caller's scope; `status` is effective, drafting (none in force) or retired."""
-    scope = access.scope_for(actor, perm)
-    qs = Policy.objects.filter(scope.q("org_unit")).select_related("org_unit", "effective_version")
+    """Policies in the caller's scope; `status` is effective, drafting (none in force) or retired.
+
+    To read (``VIEW_POLICY``), also the policies in force of the units above the caller's: a head office's
+    policies bind its branches, whose staff read and attest them. Drafts stay with the unit that writes them.
+    """
+    qs = Policy.objects.filter(_policy_q(actor, perm)).select_related("org_unit", "effective_version")
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(title__icontains=search))
     if kind:
@@ -98,6 +101,19 @@ def policy_list(*, actor: Any, search: str = "", kind: str = "", status: str = "
     return qs.order_by("code")
 
 
+def _policy_q(actor: Any, perm: str, prefix: str = "") -> Q:
+    scope = access.scope_for(actor, perm)
+    own = scope.q(f"{prefix}org_unit")
+    if perm != VIEW_POLICY:  # managing, approving: the caller's own units only
+        return own
+    return own | Q(**{f"{prefix}org_unit_id__in": scope.ancestor_ids(), f"{prefix}effective_version__isnull": False})
+
+
+def policy_is_inherited(*, actor: Any, policy: Policy) -> bool:
+    """A policy the caller reads because a unit above theirs issued it (only its published versions show)."""
+    return not access.scope_for(actor, VIEW_POLICY).covers(policy.org_unit)
+
+
 def policy_get(*, actor: Any, pk: int, perm: str = VIEW_POLICY) -> Policy:
     policy = (policy_list(actor=actor, perm=perm).filter(pk=pk)
               .prefetch_related("processes", "positions").first())
@@ -106,13 +122,22 @@ def policy_get(*, actor: Any, pk: int, perm: str = VIEW_POLICY) -> Policy:
     return policy
 
 
-def policy_versions(*, policy: Policy) -> QuerySet[PolicyVersion]:
-    return policy.versions.select_related("author", "reviewer", "approver").order_by("-number")
+#: the versions a reader outside the issuing unit sees: those that have been in force
+PUBLISHED_VERSION_STATUSES = (PolicyVersion.Status.EFFECTIVE, PolicyVersion.Status.SUPERSEDED,
+                              PolicyVersion.Status.RETIRED)
+
+
+def policy_versions(*, policy: Policy, published_only: bool = False) -> QuerySet[PolicyVersion]:
+    qs = policy.versions.select_related("author", "reviewer", "approver").order_by("-number")
+    return qs.filter(status__in=PUBLISHED_VERSION_STATUSES) if published_only else qs
 
 
 def policy_version_get(*, actor: Any, pk: int, perm: str = VIEW_POLICY) -> PolicyVersion:
     scope = access.scope_for(actor, perm)
-    version = (PolicyVersion.objects.filter(scope.q("policy__org_unit"), pk=pk)
+    visible = scope.q("policy__org_unit")
+    if perm == VIEW_POLICY:  # a published version of a policy in force issued above the caller's units
+        visible |= _policy_q(actor, perm, "policy__") & Q(status__in=PUBLISHED_VERSION_STATUSES)
+    version = (PolicyVersion.objects.filter(visible, pk=pk)
                .select_related("policy", "policy__org_unit", "author").first())
     if version is None:
         raise NotFound(_("No such policy version."))

@@ -34,8 +34,7 @@ def _scope_q(actor: Any, perm: str = p.VIEW, field: str = "org_unit") -> Q:
 def _catalogue_q(actor: Any, perm: str = p.VIEW) -> Q:
     """Catalogue records (courses, banks, exams, plans) of the caller's units and of the units above them."""
     scope = access.scope_for(actor, perm)
-    ancestors = {int(part) for g in scope.grants for part in g.unit_path.strip("/").split("/") if part}
-    return scope.q("org_unit") | Q(org_unit_id__in=sorted(ancestors))
+    return scope.q("org_unit") | Q(org_unit_id__in=scope.ancestor_ids())
 
 
 def small_int(value: Any) -> int | None:

@@ -292,3 +292,27 @@ def test_a_newcomer_to_a_position_is_asked_to_read_the_policies_in_force(org: An
     services.position_set_holders(actor=author, position=position, holders=[old_hand, newcomer])
     assigned = Attestation.objects.filter(version=policy.effective_version).values_list("user", flat=True)
     assert sorted(assigned) == sorted([old_hand.pk, newcomer.pk])
+
+
+def test_a_branch_reads_the_policies_in_force_of_the_units_above_it_not_their_drafts(
+        org: Any, make_user: Any, login_client: Any) -> None:
+    in_force = f.make_policy(org.head)  # 总行 issues it; it binds the branches
+    draft = f.make_policy(org.head, status="draft")
+    other_branch = f.make_policy(org.shanghai)
+    PolicyVersion.objects.create(policy=in_force, number=2, body="第一条 修订中。", author=f.make_author(org.head))
+    employee = make_user(Role.EMPLOYEE, unit="haidian")
+    visible = set(selectors.policy_list(actor=employee))
+    assert in_force in visible and draft not in visible and other_branch not in visible
+    client = login_client(employee)
+    page = client.get(in_force.get_absolute_url())
+    assert page.status_code == 200
+    assert [v.number for v in page.context["versions"]] == [1]  # the draft of version 2 stays with 总行
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    v2 = in_force.versions.get(number=2)
+    with pytest.raises(NotFound):
+        selectors.policy_version_get(actor=employee, pk=v2.pk)
+    assert selectors.policy_version_get(actor=employee, pk=in_force.effective_version_id) == in_force.effective_version
+    manager = make_user(Role.QUALITY_MANAGER, unit="haidian")  # reads it, but may not change it
+    assert in_force in set(selectors.policy_list(actor=manager))
+    with pytest.raises(NotFound):
+        selectors.policy_get(actor=manager, pk=in_force.pk, perm="governance.manage_policy")

@@ -88,7 +88,8 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view(VIEW_POLICY)
 def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy = selectors.policy_get(actor=request.user, pk=pk)
-    versions = list(selectors.policy_versions(policy=policy))
+    versions = list(selectors.policy_versions(
+        policy=policy, published_only=selectors.policy_is_inherited(actor=request.user, policy=policy)))
     unit = policy.org_unit
     return render(request, "governance/policy_detail.html", {
         "policy": policy, "versions": versions, "open_version": next(
