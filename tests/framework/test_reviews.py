@@ -223,6 +223,22 @@ def test_an_external_assessor_sees_only_its_engagements_units_measures_and_perio
     assert selectors.snapshot_list(actor=manager).count() == 4
 
 
+def test_an_assessor_whose_engagement_has_ended_opens_an_indicator_on_its_last_period(
+        org: Any, make_user: Any, login_client: Any) -> None:
+    from django.utils import timezone
+
+    manager = make_user(Role.QUALITY_MANAGER, unit="head")
+    assessor = make_user(Role.EXTERNAL_ASSESSOR, unit="head")
+    measure = make_measure()
+    quarterly = make_indicator(measure, period="quarter")
+    this_year = timezone.localdate().year
+    _assessment(org, manager, assessor, [measure], start=dt.date(this_year - 1, 1, 1),
+                end=dt.date(this_year - 1, 8, 1))  # ended before Q3 ended: Q2 is its last whole quarter
+    page = login_client(assessor).get(f"/framework/indicators/{quarterly.pk}/?unit={org.haidian.pk}")
+    assert page.status_code == 200  # was 404: the page opened on today's quarter, outside the engagement
+    assert page.context["period"].label() == f"{this_year - 1}Q2"
+
+
 def test_assessment_and_meeting_lists_keep_a_flat_query_count(client: Any, org: Any, make_user: Any) -> None:
     manager = make_user(Role.QUALITY_MANAGER, unit="head")
     assessor = make_user(Role.EXTERNAL_ASSESSOR, unit="head")

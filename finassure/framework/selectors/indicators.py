@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from finassure.framework.models import (
     Snapshot,
     WorkTask,
 )
+from finassure.framework.periods import Period
 from finassure.framework.permissions import FPerm
 
 # --- what an external assessor may see: its engagements' org units, measures and period ----------------
@@ -86,6 +88,23 @@ def indicator_get(*, actor: Any, pk: int) -> Indicator:
     if indicator is None:
         raise NotFound(_("No such indicator."))
     return indicator
+
+
+def indicator_default_period(*, actor: Any, indicator: Indicator, unit: OrgUnit, today: dt.date) -> Period:
+    """The period an indicator's page opens on: the one running ``today``; for an external assessor the latest
+    that lies inside an engagement covering the unit and measure (their engagement may have ended long ago)."""
+    period = Period.containing(today, indicator.period)
+    assessor = assessor_scope(actor)
+    if assessor is None:
+        return period
+    starts = [e.start for e in assessor.engagements]
+    for _step in range(400):  # ≤ 400 periods back (a daily indicator over a year's engagement and more)
+        if assessor.covers(unit=unit, measure_id=indicator.measure_id, start=period.start, end=period.end):
+            return period
+        if not starts or period.start < min(starts):
+            break
+        period = period.previous()
+    return Period.containing(today, indicator.period)  # nothing in an engagement: the page answers 404 as before
 
 
 def snapshot_list(*, actor: Any, indicator_id: int | None = None, org_unit_id: int | None = None,

@@ -53,8 +53,9 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if unit is None:
         raise NotFound(_("No org unit in scope."))
     try:
-        period = Period.parse(request.GET["period"]) if request.GET.get("period") else Period.containing(
-            timezone.localdate(), indicator.period)
+        period = Period.parse(request.GET["period"]) if request.GET.get("period") else \
+            selectors.indicator_default_period(actor=request.user, indicator=indicator, unit=unit,
+                                               today=timezone.localdate())
     except ValueError:
         raise ValidationFailed(_("Not a period: use 2026Q3, 2026H2, 2026-07 or 2026.")) from None
     history = selectors.snapshot_list(actor=request.user, indicator_id=indicator.pk, org_unit_id=unit.pk)[:24]
