@@ -28,6 +28,8 @@ class Command(LocalizedCommand):
             raise CommandError(_("the demo refuses to run with FINASSURE_ENV=production"))
         self.stdout.write(_("migrating the database …"))
         call_command("migrate", interactive=False, verbosity=0)
+        if not settings.FINASSURE_BASE_URL:  # the demo's mails (on the console) link to the demo itself
+            settings.FINASSURE_BASE_URL = f"http://{host}:{port}"
         self.stdout.write(_("seeding %(institution)s …") % {"institution": "示例银行"})
         with context.acting(context.RequestContext(channel="cli")), institution_language():
             ctx = demo.run_all()
