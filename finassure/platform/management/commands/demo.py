@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -28,15 +29,17 @@ class Command(LocalizedCommand):
             raise CommandError(_("the demo refuses to run with FINASSURE_ENV=production"))
         self.stdout.write(_("migrating the database …"))
         call_command("migrate", interactive=False, verbosity=0)
-        if not settings.FINASSURE_BASE_URL:  # the demo's mails (on the console) link to the demo itself
-            settings.FINASSURE_BASE_URL = f"http://{host}:{port}"
+        # the demo's mails (on the console) link to the demo itself
+        base_url = settings.FINASSURE_BASE_URL or f"http://{host}:{port}"
         self.stdout.write(_("seeding %(institution)s …") % {"institution": "示例银行"})
-        with context.acting(context.RequestContext(channel="cli")), institution_language():
+        with context.acting(context.RequestContext(channel="cli")), institution_language(), \
+                override_settings(FINASSURE_BASE_URL=base_url):
             ctx = demo.run_all()
         self._print_credentials(ctx, host, port)
         if not no_serve:
             # Demo users may skip 2FA in this process only; production refuses the setting outright.
             settings.DEMO_2FA_EXEMPT = True
+            settings.FINASSURE_BASE_URL = base_url
             call_command("serve", host=host, port=port)
 
     def _print_credentials(self, ctx: dict[str, Any], host: str, port: int) -> None:
