@@ -27,7 +27,7 @@ from finassure.governance.permissions import (
     VIEW_PRODUCT,
     VIEW_RISK,
 )
-from finassure.platform.api import PageNumber, Year
+from finassure.platform.api import DbId, PageNumber, Quarter, Year
 from finassure.platform.errors import NotFound, ValidationFailed
 from finassure.service.models import ProductLine
 
@@ -45,8 +45,8 @@ class ProcessOut(Schema):
 
 
 class ProcessIn(Schema):
-    org_unit_id: int
-    business_line_id: int
+    org_unit_id: DbId
+    business_line_id: DbId
     code: str = Field(..., min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str = Field(..., min_length=1, max_length=200)
     name_en: str = Field("", max_length=200)
@@ -85,13 +85,13 @@ class PolicyDetailOut(PolicyOut):
 
 
 class PolicyIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
     code: str = Field(..., min_length=1, max_length=60)
     title: str = Field(..., min_length=1, max_length=300)
     kind: Policy.Kind
     body: str = Field(..., min_length=1)
-    process_ids: list[int] = []
-    position_ids: list[int] = []
+    process_ids: list[DbId] = []
+    position_ids: list[DbId] = []
     review_due: dt.date | None = None
 
 
@@ -183,7 +183,7 @@ class FindingIn(Schema):
     cause: str = ""
     effect: str = ""
     recommendation: str = Field(..., min_length=1)
-    owner_id: int
+    owner_id: DbId
     due: dt.date
 
 
@@ -192,7 +192,7 @@ class FindingIn(Schema):
 
 @router.get("/governance/processes", response=list[ProcessOut])
 @paginate(PageNumber)
-def governance_list_processes(request: HttpRequest, q: str = "", business_line: int | None = None,
+def governance_list_processes(request: HttpRequest, q: str = "", business_line: DbId | None = None,
                               active: bool | None = None) -> Any:
     access.require(request.user, VIEW_POLICY)
     return selectors.process_list(actor=request.user, search=q, business_line_id=business_line, active=active)
@@ -216,7 +216,7 @@ def governance_create_process(request: HttpRequest, payload: ProcessIn) -> Any:
 @router.get("/governance/policies", response=list[PolicyOut])
 @paginate(PageNumber)
 def governance_list_policies(request: HttpRequest, q: str = "", kind: str = "", status: str = "",
-                             org_unit: int | None = None, review_overdue: bool = False) -> Any:
+                             org_unit: DbId | None = None, review_overdue: bool = False) -> Any:
     access.require(request.user, VIEW_POLICY)
     return selectors.policy_list(actor=request.user, search=q, kind=kind, status=status, org_unit_id=org_unit,
                                  review_overdue=review_overdue)
@@ -231,7 +231,7 @@ def _detail(policy: Policy, actor: Any) -> dict[str, Any]:
 
 
 @router.get("/governance/policies/{policy_id}", response=PolicyDetailOut)
-def governance_get_policy(request: HttpRequest, policy_id: int) -> Any:
+def governance_get_policy(request: HttpRequest, policy_id: DbId) -> Any:
     return _detail(selectors.policy_get(actor=request.user, pk=policy_id), request.user)
 
 
@@ -252,7 +252,7 @@ def governance_create_policy(request: HttpRequest, payload: PolicyIn) -> Any:
 
 
 @router.post("/governance/policies/{policy_id}/versions", response={201: VersionOut})
-def governance_create_version(request: HttpRequest, policy_id: int, payload: VersionIn) -> Any:
+def governance_create_version(request: HttpRequest, policy_id: DbId, payload: VersionIn) -> Any:
     policy = selectors.policy_get(actor=request.user, pk=policy_id)
     version = services.policy_version_create(actor=request.user, policy=policy, body=payload.body,
                                              change_summary=payload.change_summary)
@@ -260,26 +260,26 @@ def governance_create_version(request: HttpRequest, policy_id: int, payload: Ver
 
 
 @router.post("/governance/versions/{version_id}/submit", response=VersionOut)
-def governance_submit_version(request: HttpRequest, version_id: int) -> Any:
+def governance_submit_version(request: HttpRequest, version_id: DbId) -> Any:
     version = selectors.policy_version_get(actor=request.user, pk=version_id)
     return services.policy_version_submit(actor=request.user, version=version)
 
 
 @router.post("/governance/versions/{version_id}/review", response=VersionOut)
-def governance_review_version(request: HttpRequest, version_id: int, payload: ReviewIn) -> Any:
+def governance_review_version(request: HttpRequest, version_id: DbId, payload: ReviewIn) -> Any:
     version = selectors.policy_version_get(actor=request.user, pk=version_id)
     return services.policy_version_review(actor=request.user, version=version, accept=payload.accept,
                                           comment=payload.comment)
 
 
 @router.post("/governance/versions/{version_id}/approve", response=VersionOut)
-def governance_approve_version(request: HttpRequest, version_id: int) -> Any:
+def governance_approve_version(request: HttpRequest, version_id: DbId) -> Any:
     version = selectors.policy_version_get(actor=request.user, pk=version_id)
     return services.policy_version_approve(actor=request.user, version=version)
 
 
 @router.post("/governance/versions/{version_id}/publish", response=VersionOut)
-def governance_publish_version(request: HttpRequest, version_id: int, payload: PublishIn) -> Any:
+def governance_publish_version(request: HttpRequest, version_id: DbId, payload: PublishIn) -> Any:
     version = selectors.policy_version_get(actor=request.user, pk=version_id)
     return services.policy_version_publish(actor=request.user, version=version,
                                            effective_from=payload.effective_from)
@@ -302,7 +302,7 @@ def governance_my_attestations(request: HttpRequest) -> Any:
 
 
 @router.post("/governance/attestations/{attestation_id}/confirm", response=AttestationOut)
-def governance_confirm_attestation(request: HttpRequest, attestation_id: int) -> Any:
+def governance_confirm_attestation(request: HttpRequest, attestation_id: DbId) -> Any:
     attestation = selectors.attestation_get_own(user=request.user, pk=attestation_id)
     return services.attestation_confirm(actor=request.user, attestation=attestation)
 
@@ -323,19 +323,19 @@ def governance_regulation_gaps(request: HttpRequest) -> Any:
 @router.get("/governance/audits", response=list[EngagementOut])
 @paginate(PageNumber)
 def governance_list_audits(request: HttpRequest, q: str = "", status: str = "", year: Year | None = None,
-                           quarter: int | None = None) -> Any:
+                           quarter: Quarter | None = None) -> Any:
     access.require(request.user, VIEW_AUDIT)
     return selectors.engagement_list(actor=request.user, search=q, status=status, year=year, quarter=quarter)
 
 
 @router.get("/governance/audits/{engagement_id}", response=EngagementOut)
-def governance_get_audit(request: HttpRequest, engagement_id: int) -> Any:
+def governance_get_audit(request: HttpRequest, engagement_id: DbId) -> Any:
     access.require(request.user, VIEW_AUDIT)
     return selectors.engagement_get(actor=request.user, pk=engagement_id)
 
 
 @router.post("/governance/audits/{engagement_id}/findings", response={201: FindingOut})
-def governance_create_finding(request: HttpRequest, engagement_id: int, payload: FindingIn) -> Any:
+def governance_create_finding(request: HttpRequest, engagement_id: DbId, payload: FindingIn) -> Any:
     access.require(request.user, MANAGE_AUDIT)
     engagement = selectors.engagement_get(actor=request.user, pk=engagement_id, perm=MANAGE_AUDIT)
     owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
@@ -369,7 +369,7 @@ class RiskOut(Schema):
 
 
 class RiskIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
     title: str = Field(..., min_length=1, max_length=300)
     category: Risk.Category
     description: str = ""
@@ -378,7 +378,7 @@ class RiskIn(Schema):
     residual_likelihood: int = Field(..., ge=1, le=5)
     residual_impact: int = Field(..., ge=1, le=5)
     treatment: Risk.Treatment
-    owner_id: int
+    owner_id: DbId
     review_due: dt.date | None = None
 
 
@@ -415,7 +415,7 @@ def governance_risk_heat_map(request: HttpRequest) -> Any:
 
 
 @router.get("/governance/risks/{risk_id}", response=RiskOut)
-def governance_get_risk(request: HttpRequest, risk_id: int) -> Any:
+def governance_get_risk(request: HttpRequest, risk_id: DbId) -> Any:
     access.require(request.user, VIEW_RISK)
     return selectors.risk_get(actor=request.user, pk=risk_id)
 
@@ -433,7 +433,7 @@ def governance_create_risk(request: HttpRequest, payload: RiskIn) -> Any:
 
 
 @router.post("/governance/kris/{kri_id}/values", response={201: KriValueOut})
-def governance_record_kri_value(request: HttpRequest, kri_id: int, payload: KriValueIn) -> Any:
+def governance_record_kri_value(request: HttpRequest, kri_id: DbId, payload: KriValueIn) -> Any:
     access.require(request.user, MANAGE_RISK)
     kri = selectors.kri_get(actor=request.user, pk=kri_id, perm=MANAGE_RISK)
     return Status(201, services.kri_record_value(actor=request.user, kri=kri, measured_on=payload.measured_on,
@@ -479,15 +479,15 @@ class ProductDetailOut(ProductOut):
 
 
 class ProductIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
     code: str = Field(..., min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str = Field(..., min_length=1, max_length=300)
     kind: Product.Kind = Product.Kind.NEW
     product_line: ProductLine
     description: str = ""
-    process_ids: list[int] = []
-    policy_ids: list[int] = []
-    risk_ids: list[int] = []
+    process_ids: list[DbId] = []
+    policy_ids: list[DbId] = []
+    risk_ids: list[DbId] = []
 
 
 class ProductReviewIn(Schema):
@@ -498,7 +498,7 @@ class ProductReviewIn(Schema):
 
 class ConditionIn(Schema):
     text: str = Field(..., min_length=1, max_length=300)
-    owner_id: int
+    owner_id: DbId
     due: dt.date
 
 
@@ -533,7 +533,7 @@ def governance_list_products(request: HttpRequest, q: str = "", status: str = ""
 
 
 @router.get("/governance/products/{product_id}", response=ProductDetailOut)
-def governance_get_product(request: HttpRequest, product_id: int) -> Any:
+def governance_get_product(request: HttpRequest, product_id: DbId) -> Any:
     access.require(request.user, VIEW_PRODUCT)
     return _product_detail(selectors.product_get(actor=request.user, pk=product_id))
 
@@ -552,14 +552,14 @@ def governance_create_product(request: HttpRequest, payload: ProductIn) -> Any:
 
 
 @router.post("/governance/products/{product_id}/submit", response=ProductOut)
-def governance_submit_product(request: HttpRequest, product_id: int) -> Any:
+def governance_submit_product(request: HttpRequest, product_id: DbId) -> Any:
     access.require(request.user, MANAGE_PRODUCT)
     product = selectors.product_get(actor=request.user, pk=product_id, perm=MANAGE_PRODUCT)
     return services.product_submit(actor=request.user, product=product)
 
 
 @router.post("/governance/products/{product_id}/reviews/{kind}", response={201: ProductReviewOut})
-def governance_review_product(request: HttpRequest, product_id: int, kind: ProductReview.Kind,
+def governance_review_product(request: HttpRequest, product_id: DbId, kind: ProductReview.Kind,
                               payload: ProductReviewIn) -> Any:
     access.require(request.user, REVIEW_PRODUCT)
     product = selectors.product_get(actor=request.user, pk=product_id, perm=REVIEW_PRODUCT)
@@ -569,7 +569,7 @@ def governance_review_product(request: HttpRequest, product_id: int, kind: Produ
 
 
 @router.post("/governance/products/{product_id}/decision", response=ProductOut)
-def governance_decide_product(request: HttpRequest, product_id: int, payload: ProductDecisionIn) -> Any:
+def governance_decide_product(request: HttpRequest, product_id: DbId, payload: ProductDecisionIn) -> Any:
     access.require(request.user, APPROVE_PRODUCT)
     product = selectors.product_get(actor=request.user, pk=product_id, perm=APPROVE_PRODUCT)
     owners = User.objects.in_bulk([c.owner_id for c in payload.conditions])

@@ -17,7 +17,7 @@ from finassure.incidents.api_settings import router as settings_router
 from finassure.incidents.models import Grade, Incident
 from finassure.incidents.selectors import MANAGE, REPORT, VIEW, IncidentFilter
 from finassure.incidents.timers import TimerState, ack_timer, report_timer
-from finassure.platform.api import PageNumber
+from finassure.platform.api import DbId, PageNumber
 from finassure.platform.errors import ValidationFailed
 
 router = Router(tags=["incidents"])
@@ -68,10 +68,10 @@ class IncidentIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     incident_type: str = Field(..., description="incident type code")
     grade: Grade = Grade.GENERAL
-    org_unit_id: int
+    org_unit_id: DbId
     description: str = Field("", max_length=10000)
     occurred_at: dt.datetime | None = None
-    affected_customers: int = Field(0, ge=0)
+    affected_customers: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class TransitionIn(Schema):
@@ -104,7 +104,7 @@ class FilterIn(Schema):
     status: str = ""
     grade: str = ""
     type: str = ""
-    org_unit: int | None = None
+    org_unit: DbId | None = None
     timer: str = ""
 
 
@@ -161,20 +161,20 @@ def report_incident(request: HttpRequest, payload: IncidentIn) -> Any:
 
 
 @router.get("/incidents/{incident_id}", response=IncidentDetailOut)
-def get_incident(request: HttpRequest, incident_id: int) -> Any:
+def get_incident(request: HttpRequest, incident_id: DbId) -> Any:
     access.require(request.user, VIEW)
     return _with_timers(selectors.incident_get(actor=request.user, pk=incident_id))
 
 
 @router.get("/incidents/{incident_id}/timeline", response=list[EventOut])
-def incident_timeline(request: HttpRequest, incident_id: int) -> Any:
+def incident_timeline(request: HttpRequest, incident_id: DbId) -> Any:
     access.require(request.user, VIEW)
     incident = selectors.incident_get(actor=request.user, pk=incident_id)
     return list(selectors.incident_timeline(incident=incident))
 
 
 @router.post("/incidents/{incident_id}/transition", response=IncidentDetailOut)
-def transition_incident(request: HttpRequest, incident_id: int, payload: TransitionIn) -> Any:
+def transition_incident(request: HttpRequest, incident_id: DbId, payload: TransitionIn) -> Any:
     access.require(request.user, MANAGE)
     incident = selectors.incident_get(actor=request.user, pk=incident_id)
     incident = services.incident_transition(actor=request.user, incident=incident, to_status=payload.to_status,
@@ -183,7 +183,7 @@ def transition_incident(request: HttpRequest, incident_id: int, payload: Transit
 
 
 @router.post("/incidents/{incident_id}/notes", response={201: EventOut})
-def add_incident_note(request: HttpRequest, incident_id: int, payload: NoteIn) -> Any:
+def add_incident_note(request: HttpRequest, incident_id: DbId, payload: NoteIn) -> Any:
     access.require(request.user, MANAGE)
     incident = selectors.incident_get(actor=request.user, pk=incident_id)
     event = services.incident_note_add(actor=request.user, incident=incident, text=payload.text, at=payload.at,

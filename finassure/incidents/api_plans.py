@@ -13,7 +13,7 @@ from finassure.accounts import selectors as access
 from finassure.incidents import selectors, services
 from finassure.incidents.models import Grade
 from finassure.incidents.selectors import APPROVE_PLAN, MANAGE_PLAN, VIEW
-from finassure.platform.api import PageNumber
+from finassure.platform.api import DbId, PageNumber
 from finassure.platform.errors import NotFound, ValidationFailed
 
 router = Router(tags=["incidents"])
@@ -66,7 +66,7 @@ class PlanDetailOut(PlanOut):
 
 
 class PlanIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
     title: str = Field(..., min_length=1, max_length=200)
     scenario: str = Field(..., min_length=1, max_length=10000)
     steps: list[StepIn] = Field(..., min_length=1, max_length=200)
@@ -118,11 +118,11 @@ class DrillDetailOut(DrillOut):
 
 
 class DrillIn(Schema):
-    org_unit_id: int
-    plan_version_id: int
+    org_unit_id: DbId
+    plan_version_id: DbId
     title: str = Field(..., min_length=1, max_length=200)
     scheduled_for: dt.datetime
-    participant_ids: list[int] = Field([], max_length=500)
+    participant_ids: list[DbId] = Field([], max_length=500)
 
 
 class DrillCompleteIn(Schema):
@@ -138,7 +138,7 @@ def list_emergency_plans(request: HttpRequest) -> Any:
 
 
 @router.get("/emergency-plans/{plan_id}", response=PlanDetailOut)
-def get_emergency_plan(request: HttpRequest, plan_id: int) -> Any:
+def get_emergency_plan(request: HttpRequest, plan_id: DbId) -> Any:
     access.require(request.user, VIEW)
     return selectors.plan_get(actor=request.user, pk=plan_id)
 
@@ -167,7 +167,7 @@ def create_emergency_plan(request: HttpRequest, payload: PlanIn) -> Any:
 
 
 @router.post("/emergency-plans/{plan_id}/versions", response={201: PlanVersionOut})
-def create_plan_version(request: HttpRequest, plan_id: int, payload: PlanVersionIn) -> Any:
+def create_plan_version(request: HttpRequest, plan_id: DbId, payload: PlanVersionIn) -> Any:
     access.require(request.user, MANAGE_PLAN)
     plan = selectors.plan_get(actor=request.user, pk=plan_id)
     return Status(
@@ -182,7 +182,7 @@ def create_plan_version(request: HttpRequest, plan_id: int, payload: PlanVersion
 
 
 @router.post("/emergency-plans/{plan_id}/versions/{version_id}/approve", response=PlanVersionOut)
-def approve_plan_version(request: HttpRequest, plan_id: int, version_id: int) -> Any:
+def approve_plan_version(request: HttpRequest, plan_id: DbId, version_id: DbId) -> Any:
     access.require(request.user, APPROVE_PLAN)
     plan = selectors.plan_get(actor=request.user, pk=plan_id)
     version = selectors.plan_versions(plan=plan).filter(pk=version_id).first()
@@ -199,7 +199,7 @@ def list_drills(request: HttpRequest) -> Any:
 
 
 @router.get("/drills/{drill_id}", response=DrillDetailOut)
-def get_drill(request: HttpRequest, drill_id: int) -> Any:
+def get_drill(request: HttpRequest, drill_id: DbId) -> Any:
     access.require(request.user, VIEW)
     return selectors.drill_get(actor=request.user, pk=drill_id)
 
@@ -232,7 +232,7 @@ def schedule_drill(request: HttpRequest, payload: DrillIn) -> Any:
 
 
 @router.post("/drills/{drill_id}/start", response=DrillDetailOut)
-def start_drill(request: HttpRequest, drill_id: int) -> Any:
+def start_drill(request: HttpRequest, drill_id: DbId) -> Any:
     access.require(request.user, MANAGE_PLAN)
     drill = services.drill_start(
         actor=request.user, drill=selectors.drill_get(actor=request.user, pk=drill_id)
@@ -241,7 +241,7 @@ def start_drill(request: HttpRequest, drill_id: int) -> Any:
 
 
 @router.post("/drills/{drill_id}/steps/{step_id}/done", response=DrillStepOut)
-def complete_drill_step(request: HttpRequest, drill_id: int, step_id: int) -> Any:
+def complete_drill_step(request: HttpRequest, drill_id: DbId, step_id: DbId) -> Any:
     access.require(request.user, MANAGE_PLAN)
     drill = selectors.drill_get(actor=request.user, pk=drill_id)
     step = selectors.drill_steps(drill=drill).filter(pk=step_id).first()
@@ -251,7 +251,7 @@ def complete_drill_step(request: HttpRequest, drill_id: int, step_id: int) -> An
 
 
 @router.post("/drills/{drill_id}/complete", response=DrillDetailOut)
-def complete_drill(request: HttpRequest, drill_id: int, payload: DrillCompleteIn) -> Any:
+def complete_drill(request: HttpRequest, drill_id: DbId, payload: DrillCompleteIn) -> Any:
     access.require(request.user, MANAGE_PLAN)
     drill = selectors.drill_get(actor=request.user, pk=drill_id)
     drill = services.drill_complete(

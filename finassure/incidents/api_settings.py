@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from finassure.accounts import selectors as access
 from finassure.incidents import selectors, services
 from finassure.incidents.selectors import REPORT
+from finassure.platform.api import DbId
 
 router = Router(tags=["incidents"])
 
@@ -126,7 +127,7 @@ def create_incident_type(request: HttpRequest, payload: IncidentTypeIn) -> Any:
 
 
 @router.post("/incident-types/{type_id}", response=IncidentTypeConfigOut)
-def update_incident_type(request: HttpRequest, type_id: int, payload: IncidentTypeIn) -> Any:
+def update_incident_type(request: HttpRequest, type_id: DbId, payload: IncidentTypeIn) -> Any:
     existing = selectors.incident_type_config_get(actor=request.user, pk=type_id)
     return services.incident_type_save(actor=request.user, incident_type=existing, **_given(payload))
 
@@ -142,6 +143,6 @@ def create_reporting_rule(request: HttpRequest, payload: ReportingRuleIn) -> Any
 
 
 @router.post("/reporting-rules/{rule_id}", response=ReportingRuleOut)
-def update_reporting_rule(request: HttpRequest, rule_id: int, payload: ReportingRuleIn) -> Any:
+def update_reporting_rule(request: HttpRequest, rule_id: DbId, payload: ReportingRuleIn) -> Any:
     existing = selectors.reporting_rule_get(actor=request.user, pk=rule_id)
     return services.reporting_rule_save(actor=request.user, rule=existing, **_given(payload))

@@ -13,7 +13,7 @@ from pydantic import field_validator
 from finassure.accounts import selectors as access
 from finassure.monitoring import perms, selectors, services, triage
 from finassure.monitoring.models import Run
-from finassure.platform.api import CappedPageNumber, PageNumber
+from finassure.platform.api import CappedPageNumber, DbId, PageNumber
 from finassure.platform.errors import ValidationFailed
 
 router = Router(tags=["monitoring"])
@@ -56,17 +56,17 @@ class AlertQuery(Schema):
     severity: str = ""
     rule_id: str = ""
     customer_id: str = ""
-    org_unit: int | None = None
-    assignee: int | None = None
+    org_unit: DbId | None = None
+    assignee: DbId | None = None
     overdue: bool = False
 
 
 class AssignIn(Schema):
-    assignee_id: int | None = None
+    assignee_id: DbId | None = None
 
 
 class CloseIn(Schema):
-    alert_ids: list[int] = Field(..., min_length=1, max_length=1000)
+    alert_ids: list[DbId] = Field(..., min_length=1, max_length=1000)
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -87,7 +87,7 @@ class RunOut(Schema):
 
 
 class RunIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
 
 
 @router.get("/monitoring/alerts", response=list[AlertOut])
@@ -100,12 +100,12 @@ def list_alerts(request: HttpRequest, filters: Query[AlertQuery]) -> Any:
 
 
 @router.get("/monitoring/alerts/{int:pk}", response=AlertDetailOut)
-def get_alert(request: HttpRequest, pk: int) -> Any:
+def get_alert(request: HttpRequest, pk: DbId) -> Any:
     return selectors.alert_get(actor=request.user, pk=pk)
 
 
 @router.post("/monitoring/alerts/{int:pk}/assign", response=AlertDetailOut)
-def assign_alert(request: HttpRequest, pk: int, payload: AssignIn) -> Any:
+def assign_alert(request: HttpRequest, pk: DbId, payload: AssignIn) -> Any:
     from finassure.accounts.models import User
 
     access.require(request.user, perms.WORK)

@@ -36,6 +36,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 #: A calendar year in a query or body: bounded, so dates built from it always exist (a 422, never a 500).
 Year = Annotated[int, Field(ge=1900, le=2999)]
+#: A calendar quarter, 1 to 4.
+Quarter = Annotated[int, Field(ge=1, le=4)]
 
 
 class BearerToken(HttpBearer):

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
-from finassure.platform.api import PageNumber
+from finassure.platform.api import DbId, PageNumber
 from finassure.platform.errors import NotFound, PayloadTooLarge, ValidationFailed
 from finassure.security import backups, selectors, services
 from finassure.security.selectors import (
@@ -44,7 +44,7 @@ class ScanOut(Schema):
 
 
 class ScanIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
     file_name: str = Field(..., min_length=1, max_length=255)
     content_base64: str = Field(..., description="the scanner report, base64-encoded")
     scope: str = Field(..., min_length=1, max_length=300)
@@ -107,7 +107,7 @@ def import_scan(request: HttpRequest, payload: ScanIn) -> Any:
 
 
 @router.get("/scans/{scan_id}", response=ScanOut)
-def get_scan(request: HttpRequest, scan_id: int) -> Any:
+def get_scan(request: HttpRequest, scan_id: DbId) -> Any:
     access.require(request.user, VIEW)
     return selectors.scan_get(actor=request.user, pk=scan_id)
 
@@ -120,7 +120,7 @@ def list_vulnerabilities(request: HttpRequest, filters: Query[VulnerabilityFilte
 
 
 @router.post("/vulnerabilities/{vulnerability_id}/status", response=VulnerabilityOut)
-def set_vulnerability_status(request: HttpRequest, vulnerability_id: int, payload: StatusIn) -> Any:
+def set_vulnerability_status(request: HttpRequest, vulnerability_id: DbId, payload: StatusIn) -> Any:
     access.require(request.user, MANAGE)
     vulnerability = selectors.vulnerability_get(actor=request.user, pk=vulnerability_id)
     return services.vulnerability_set_status(actor=request.user, vulnerability=vulnerability, status=payload.status,
@@ -226,7 +226,7 @@ def list_restore_tests(request: HttpRequest) -> Any:
 
 
 @router.get("/backups/restore-tests/{test_id}", response=RestoreTestDetailOut)
-def get_restore_test(request: HttpRequest, test_id: int) -> Any:
+def get_restore_test(request: HttpRequest, test_id: DbId) -> Any:
     test = selectors.restore_test_list(actor=request.user).filter(pk=test_id).first()
     if test is None:
         raise NotFound(_("No such restore test."))
@@ -269,9 +269,9 @@ class AccessReviewDetailOut(AccessReviewOut):
 
 
 class AccessReviewIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
     title: str = Field(..., min_length=1, max_length=200)
-    reviewer_id: int
+    reviewer_id: DbId
     due_on: dt.date
     system_name: str = Field("", max_length=200, description="for an imported list: the other system's name")
     file_name: str = Field("", max_length=255)
@@ -291,7 +291,7 @@ def list_access_reviews(request: HttpRequest) -> Any:
 
 
 @router.get("/access-reviews/{review_id}", response=AccessReviewDetailOut)
-def get_access_review(request: HttpRequest, review_id: int) -> Any:
+def get_access_review(request: HttpRequest, review_id: DbId) -> Any:
     return selectors.access_review_get(actor=request.user, pk=review_id)
 
 
@@ -320,7 +320,7 @@ def start_access_review(request: HttpRequest, payload: AccessReviewIn) -> Any:
 
 
 @router.post("/access-reviews/{review_id}/items/{item_id}/decision", response=AccessReviewItemOut)
-def decide_access_review_item(request: HttpRequest, review_id: int, item_id: int, payload: DecisionIn) -> Any:
+def decide_access_review_item(request: HttpRequest, review_id: DbId, item_id: DbId, payload: DecisionIn) -> Any:
     review = selectors.access_review_get(actor=request.user, pk=review_id)
     item = selectors.access_review_items(review=review).filter(pk=item_id).first()
     if item is None:
@@ -329,7 +329,7 @@ def decide_access_review_item(request: HttpRequest, review_id: int, item_id: int
 
 
 @router.post("/access-reviews/{review_id}/close", response=AccessReviewOut)
-def close_access_review(request: HttpRequest, review_id: int) -> Any:
+def close_access_review(request: HttpRequest, review_id: DbId) -> Any:
     access.require(request.user, REVIEW_ACCESS)
     review = selectors.access_review_get(actor=request.user, pk=review_id)
     return services.access_review_close(actor=request.user, review=review)

@@ -9,7 +9,7 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
-from finassure.platform.api import CappedPageNumber
+from finassure.platform.api import CappedPageNumber, DbId
 from finassure.platform.errors import ValidationFailed
 from finassure.platform.masking import mask
 from finassure.service import perms, selectors, services
@@ -79,7 +79,7 @@ class ComplaintOut(Schema):
 
 
 class ComplaintIn(Schema):
-    org_unit_id: int
+    org_unit_id: DbId
     subject: str = Field(..., min_length=1, max_length=200)
     text: str = Field(..., min_length=1, max_length=10000)
     kind: Complaint.Kind = Complaint.Kind.COMPLAINT
@@ -118,7 +118,7 @@ class NotifyIn(Schema):
 @router.get("/service/complaints", response=list[ComplaintOut])
 @paginate(CappedPageNumber)
 def list_complaints(request: HttpRequest, q: str = "", status: str = "", product_line: str = "",
-                    category: int | None = None, org_unit: int | None = None, channel: str = "", clock: str = "",
+                    category: DbId | None = None, org_unit: DbId | None = None, channel: str = "", clock: str = "",
                     phone: str = "") -> Any:
     access.require(request.user, perms.VIEW)
     filters = selectors.ComplaintFilter(q=q, status=status, product_line=product_line, category=category,
@@ -141,60 +141,60 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Any:
 
 
 @router.get("/service/complaints/{complaint_id}", response=ComplaintOut)
-def get_complaint(request: HttpRequest, complaint_id: int) -> Any:
+def get_complaint(request: HttpRequest, complaint_id: DbId) -> Any:
     access.require(request.user, perms.VIEW)
     return selectors.complaint_get(actor=request.user, pk=complaint_id)
 
 
 @router.post("/service/complaints/{complaint_id}/accept", response=ComplaintOut)
-def accept_complaint(request: HttpRequest, complaint_id: int) -> Any:
+def accept_complaint(request: HttpRequest, complaint_id: DbId) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_accept(actor=request.user, complaint=complaint)
 
 
 @router.post("/service/complaints/{complaint_id}/pause", response=ComplaintOut)
-def pause_complaint(request: HttpRequest, complaint_id: int, payload: PauseIn) -> Any:
+def pause_complaint(request: HttpRequest, complaint_id: DbId, payload: PauseIn) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_pause(actor=request.user, complaint=complaint, **payload.dict())
 
 
 @router.post("/service/complaints/{complaint_id}/resume", response=ComplaintOut)
-def resume_complaint(request: HttpRequest, complaint_id: int) -> Any:
+def resume_complaint(request: HttpRequest, complaint_id: DbId) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_resume(actor=request.user, complaint=complaint)
 
 
 @router.post("/service/complaints/{complaint_id}/decision", response=ComplaintOut)
-def decide_complaint(request: HttpRequest, complaint_id: int, payload: DecisionIn) -> Any:
+def decide_complaint(request: HttpRequest, complaint_id: DbId, payload: DecisionIn) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_decide(actor=request.user, complaint=complaint, **payload.dict())
 
 
 @router.post("/service/complaints/{complaint_id}/notifications", response=ComplaintOut)
-def notify_complaint(request: HttpRequest, complaint_id: int, payload: NotifyIn) -> Any:
+def notify_complaint(request: HttpRequest, complaint_id: DbId, payload: NotifyIn) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_notify(actor=request.user, complaint=complaint, **payload.dict())
 
 
 @router.post("/service/complaints/{complaint_id}/close", response=ComplaintOut)
-def close_complaint(request: HttpRequest, complaint_id: int) -> Any:
+def close_complaint(request: HttpRequest, complaint_id: DbId) -> Any:
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return services.complaint_close(actor=request.user, complaint=complaint)
 
 
 class MergeIn(Schema):
-    primary_id: int
+    primary_id: DbId
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
 @router.post("/service/complaints/{complaint_id}/merge", response=ComplaintOut)
-def merge_complaint(request: HttpRequest, complaint_id: int, payload: MergeIn) -> Any:
+def merge_complaint(request: HttpRequest, complaint_id: DbId, payload: MergeIn) -> Any:
     """Merge this complaint, as a repeat, into `primary_id` (same complainant, open); returns the duplicate."""
     access.require(request.user, perms.HANDLE)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
@@ -218,14 +218,14 @@ class AttachmentOut(Schema):
 
 
 @router.get("/service/complaints/{complaint_id}/attachments", response=list[AttachmentOut])
-def list_attachments(request: HttpRequest, complaint_id: int) -> Any:
+def list_attachments(request: HttpRequest, complaint_id: DbId) -> Any:
     access.require(request.user, perms.VIEW)
     complaint = selectors.complaint_get(actor=request.user, pk=complaint_id)
     return list(selectors.attachments_of(complaint=complaint))
 
 
 @router.post("/service/complaints/{complaint_id}/attachments", response={201: list[AttachmentOut]})
-def add_attachments(request: HttpRequest, complaint_id: int,
+def add_attachments(request: HttpRequest, complaint_id: DbId,
                     files: list[UploadedFile] | None = File(None)) -> Any:  # noqa: B008
     """Multipart upload (field `files`, repeatable); every file is checked by content; one refused, none stored."""
     access.require(request.user, perms.HANDLE)
@@ -235,7 +235,7 @@ def add_attachments(request: HttpRequest, complaint_id: int,
 
 
 @router.get("/service/attachments/{attachment_id}/content")
-def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def download_attachment(request: HttpRequest, attachment_id: DbId) -> HttpResponse:
     from finassure.accounts.roles import Perm
 
     access.require(request.user, Perm.PII_UNMASK)

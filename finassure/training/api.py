@@ -2,21 +2,20 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from finassure.accounts import selectors as access
-from finassure.platform.api import PageNumber
+from finassure.platform.api import DbId, PageNumber
 from finassure.platform.errors import NotFound
 from finassure.training import permissions as p
 from finassure.training import selectors, services
 
 router = Router(tags=["training"])
-MAX_ID = 2**31 - 1  # ids beyond this are refused with a 422 before they reach the database
 
 
 class EmployeeOut(Schema):
@@ -34,7 +33,7 @@ class EmployeeOut(Schema):
 class EmployeeIn(Schema):
     employee_no: str = Field(..., min_length=1, max_length=40)
     name: str = Field(..., min_length=1, max_length=100)
-    org_unit_id: int
+    org_unit_id: DbId
     position: str = Field("", max_length=100)
     hire_date: dt.date
 
@@ -105,8 +104,8 @@ class AttemptPaperOut(AttemptOut):
 
 
 class AnswerIn(Schema):
-    question_id: int = Field(..., ge=1, le=MAX_ID)
-    options: list[int] = Field(default_factory=list, max_length=8)
+    question_id: DbId
+    options: list[Annotated[int, Field(ge=0, le=99)]] = Field(default_factory=list, max_length=8)  # option indices
 
 
 class SubmissionIn(Schema):
@@ -115,16 +114,16 @@ class SubmissionIn(Schema):
 
 class EmployeeFilterIn(Schema):
     q: str = Field("", max_length=100)
-    org_unit: int | None = Field(None, ge=1, le=MAX_ID)
+    org_unit: DbId | None = None
     position: str = Field("", max_length=100)
     status: str = Field("", max_length=16)
 
 
 class AssignmentFilterIn(Schema):
     q: str = Field("", max_length=100)
-    org_unit: int | None = Field(None, ge=1, le=MAX_ID)
+    org_unit: DbId | None = None
     status: str = Field("", max_length=16)
-    plan: int | None = Field(None, ge=1, le=MAX_ID)
+    plan: DbId | None = None
     year: int | None = Field(None, ge=2000, le=2100)
 
 
@@ -154,7 +153,7 @@ def create_employee(request: HttpRequest, payload: EmployeeIn) -> Any:
 
 
 @router.get("/training/employees/{employee_id}", response=EmployeeOut)
-def get_employee(request: HttpRequest, employee_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def get_employee(request: HttpRequest, employee_id: DbId) -> Any:
     access.require(request.user, p.VIEW)
     return selectors.employee_get(actor=request.user, pk=employee_id)
 
@@ -188,13 +187,13 @@ def list_my_assignments(request: HttpRequest) -> Any:
 
 
 @router.post("/training/my/assignments/{assignment_id}/complete", response=AssignmentOut)
-def complete_my_assignment(request: HttpRequest, assignment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def complete_my_assignment(request: HttpRequest, assignment_id: DbId) -> Any:
     assignment = selectors.my_assignment_get(user=request.user, pk=assignment_id)
     return services.assignment_complete(actor=request.user, assignment=assignment)
 
 
 @router.post("/training/my/assignments/{assignment_id}/attempts", response={201: AttemptPaperOut})
-def start_attempt(request: HttpRequest, assignment_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def start_attempt(request: HttpRequest, assignment_id: DbId) -> Any:
     assignment = selectors.my_assignment_get(user=request.user, pk=assignment_id)
     if assignment.exam is None:
         raise NotFound(_("This assignment has no exam."))
@@ -203,12 +202,12 @@ def start_attempt(request: HttpRequest, assignment_id: int = Path(..., ge=1, le=
 
 
 @router.get("/training/attempts/{attempt_id}", response=AttemptOut)
-def get_attempt(request: HttpRequest, attempt_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def get_attempt(request: HttpRequest, attempt_id: DbId) -> Any:
     return selectors.attempt_get(actor=request.user, pk=attempt_id)
 
 
 @router.post("/training/attempts/{attempt_id}/submit", response=AttemptOut)
-def submit_attempt(request: HttpRequest, payload: SubmissionIn, attempt_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def submit_attempt(request: HttpRequest, payload: SubmissionIn, attempt_id: DbId) -> Any:
     attempt = selectors.attempt_get(actor=request.user, pk=attempt_id)
     answers: dict[int, list[int]] = {}
     for answer in payload.answers:

@@ -153,3 +153,54 @@ def test_an_id_beyond_any_database_integer_is_refused_cleanly(client: Any, admin
     assert_error(call(client, "GET", f"/api/v1/users/{2**70}", admin_token), 422, "invalid")
     assert_error(call(client, "GET", "/api/v1/users/-5", admin_token), 422, "invalid")
     assert_error(call(client, "GET", f"/api/v1/users?org_unit={2**64}", admin_token), 422, "invalid")
+
+
+def _unbounded_integers(spec: dict[str, Any]) -> list[str]:
+    """Every integer a request may carry (path, query, body, lists and nested objects) without a maximum."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    found: list[str] = []
+
+    def walk(node: dict[str, Any], where: str, seen: frozenset[str] = frozenset()) -> None:
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                walk(schemas[name], where, seen | {name})
+            return
+        for key in ("anyOf", "oneOf", "allOf"):
+            for option in node.get(key, []):
+                walk(option, where, seen)
+        if node.get("type") == "integer" and "maximum" not in node and "exclusiveMaximum" not in node:
+            found.append(where)
+        if "items" in node:
+            walk(node["items"], where + "[]", seen)
+        for prop, sub in node.get("properties", {}).items():
+            walk(sub, f"{where}.{prop}", seen)
+        if isinstance(node.get("additionalProperties"), dict):
+            walk(node["additionalProperties"], where + "{}", seen)
+
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            for param in op.get("parameters", []):
+                walk(param.get("schema", {}), f"{method.upper()} {path} {param['name']}")
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                walk(media.get("schema", {}), f"{method.upper()} {path} body")
+    return found
+
+
+def test_every_integer_a_request_carries_is_bounded(client: Any) -> None:
+    # An unbounded id reaches the database: 2**70 in an id list was a 500 (SQLite's OverflowError, PostgreSQL's
+    # "out of range"). Bounded in the schema, it is a 422 naming the field, before any view runs.
+    assert _unbounded_integers(client.get("/api/v1/openapi.json").json()) == []
+
+
+@pytest.mark.parametrize(("path", "field", "value"), [
+    ("/api/v1/monitoring/alerts/close", "alert_ids", [2**70]),
+    ("/api/v1/governance/policies", "process_ids", [2**70]),
+    ("/api/v1/governance/products", "risk_ids", [-1]),
+    ("/api/v1/framework/meetings", "measure_ids", [2**64]),
+    ("/api/v1/incidents", "affected_customers", 2**40),
+])
+def test_an_id_list_or_count_beyond_the_database_is_a_422(client: Any, admin_token: str, path: str, field: str,
+                                                          value: Any) -> None:
+    error = assert_error(call(client, "POST", path, admin_token, {field: value}), 422, "invalid")
+    assert any(name.startswith(field) for name in error["fields"]), error["fields"]

@@ -13,7 +13,7 @@ from finassure.accounts import selectors as access
 from finassure.accounts.models import User
 from finassure.framework import selectors, services
 from finassure.framework.permissions import FPerm
-from finassure.platform.api import PageNumber, Year
+from finassure.platform.api import DbId, PageNumber, Year
 from finassure.platform.errors import ValidationFailed
 
 router = Router(tags=["framework"])
@@ -82,10 +82,10 @@ class ActionOut(Schema):
 class ActionIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = ""
-    org_unit_id: int
-    owner_id: int
+    org_unit_id: DbId
+    owner_id: DbId
     due: dt.date
-    measure_id: int | None = None
+    measure_id: DbId | None = None
 
 
 class StepIn(Schema):
@@ -110,18 +110,18 @@ def list_measures(request: HttpRequest) -> Any:
 
 
 @router.get("/indicators", response=list[IndicatorOut])
-def list_indicators(request: HttpRequest, measure: int | None = None) -> Any:
+def list_indicators(request: HttpRequest, measure: DbId | None = None) -> Any:
     return selectors.indicator_list(actor=request.user, measure_id=measure)
 
 
 @router.get("/indicators/{indicator_id}", response=IndicatorOut)
-def get_indicator(request: HttpRequest, indicator_id: int) -> Any:
+def get_indicator(request: HttpRequest, indicator_id: DbId) -> Any:
     return selectors.indicator_get(actor=request.user, pk=indicator_id)
 
 
 @router.get("/snapshots", response=list[SnapshotOut])
 @paginate(PageNumber)
-def list_snapshots(request: HttpRequest, indicator: int | None = None, org_unit: int | None = None,
+def list_snapshots(request: HttpRequest, indicator: DbId | None = None, org_unit: DbId | None = None,
                    period: str = "", status: str = "") -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.snapshot_list(actor=request.user, indicator_id=indicator, org_unit_id=org_unit,
@@ -129,7 +129,7 @@ def list_snapshots(request: HttpRequest, indicator: int | None = None, org_unit:
 
 
 @router.get("/snapshots/{snapshot_id}", response=SnapshotOut)
-def get_snapshot(request: HttpRequest, snapshot_id: int) -> Any:
+def get_snapshot(request: HttpRequest, snapshot_id: DbId) -> Any:
     return selectors.snapshot_get(actor=request.user, pk=snapshot_id)
 
 
@@ -157,12 +157,12 @@ def create_corrective_action(request: HttpRequest, payload: ActionIn) -> Any:
 
 
 @router.get("/actions/{action_id}", response=ActionOut)
-def get_corrective_action(request: HttpRequest, action_id: int) -> Any:
+def get_corrective_action(request: HttpRequest, action_id: DbId) -> Any:
     return selectors.corrective_action_get(actor=request.user, pk=action_id)
 
 
 @router.post("/actions/{action_id}/steps", response=ActionOut)
-def step_corrective_action(request: HttpRequest, action_id: int, payload: StepIn) -> Any:
+def step_corrective_action(request: HttpRequest, action_id: DbId, payload: StepIn) -> Any:
     action = selectors.corrective_action_get(actor=request.user, pk=action_id)
     if payload.step == "start":
         return services.corrective_action_start(actor=request.user, action=action)
@@ -176,28 +176,28 @@ def step_corrective_action(request: HttpRequest, action_id: int, payload: StepIn
 
 @router.get("/tasks", response=list[TaskOut])
 @paginate(PageNumber)
-def list_work_tasks(request: HttpRequest, measure: int | None = None) -> Any:
+def list_work_tasks(request: HttpRequest, measure: DbId | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.work_task_list(actor=request.user, measure_id=measure)
 
 
-def _active_user(pk: int, field: str) -> Any:
+def _active_user(pk: DbId, field: str) -> Any:
     user = User.objects.filter(pk=pk, is_active=True).first()
     if user is None:
         raise ValidationFailed(_("No such active user."), fields={field: [_("No such active user.")]})
     return user
 
 
-def _plan_unit(request: HttpRequest, pk: int) -> Any:
+def _plan_unit(request: HttpRequest, pk: DbId) -> Any:
     access.require(request.user, FPerm.PLAN_MANAGE)
     return access.org_unit_get(actor=request.user, pk=pk, perm=FPerm.PLAN_MANAGE)
 
 
 class TaskIn(Schema):
-    measure_id: int
-    org_unit_id: int
+    measure_id: DbId
+    org_unit_id: DbId
     title: str = Field(..., min_length=1, max_length=200)
-    owner_id: int
+    owner_id: DbId
     deadline: dt.date
 
 
@@ -222,8 +222,8 @@ class BudgetLineOut(Schema):
 
 
 class BudgetLineIn(Schema):
-    measure_id: int
-    org_unit_id: int
+    measure_id: DbId
+    org_unit_id: DbId
     year: int = Field(..., ge=2000, le=2100)
     title: str = Field(..., min_length=1, max_length=200)
     planned: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
@@ -233,7 +233,7 @@ class BudgetLineIn(Schema):
 
 @router.get("/budget-lines", response=list[BudgetLineOut])
 @paginate(PageNumber)
-def list_budget_lines(request: HttpRequest, year: Year | None = None, measure: int | None = None) -> Any:
+def list_budget_lines(request: HttpRequest, year: Year | None = None, measure: DbId | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.budget_lines(actor=request.user, year=year, measure_id=measure).order_by("-year", "id")
 
@@ -259,10 +259,10 @@ class AccountabilityOut(Schema):
 
 
 class AccountabilityIn(Schema):
-    measure_id: int | None = None
-    org_unit_id: int
+    measure_id: DbId | None = None
+    org_unit_id: DbId
     subject: str = Field(..., min_length=1, max_length=200)
-    person_id: int
+    person_id: DbId
     finding: str = Field(..., min_length=1)
     outcome: str = Field(..., min_length=1)
     decided_on: dt.date
@@ -270,7 +270,7 @@ class AccountabilityIn(Schema):
 
 @router.get("/accountability", response=list[AccountabilityOut])
 @paginate(PageNumber)
-def list_accountability_records(request: HttpRequest, measure: int | None = None) -> Any:
+def list_accountability_records(request: HttpRequest, measure: DbId | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.accountability_list(actor=request.user, measure_id=measure).order_by("-decided_on", "-id")
 

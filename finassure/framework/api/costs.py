@@ -69,8 +69,8 @@ class LossOut(Schema):
 
 class LossIn(Schema):
     kind: Literal["loss", "fine", "compensation"]
-    org_unit_id: int
-    measure_id: int | None = None
+    org_unit_id: DbId
+    measure_id: DbId | None = None
     occurred_on: dt.date
     amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
     description: str = Field(..., min_length=1, max_length=300)
@@ -79,7 +79,7 @@ class LossIn(Schema):
 
 @router.get("/losses", response=list[LossOut])
 @paginate(PageNumber)
-def list_losses(request: HttpRequest, year: Year | None = None, measure: int | None = None) -> Any:
+def list_losses(request: HttpRequest, year: Year | None = None, measure: DbId | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.loss_event_list(actor=request.user, year=year, measure_id=measure)
 
@@ -103,15 +103,15 @@ class RaciOut(Schema):
 
 
 class RaciIn(Schema):
-    measure_id: int
-    indicator_id: int | None = None
+    measure_id: DbId
+    indicator_id: DbId | None = None
     letter: Literal["R", "A", "C", "I"]
     role: str
-    org_unit_id: int | None = None
+    org_unit_id: DbId | None = None
 
 
 @router.get("/raci", response=list[RaciOut])
-def list_raci(request: HttpRequest, measure: int | None = None) -> Any:
+def list_raci(request: HttpRequest, measure: DbId | None = None) -> Any:
     access.require(request.user, FPerm.VIEW)
     return selectors.raci_entries(actor=request.user, measure_id=measure)
 

@@ -13,7 +13,7 @@ from finassure.framework import selectors, services
 from finassure.framework.api.core import _active_user, _plan_unit, router
 from finassure.framework.models import AssessmentFinding, ExternalAssessment, Meeting, MeetingDecision
 from finassure.framework.permissions import FPerm
-from finassure.platform.api import PageNumber
+from finassure.platform.api import DbId, PageNumber
 from finassure.platform.errors import ValidationFailed
 
 
@@ -54,24 +54,24 @@ class MeetingOut(Schema):
 class MeetingIn(Schema):
     kind: Literal["working_group", "internal_review"] = "working_group"
     title: str = Field(..., min_length=1, max_length=200)
-    org_unit_id: int
+    org_unit_id: DbId
     scheduled_for: dt.datetime
     agenda: str = Field(..., min_length=1)
     location: str = ""
-    measure_ids: list[int] = []
+    measure_ids: list[DbId] = []
 
 
 class MinutesIn(Schema):
     minutes: str = Field(..., min_length=1)
-    attendee_ids: list[int] = Field(..., min_length=1)
+    attendee_ids: list[DbId] = Field(..., min_length=1)
 
 
 class DecisionIn(Schema):
     text: str = Field(..., min_length=1)
     outcome: Literal["task", "action"]
-    owner_id: int
+    owner_id: DbId
     due: dt.date
-    measure_id: int | None = None
+    measure_id: DbId | None = None
 
 
 def _meetings(request: HttpRequest) -> Any:
@@ -86,7 +86,7 @@ def list_meetings(request: HttpRequest, kind: str = "", status: str = "") -> Any
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingOut)
-def get_meeting(request: HttpRequest, meeting_id: int) -> Any:
+def get_meeting(request: HttpRequest, meeting_id: DbId) -> Any:
     return selectors.meeting_get(actor=request.user, pk=meeting_id)
 
 
@@ -103,7 +103,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
 
 
 @router.post("/meetings/{meeting_id}/minutes", response=MeetingOut)
-def record_meeting_minutes(request: HttpRequest, meeting_id: int, payload: MinutesIn) -> Any:
+def record_meeting_minutes(request: HttpRequest, meeting_id: DbId, payload: MinutesIn) -> Any:
     meeting = selectors.meeting_get(actor=request.user, pk=meeting_id)
     people = [_active_user(pk, "attendee_ids") for pk in payload.attendee_ids]
     return services.meeting_record_minutes(actor=request.user, meeting=meeting, minutes=payload.minutes,
@@ -111,13 +111,13 @@ def record_meeting_minutes(request: HttpRequest, meeting_id: int, payload: Minut
 
 
 @router.post("/meetings/{meeting_id}/cancel", response=MeetingOut)
-def cancel_meeting(request: HttpRequest, meeting_id: int) -> Any:
+def cancel_meeting(request: HttpRequest, meeting_id: DbId) -> Any:
     meeting = selectors.meeting_get(actor=request.user, pk=meeting_id)
     return services.meeting_cancel(actor=request.user, meeting=meeting)
 
 
 @router.post("/meetings/{meeting_id}/decisions", response={201: DecisionOut})
-def add_meeting_decision(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> Any:
+def add_meeting_decision(request: HttpRequest, meeting_id: DbId, payload: DecisionIn) -> Any:
     meeting = selectors.meeting_get(actor=request.user, pk=meeting_id)
     measure = selectors.measure_get(actor=request.user, pk=payload.measure_id) if payload.measure_id else None
     return Status(201, services.meeting_decision_add(
@@ -166,12 +166,12 @@ class AssessmentOut(Schema):
 class AssessmentIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     firm: str = Field(..., min_length=1, max_length=200)
-    org_unit_id: int
-    unit_ids: list[int] = Field(..., min_length=1)
-    measure_ids: list[int] = Field(..., min_length=1)
+    org_unit_id: DbId
+    unit_ids: list[DbId] = Field(..., min_length=1)
+    measure_ids: list[DbId] = Field(..., min_length=1)
     period_start: dt.date
     period_end: dt.date
-    assessor_id: int | None = None
+    assessor_id: DbId | None = None
 
 
 class AssessmentStepIn(Schema):
@@ -183,9 +183,9 @@ class FindingIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = ""
     severity: Literal["low", "medium", "high"] = "medium"
-    org_unit_id: int
-    measure_id: int | None = None
-    owner_id: int
+    org_unit_id: DbId
+    measure_id: DbId | None = None
+    owner_id: DbId
     due: dt.date
 
 
@@ -198,7 +198,7 @@ def list_assessments(request: HttpRequest, status: str = "") -> Any:
 
 
 @router.get("/assessments/{assessment_id}", response=AssessmentOut)
-def get_assessment(request: HttpRequest, assessment_id: int) -> Any:
+def get_assessment(request: HttpRequest, assessment_id: DbId) -> Any:
     return selectors.assessment_get(actor=request.user, pk=assessment_id)
 
 
@@ -216,7 +216,7 @@ def create_assessment(request: HttpRequest, payload: AssessmentIn) -> Any:
 
 
 @router.post("/assessments/{assessment_id}/steps", response=AssessmentOut)
-def step_assessment(request: HttpRequest, assessment_id: int, payload: AssessmentStepIn) -> Any:
+def step_assessment(request: HttpRequest, assessment_id: DbId, payload: AssessmentStepIn) -> Any:
     assessment = selectors.assessment_get(actor=request.user, pk=assessment_id)
     if payload.step == "start":
         return services.assessment_start(actor=request.user, assessment=assessment)
@@ -224,7 +224,7 @@ def step_assessment(request: HttpRequest, assessment_id: int, payload: Assessmen
 
 
 @router.post("/assessments/{assessment_id}/findings", response={201: FindingOut})
-def add_assessment_finding(request: HttpRequest, assessment_id: int, payload: FindingIn) -> Any:
+def add_assessment_finding(request: HttpRequest, assessment_id: DbId, payload: FindingIn) -> Any:
     assessment = selectors.assessment_get(actor=request.user, pk=assessment_id)
     unit = _plan_unit(request, payload.org_unit_id)
     measure = selectors.measure_get(actor=request.user, pk=payload.measure_id) if payload.measure_id else None
