@@ -20,7 +20,7 @@ from finassure.framework.models import (
     RaciEntry,
     WorkTask,
 )
-from finassure.platform.forms import StyledForm
+from finassure.platform.forms import ModelMultipleChoiceField, StyledForm
 
 DATE = {"type": "date"}
 
@@ -119,13 +119,13 @@ class MeetingForm(_UnitOwnerForm):
                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     chair = forms.ModelChoiceField(label=_("Chair"), queryset=User.objects.none(), required=False)
-    measures = forms.ModelMultipleChoiceField(label=_("Measures"), required=False,
+    measures = ModelMultipleChoiceField(label=_("Measures"), required=False,
                                               queryset=Measure.objects.filter(is_active=True))
     agenda = forms.CharField(label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class MinutesForm(_UnitOwnerForm):
-    attendees = forms.ModelMultipleChoiceField(label=_("Attendees"), queryset=User.objects.none())
+    attendees = ModelMultipleChoiceField(label=_("Attendees"), queryset=User.objects.none())
     minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
@@ -146,7 +146,7 @@ class AssessmentForm(_UnitOwnerForm):
                                                   "assessment's scope."))
     org_unit = forms.ChoiceField(label=_("Commissioning unit"))
     units = forms.MultipleChoiceField(label=_("Org units in scope"))
-    measures = forms.ModelMultipleChoiceField(label=_("Measures in scope"),
+    measures = ModelMultipleChoiceField(label=_("Measures in scope"),
                                               queryset=Measure.objects.filter(is_active=True))
     period_start = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs=DATE))
     period_end = forms.DateField(label=_("Period until (exclusive)"), widget=forms.DateInput(attrs=DATE))

@@ -23,7 +23,7 @@ from finassure.governance.models import (
     ProductReview,
     Risk,
 )
-from finassure.platform.forms import StyledForm
+from finassure.platform.forms import ModelMultipleChoiceField, StyledForm
 from finassure.service.models import ProductLine
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -58,8 +58,8 @@ class PolicyForm(StyledForm):
     code = forms.CharField(label=_("Document number"), max_length=60)
     title = forms.CharField(label=_("Title"), max_length=300)
     kind = forms.ChoiceField(label=_("Type"), choices=Policy.Kind.choices)
-    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes covered"), required=False)
-    positions = forms.ModelMultipleChoiceField(Position.objects.none(), label=_("Positions covered"),
+    processes = ModelMultipleChoiceField(Process.objects.none(), label=_("Processes covered"), required=False)
+    positions = ModelMultipleChoiceField(Position.objects.none(), label=_("Positions covered"),
                                                required=False)
     review_due = forms.DateField(label=_("Next review"), required=False, widget=DATE)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 12}))
@@ -100,7 +100,7 @@ class PositionForm(StyledForm):
     duties = forms.CharField(label=_("Duties"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     permissions_needed = forms.CharField(label=_("Permissions needed"), widget=forms.Textarea(attrs={"rows": 2}),
                                          required=False)
-    holders = forms.ModelMultipleChoiceField(User.objects.none(), label=_("Holders"), required=False)
+    holders = ModelMultipleChoiceField(User.objects.none(), label=_("Holders"), required=False)
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], users: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,7 +144,7 @@ class EngagementForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     lead = forms.ModelChoiceField(User.objects.none(), label=_("Lead auditor"))
     starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
-    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes in scope"), required=False)
+    processes = ModelMultipleChoiceField(Process.objects.none(), label=_("Processes in scope"), required=False)
 
     def __init__(self, *args: Any, plans: QuerySet[Any], units: QuerySet[OrgUnit], leads: QuerySet[User],
                  processes: QuerySet[Process], **kwargs: Any) -> None:
@@ -197,8 +197,8 @@ class RiskForm(StyledForm):
     residual_impact = forms.TypedChoiceField(label=_("Residual impact"), choices=SCALE, coerce=int)
     treatment = forms.ChoiceField(label=_("Treatment"), choices=Risk.Treatment.choices)
     owner = forms.ModelChoiceField(User.objects.none(), label=_("Risk owner"))
-    controls = forms.ModelMultipleChoiceField(Control.objects.none(), label=_("Controls"), required=False)
-    policies = forms.ModelMultipleChoiceField(Policy.objects.none(), label=_("Policies"), required=False)
+    controls = ModelMultipleChoiceField(Control.objects.none(), label=_("Controls"), required=False)
+    policies = ModelMultipleChoiceField(Policy.objects.none(), label=_("Policies"), required=False)
     review_due = forms.DateField(label=_("Next review"), required=False, widget=DATE)
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], owners: QuerySet[User], controls: QuerySet[Control],
@@ -219,7 +219,7 @@ class ControlForm(StyledForm):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"))
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Control.Frequency.choices)
-    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes"), required=False)
+    processes = ModelMultipleChoiceField(Process.objects.none(), label=_("Processes"), required=False)
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], owners: QuerySet[User], processes: QuerySet[Process],
                  **kwargs: Any) -> None:
@@ -274,9 +274,9 @@ class ProductForm(StyledForm):
     kind = forms.ChoiceField(label=_("Type"), choices=Product.Kind.choices)
     product_line = forms.ChoiceField(label=_("Product line"), choices=ProductLine.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    processes = forms.ModelMultipleChoiceField(Process.objects.none(), label=_("Processes"), required=False)
-    policies = forms.ModelMultipleChoiceField(Policy.objects.none(), label=_("Policies"), required=False)
-    risks = forms.ModelMultipleChoiceField(Risk.objects.none(), label=_("Risks"), required=False)
+    processes = ModelMultipleChoiceField(Process.objects.none(), label=_("Processes"), required=False)
+    policies = ModelMultipleChoiceField(Policy.objects.none(), label=_("Policies"), required=False)
+    risks = ModelMultipleChoiceField(Risk.objects.none(), label=_("Risks"), required=False)
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], processes: QuerySet[Process],
                  policies: QuerySet[Policy], risks: QuerySet[Risk], editing: bool = False, **kwargs: Any) -> None:

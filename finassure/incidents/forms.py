@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from finassure.accounts.models import Institution
 from finassure.accounts.roles import Role
 from finassure.incidents.models import GRADING_CRITERIA, Grade, Status
-from finassure.platform.forms import StyledForm
+from finassure.platform.forms import ModelMultipleChoiceField, StyledForm
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -65,7 +65,7 @@ class RolesForm(StyledForm):
     commander = forms.ModelChoiceField(label=_("Incident commander"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
     scribe = forms.ModelChoiceField(label=_("Scribe"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
     liaison = forms.ModelChoiceField(label=_("Liaison"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
-    participants = forms.ModelMultipleChoiceField(label=_("Participants"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
+    participants = ModelMultipleChoiceField(label=_("Participants"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,7 +124,7 @@ class PlanForm(StyledForm):
     scenario = forms.CharField(label=_("Scenario"), widget=forms.Textarea(attrs={"rows": 3}))
     trigger_grades = forms.MultipleChoiceField(label=_("Trigger grades (none = all)"), choices=Grade.choices,
                                                required=False)
-    incident_types = forms.ModelMultipleChoiceField(label=_("Linked incident types"), queryset=None,  # type: ignore[arg-type,var-annotated]
+    incident_types = ModelMultipleChoiceField(label=_("Linked incident types"), queryset=None,  # type: ignore[arg-type,var-annotated]
                                                     required=False)
     systems = forms.CharField(label=_("Systems"), max_length=500, required=False)
     contacts = forms.CharField(label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

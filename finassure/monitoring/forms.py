@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import OrgUnit, User
 from finassure.monitoring.models import Case, ModelVersion
+from finassure.platform.fields import MAX_DB_ID
 from finassure.platform.forms import StyledForm
 
 
@@ -38,7 +39,7 @@ class BulkCloseForm(StyledForm):
             raw = (
                 self.data.getlist("alerts") if hasattr(self.data, "getlist") else self.data.get("alerts", [])
             )
-            self.alert_ids = [int(v) for v in raw if str(v).isdigit()]
+            self.alert_ids = [int(v) for v in raw if str(v).isdigit() and 0 < int(v) <= MAX_DB_ID]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
