@@ -23,7 +23,7 @@ from tests.support import verified_login
 from tests.test_persona_matrix import _build, _setup
 
 ROUTES = [r for r in collect_routes() if r.method == "POST" and not r.api]
-BAD = ["9" * 40, str(2**63), "-1", "x" * 20000, "", "1e309", "NaN", "2026-02-30", "2026-13-01T25:61", "a\x00b"]
+BAD = ["9" * 40, str(2**63), "-1", "²", "x" * 20000, "", "1e309", "NaN", "2026-02-30", "2026-13-01T25:61", "a\x00b"]
 
 
 def _form_field_names() -> set[str]:
@@ -105,3 +105,27 @@ def test_the_multiple_choice_field_names_the_bad_id(org: Any) -> None:
         with pytest.raises(ValidationError) as refused:
             field.clean([str(user.pk), bad])
         assert refused.value.code == "invalid_pk_value"
+
+
+GET_ROUTES = [r for r in collect_routes() if r.method == "GET" and not r.api]
+QUERY_BAD = ["9" * 40, str(2**63), "-1", "²", "x" * 3000, "1e309", "NaN", "2026-02-30", "a\x00b", "[]"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", GET_ROUTES, ids=[r.name for r in GET_ROUTES])
+def test_no_page_fails_on_bad_query_parameters(client: Any, org: Any, route: Route) -> None:
+    """Filters, pagination and sorting take what the address bar holds: every form field name and the list
+    parameters, each bad value at once."""
+    role = next((role for role in Role.values if route.expect(role, INSIDE) not in (403, 404)), None)
+    if role is None:  # nobody may open it inside its unit: the persona matrix covers the refusals
+        return
+    ctx = _build(route, _setup(org, role, INSIDE))
+    verified_login(client, ctx.persona)
+    names = sorted(_form_field_names() | {"page", "page_size", "sort", "order", "q", "period", "tab", "lang"})
+    path = route.path(ctx)
+    failures = []
+    for value in QUERY_BAD:
+        response = client.get(path, data=dict.fromkeys(names, value))
+        if response.status_code >= 500:
+            failures.append((value[:12], response.status_code))
+    assert failures == []

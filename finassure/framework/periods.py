@@ -55,7 +55,7 @@ class Period:
                 year, month = text.split("-")
                 return cls.containing(dt.date(int(year), int(month), 1), "month")
             return cls.containing(dt.date(int(text), 1, 1), "year")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: a year of 40 digits
             raise ValueError(f"not a period label: {label!r}") from None
 
     def previous(self) -> Period:

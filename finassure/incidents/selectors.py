@@ -31,6 +31,7 @@ from finassure.incidents.models import (
 )
 from finassure.incidents.timers import WARN_FRACTION
 from finassure.platform.errors import NotFound
+from finassure.platform.ids import parse_id
 
 VIEW = "incidents.view_incident"
 REPORT = "incidents.report_incident"
@@ -119,7 +120,7 @@ class IncidentFilter:
             status=params.get("status", "") if params.get("status", "") in Status.values else "",
             grade=params.get("grade", "") if params.get("grade", "") in Grade.values else "",
             incident_type=params.get("type", "") or "",
-            org_unit_id=int(unit) if str(unit).isdigit() else None,
+            org_unit_id=parse_id(unit),
             timer=params.get("timer", "") if params.get("timer", "") in {"overdue", "due_soon", "open"} else "",
             reported_from=day("from"),
             reported_to=day("to"),

@@ -31,6 +31,7 @@ from finassure.incidents.selectors import APPROVE_PLAN, MANAGE, MANAGE_PLAN, REP
 from finassure.incidents.timers import ack_timer, report_timer
 from finassure.platform.errors import ApplicationError, ValidationFailed
 from finassure.platform.forms import StyledForm
+from finassure.platform.ids import parse_year
 from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
 
 NEXT_STEP = {Status.REPORTED: Status.ACKNOWLEDGED, Status.ACKNOWLEDGED: Status.CONTAINED,
@@ -423,8 +424,7 @@ def drill_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @staff_view(VIEW)
 def efficiency(request: HttpRequest) -> HttpResponse:
-    year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or timezone.localdate().year
     return render(request, "incidents/efficiency.html", {
         "rows": selectors.efficiency(actor=request.user, year=year), "year": year,
         "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),

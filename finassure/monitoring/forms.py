@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from finassure.accounts.models import OrgUnit, User
 from finassure.monitoring.models import Case, ModelVersion
-from finassure.platform.fields import MAX_DB_ID
 from finassure.platform.forms import StyledForm
+from finassure.platform.ids import parse_id
 
 
 class AssignForm(StyledForm):
@@ -39,7 +39,7 @@ class BulkCloseForm(StyledForm):
             raw = (
                 self.data.getlist("alerts") if hasattr(self.data, "getlist") else self.data.get("alerts", [])
             )
-            self.alert_ids = [int(v) for v in raw if str(v).isdigit() and 0 < int(v) <= MAX_DB_ID]
+            self.alert_ids = [pk for pk in map(parse_id, raw) if pk is not None]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -28,13 +28,7 @@ from finassure.monitoring.models import (
     SuspiciousReport,
 )
 from finassure.platform.errors import NotFound
-
-
-def _int(raw: Any) -> int | None:
-    try:
-        return int(raw) if raw not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+from finassure.platform.ids import parse_id
 
 
 @dataclass(frozen=True)
@@ -58,8 +52,8 @@ class AlertFilter:
             severity=query.get("severity", "") if query.get("severity", "") in Severity.values else "",
             rule_id=str(query.get("rule_id", ""))[:64],
             customer_id=str(query.get("customer_id", ""))[:64],
-            org_unit=_int(query.get("org_unit")),
-            assignee=_int(query.get("assignee")),
+            org_unit=parse_id(query.get("org_unit")),
+            assignee=parse_id(query.get("assignee")),
             unassigned=str(query.get("unassigned", "")) in {"1", "true", "on"},
             overdue=str(query.get("overdue", "")) in {"1", "true", "on"},
         )

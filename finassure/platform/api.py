@@ -29,14 +29,14 @@ from ninja.security import APIKeyCookie, HttpBearer
 from finassure.platform import audit
 from finassure.platform.api_messages import field_message
 from finassure.platform.errors import ApplicationError, error_payload
-from finassure.platform.fields import MAX_DB_ID
+from finassure.platform.ids import FIRST_YEAR, LAST_YEAR, MAX_DB_ID
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # An id or id filter: positive and within the databases' 64-bit integers (a larger one is a 422, not a 500).
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
 #: A calendar year in a query or body: bounded, so dates built from it always exist (a 422, never a 500).
-Year = Annotated[int, Field(ge=1900, le=2999)]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 #: A calendar quarter, 1 to 4.
 Quarter = Annotated[int, Field(ge=1, le=4)]
 

@@ -14,9 +14,6 @@ from finassure.platform import crypto
 from finassure.platform.masking import KINDS as MASK_KINDS
 
 PII_CLASSES = ("C1", "C2", "C3")
-#: The largest primary key (BigAutoField, signed 64 bits). A larger id from a request is refused as invalid
-#: before a query holds it: SQLite cannot bind it at all (OverflowError, a 500).
-MAX_DB_ID = 2**63 - 1
 
 
 class EncryptedTextField(models.TextField):

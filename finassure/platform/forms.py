@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from finassure.platform.fields import MAX_DB_ID
+from finassure.platform.ids import parse_id
 
 
 class StyledForm(forms.Form):
@@ -35,7 +35,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         if self.to_field_name is None and isinstance(value, (list, tuple)):
             for pk in value:
                 text = str(pk).strip()
-                if text.isdigit() and not 0 < int(text) <= MAX_DB_ID:
+                if text.isdigit() and parse_id(text) is None:
                     raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                                           params={"pk": pk})
         return super()._check_values(value)  # type: ignore[misc]  # not in django-stubs

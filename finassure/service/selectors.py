@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from finassure.accounts import selectors as access
 from finassure.platform import crypto
 from finassure.platform.errors import NotFound
+from finassure.platform.ids import parse_id
 from finassure.service import perms
 from finassure.service.models import Compensation, Complaint, ComplaintCategory, ComplaintEvent, Survey
 
@@ -60,10 +61,6 @@ class ComplaintFilter:
 
     @classmethod
     def from_query(cls, params: Any) -> ComplaintFilter:
-        def as_int(name: str) -> int | None:
-            value = (params.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
-
         def as_date(name: str) -> dt.date | None:
             try:
                 return dt.date.fromisoformat((params.get(name) or "").strip())
@@ -71,8 +68,8 @@ class ComplaintFilter:
                 return None
 
         return cls(q=(params.get("q") or "").strip()[:100], status=params.get("status") or "",
-                   product_line=params.get("product_line") or "", category=as_int("category"),
-                   org_unit=as_int("org_unit"), channel=params.get("channel") or "", clock=params.get("clock") or "",
+                   product_line=params.get("product_line") or "", category=parse_id(params.get("category")),
+                   org_unit=parse_id(params.get("org_unit")), channel=params.get("channel") or "", clock=params.get("clock") or "",
                    phone=(params.get("phone") or "").strip()[:32], id_number=(params.get("id_number") or "").strip()[:32],
                    received_from=as_date("received_from"), received_to=as_date("received_to"))
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from finassure.accounts import selectors as access
 from finassure.accounts.models import OrgUnit
 from finassure.platform.errors import NotFound
+from finassure.platform.ids import parse_id, parse_year
 from finassure.training import permissions as p
 from finassure.training.models import (
     Assignment,
@@ -37,12 +38,6 @@ def _catalogue_q(actor: Any, perm: str = p.VIEW) -> Q:
     return scope.q("org_unit") | Q(org_unit_id__in=scope.ancestor_ids())
 
 
-def small_int(value: Any) -> int | None:
-    """A positive id or year from a query string, or None (never a number too large for the database)."""
-    text = str(value or "")
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
-
-
 def _get(qs: QuerySet[Any], pk: int, missing: str) -> Any:
     obj = qs.filter(pk=pk).first()
     if obj is None:
@@ -62,7 +57,7 @@ class EmployeeFilter:
 
     @classmethod
     def from_params(cls, params: Any) -> EmployeeFilter:
-        return cls(q=(params.get("q") or "").strip(), org_unit=small_int(params.get("org_unit")),
+        return cls(q=(params.get("q") or "").strip(), org_unit=parse_id(params.get("org_unit")),
                    position=(params.get("position") or "").strip(), status=params.get("status") or "")
 
 
@@ -191,9 +186,9 @@ class AssignmentFilter:
 
     @classmethod
     def from_params(cls, params: Any) -> AssignmentFilter:
-        return cls(q=(params.get("q") or "").strip(), org_unit=small_int(params.get("org_unit")),
-                   status=params.get("status") or "", plan=small_int(params.get("plan")),
-                   year=small_int(params.get("year")))
+        return cls(q=(params.get("q") or "").strip(), org_unit=parse_id(params.get("org_unit")),
+                   status=params.get("status") or "", plan=parse_id(params.get("plan")),
+                   year=parse_year(params.get("year")))
 
 
 def assignment_list(*, actor: Any, filters: AssignmentFilter | None = None) -> QuerySet[Assignment]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from finassure.accounts import selectors as access
 from finassure.platform.errors import ApplicationError, NotFound
+from finassure.platform.ids import parse_year
 from finassure.platform.viewutils import apply_error, paginate, staff_view, xlsx_response
 from finassure.training import certificate, selectors, services
 from finassure.training import permissions as p
@@ -247,7 +248,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view(p.VIEW)
 def plan_list(request: HttpRequest) -> HttpResponse:
     year = request.GET.get("year", "")
-    plans = selectors.plan_list(actor=request.user, year=selectors.small_int(year))
+    plans = selectors.plan_list(actor=request.user, year=parse_year(year))
     return render(request, "training/plan_list.html", {
         "page": paginate(request, plans), "year": year, "can_manage": access.has_perm(request.user, p.MANAGE)})
 
@@ -416,8 +417,7 @@ SCORECARD_HEADERS = ("Employee number", "Name", "Org unit", "Position", "Assigne
 
 
 def _year_range(request: HttpRequest) -> tuple[int, dt.date, dt.date]:
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or timezone.localdate().year
     return year, dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
 
 

@@ -39,3 +39,6 @@ def test_unknown_kinds_and_labels_are_refused() -> None:
         Period.containing(dt.date(2026, 1, 1), "week")
     with pytest.raises(ValueError, match="not a period label"):
         Period.parse("2026Q9x")
+    for label in ("9" * 40, "9" * 40 + "Q1", "2026-" + "9" * 30, "²", "2026Q²", "0", "10000"):
+        with pytest.raises(ValueError, match="not a period label"):
+            Period.parse(label)

@@ -10,19 +10,13 @@ from django.shortcuts import render
 from finassure.accounts import selectors as access
 from finassure.accounts.models import User
 from finassure.framework import selectors
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+from finassure.platform.ids import parse_id
 
 
 def _selected_unit(request: HttpRequest) -> Any:
     """The org unit chosen in the filter (404 outside the caller's scope), else the broadest one in scope."""
-    line_id = _int(request.GET.get("business_line"))
-    unit_id = _int(request.GET.get("unit"))
+    line_id = parse_id(request.GET.get("business_line"))
+    unit_id = parse_id(request.GET.get("unit"))
     if unit_id:
         return selectors.unit_get(actor=request.user, pk=unit_id)
     return selectors.default_unit(actor=request.user, business_line_id=line_id)

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from finassure.accounts import selectors as access
 from finassure.framework import forms, selectors, services
 from finassure.framework.permissions import FPerm
-from finassure.framework.views._common import _int, _owners, _units
+from finassure.framework.views._common import _owners, _units
 from finassure.platform.errors import ApplicationError, ValidationFailed
+from finassure.platform.ids import parse_year
 from finassure.platform.viewutils import apply_error, paginate, record_page, staff_view, xlsx_response
 
 # --- corrective actions ---------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def accountability_list(request: HttpRequest) -> HttpResponse:
 
 @staff_view(FPerm.VIEW)
 def budget(request: HttpRequest) -> HttpResponse:
-    year = _int(request.GET.get("year")) or timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or timezone.localdate().year
     lines = selectors.budget_lines(actor=request.user, year=year).order_by("measure__order", "id")
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"budget-{year}.xlsx",

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from finassure.accounts import selectors as access
 from finassure.framework import forms, selectors, services
 from finassure.framework.permissions import FPerm
-from finassure.framework.views._common import _form_page, _int, _owners, _selected_unit, _units
+from finassure.framework.views._common import _form_page, _owners, _selected_unit, _units
 from finassure.platform.errors import NotFound, ValidationFailed
+from finassure.platform.ids import parse_id, parse_year
 from finassure.platform.viewutils import apply_error, staff_view, xlsx_response
 
 # --- cost-benefit (六) --------------------------------------------------------------------------------
@@ -22,7 +23,7 @@ from finassure.platform.viewutils import apply_error, staff_view, xlsx_response
 
 @staff_view(FPerm.VIEW)
 def cost_benefit(request: HttpRequest) -> HttpResponse:
-    year = _int(request.GET.get("year")) or timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or timezone.localdate().year
     unit = _selected_unit(request)
     rows = selectors.cost_benefit(actor=request.user, unit=unit, year=year) if unit is not None else []
     if request.GET.get("format") == "xlsx":
@@ -94,7 +95,7 @@ def raci_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if request.POST.get("remove"):
                 entry = selectors.raci_entries(actor=request.user, measure_id=measure.pk).filter(
-                    pk=_int(request.POST["remove"]) or 0).first()
+                    pk=parse_id(request.POST["remove"]) or 0).first()
                 if entry is None:
                     raise NotFound(_("No such entry."))
                 services.raci_entry_remove(actor=request.user, entry=entry)

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from finassure.accounts import selectors as access
 from finassure.framework import selectors, services
 from finassure.framework.permissions import FPerm
-from finassure.framework.views._common import _int, _selected_unit
+from finassure.framework.views._common import _selected_unit
 from finassure.platform.errors import NotFound
+from finassure.platform.ids import parse_id
 from finassure.platform.viewutils import staff_view
 
 INLINE_RUN_UNITS = 20  # above this many org units, an on-demand run goes to the worker
@@ -25,7 +26,7 @@ INLINE_RUN_UNITS = 20  # above this many org units, an on-demand run goes to the
 @staff_view(FPerm.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    line_id = _int(request.GET.get("business_line"))
+    line_id = parse_id(request.GET.get("business_line"))
     unit = _selected_unit(request)
     # the filter is drawn by hand: Django's Select widget renders 200 org units ten times slower
     units = selectors.units_in_scope(actor=user, business_line_id=line_id).select_related(None).only(
@@ -49,7 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @staff_view(FPerm.RUN_SNAPSHOTS)
 @require_POST
 def snapshots_run(request: HttpRequest) -> HttpResponse:
-    unit_id = _int(request.POST.get("unit"))
+    unit_id = parse_id(request.POST.get("unit"))
     unit = selectors.unit_get(actor=request.user, pk=unit_id) if unit_id else selectors.default_unit(
         actor=request.user)
     if unit is None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from finassure.framework import forms, reports, selectors
 from finassure.framework.periods import Period
 from finassure.framework.permissions import FPerm
-from finassure.framework.views._common import _int
+from finassure.platform.ids import parse_id
 from finassure.platform.viewutils import staff_view
 
 # --- reports --------------------------------------------------------------------------------------
@@ -35,7 +35,7 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
     if period.kind != "quarter":
         form.add_error("period", _("Not a quarter: use 2026Q3."))
         return render(request, "framework/report_form.html", {"form": form}, status=400)
-    unit_id = _int(form.cleaned_data.get("unit"))
+    unit_id = parse_id(form.cleaned_data.get("unit"))
     unit = (selectors.unit_get(actor=request.user, pk=unit_id) if unit_id
             else selectors.default_unit(actor=request.user))
     if unit is None:  # nothing in scope (an external assessor without an engagement): the empty form

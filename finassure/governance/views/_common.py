@@ -16,13 +16,6 @@ from finassure.platform.forms import StyledForm
 from finassure.platform.viewutils import paginate, xlsx_response
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 def _blank_form() -> StyledForm:
     """A validated empty form to carry a service's refusal onto the error page."""
     form = StyledForm({})

@@ -22,8 +22,9 @@ from finassure.governance.permissions import (
     MANAGE_AUDIT,
     VIEW_AUDIT,
 )
-from finassure.governance.views._common import _blank_form, _int, list_page
+from finassure.governance.views._common import _blank_form, list_page
 from finassure.platform.errors import ApplicationError, NotFound
+from finassure.platform.ids import parse_year
 from finassure.platform.viewutils import apply_error, staff_view
 
 
@@ -31,7 +32,7 @@ from finassure.platform.viewutils import apply_error, staff_view
 def engagement_list(request: HttpRequest) -> HttpResponse:
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     engagements = selectors.engagement_list(actor=request.user, search=q, status=status,
-                                            year=_int(request.GET.get("year")))
+                                            year=parse_year(request.GET.get("year")))
     return list_page(request, engagements, template="governance/engagement_list.html", export=(
         "audits.xlsx", [_("Quarter"), _("Title"), _("Audited unit"), _("Lead auditor"), _("Status"), _("Starts on"),
                         _("Report issued on"), _("Findings")],

@@ -25,14 +25,15 @@ from finassure.governance.permissions import (
     MANAGE_POLICY,
     VIEW_POLICY,
 )
-from finassure.governance.views._common import _blank_form, _int, import_form_for, list_page
+from finassure.governance.views._common import _blank_form, import_form_for, list_page
 from finassure.platform.errors import ApplicationError, NotFound
+from finassure.platform.ids import parse_id
 from finassure.platform.viewutils import apply_error, staff_view
 
 
 def _policy_filters(request: HttpRequest) -> dict[str, Any]:
     return {"search": request.GET.get("q", "").strip(), "kind": request.GET.get("kind", ""),
-            "status": request.GET.get("status", ""), "org_unit_id": _int(request.GET.get("org_unit")),
+            "status": request.GET.get("status", ""), "org_unit_id": parse_id(request.GET.get("org_unit")),
             "review_overdue": request.GET.get("overdue") == "1"}
 
 
@@ -195,7 +196,7 @@ def policy_retire(request: HttpRequest, pk: int) -> HttpResponse:
 def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
     """The text changes of a version against the one before it (or `?against=<version id>`)."""
     new = selectors.policy_version_get(actor=request.user, pk=pk)
-    against = _int(request.GET.get("against"))
+    against = parse_id(request.GET.get("against"))
     old: PolicyVersion | None
     if against:
         old = selectors.policy_version_get(actor=request.user, pk=against)

@@ -17,14 +17,15 @@ from finassure.governance.permissions import (
     MANAGE_POLICY,
     VIEW_POLICY,
 )
-from finassure.governance.views._common import _int, _lines, import_form_for, list_page
+from finassure.governance.views._common import _lines, import_form_for, list_page
 from finassure.platform.errors import ApplicationError
+from finassure.platform.ids import parse_id
 from finassure.platform.viewutils import apply_error, staff_view
 
 
 @staff_view(VIEW_POLICY)
 def process_list(request: HttpRequest) -> HttpResponse:
-    q, line = request.GET.get("q", "").strip(), _int(request.GET.get("business_line"))
+    q, line = request.GET.get("q", "").strip(), parse_id(request.GET.get("business_line"))
     can_manage = selectors.can(request.user, MANAGE_POLICY)
     return list_page(request, selectors.process_list(actor=request.user, search=q, business_line_id=line),
                      template="governance/process_list.html", register=registers.PROCESSES, context={

@@ -3,8 +3,6 @@ second, and model versions with their roles."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_POST
 from finassure.accounts import selectors as access
 from finassure.monitoring import forms, perms, selectors
 from finassure.platform.errors import ApplicationError, NotFound
+from finassure.platform.ids import parse_id
 from finassure.platform.viewutils import apply_error, staff_view
 
 
@@ -23,7 +22,7 @@ def _rule_page(
     from finassure.monitoring import rulebook
 
     units = access.org_unit_list(actor=request.user, perm=perms.VIEW)
-    chosen = _int_or_none(request.GET.get("unit"))
+    chosen = parse_id(request.GET.get("unit"))
     unit = (units.filter(pk=chosen).first() if chosen else None) or units.first()
     tune_units = access.org_unit_list(actor=request.user, perm=perms.TUNE)
     changes = selectors.rule_change_list(actor=request.user)
@@ -47,10 +46,6 @@ def _rule_page(
         },
         status=status,
     )
-
-
-def _int_or_none(raw: Any) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 18 else None
 
 
 @staff_view(perms.VIEW)
