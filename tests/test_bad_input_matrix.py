@@ -129,3 +129,49 @@ def test_no_page_fails_on_bad_query_parameters(client: Any, org: Any, route: Rou
         if response.status_code >= 500:
             failures.append((value[:12], response.status_code))
     assert failures == []
+
+
+def _bad_files() -> list[tuple[str, bytes]]:
+    import io
+    import zipfile
+
+    not_a_workbook = io.BytesIO()
+    with zipfile.ZipFile(not_a_workbook, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook")  # a zip that claims to be a workbook, cut short
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+              b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><NessusClientData_v2>&c;</NessusClientData_v2>')
+    return [
+        ("empty.csv", b""),
+        ("noise.xlsx", bytes(range(256)) * 20),
+        ("cut.xlsx", not_a_workbook.getvalue()),
+        ("gbk.csv", "姓名,部门,岗位\n张三,零售,柜员\n".encode("gbk") + b"\xff\xfe\x00"),
+        ("header-only.csv", b"\xef\xbb\xbf" + b",,,\n"),
+        ("laughs.nessus", laughs),
+        ("fake.pdf", b"%PDF-" + bytes(range(256))),
+        ("a\x00b.png", b"\x89PNG\r\n\x1a\n"),
+    ]
+
+
+FILE_FIELDS = ("file", "material_file", "evidence", "attachments")
+# import pages answer GET with the form and POST with the import; the matrix lists them by their GET
+UPLOAD_ROUTES = ROUTES + [r for r in collect_routes() if r.method == "GET" and not r.api and r.name.endswith("_import")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", UPLOAD_ROUTES, ids=[r.name for r in UPLOAD_ROUTES])
+def test_no_form_page_fails_on_bad_files(client: Any, org: Any, route: Route) -> None:
+    """Every file field (HR exports, registers, scanner reports, evidence, attachments) gets broken, empty,
+    mislabelled and hostile files: refused or imported, never a 500."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ctx = _build(route, _setup(org, _allowed_role(route), INSIDE))
+    verified_login(client, ctx.persona)
+    # what an import form asks beside the file, so that the file itself is read
+    valid = {"org_unit": str(ctx.persona.org_unit_id), "scope": "10.1.0.0/16", **route.data(ctx)}
+    failures = []
+    for name, content in _bad_files():
+        files = {field: SimpleUploadedFile(name, content) for field in FILE_FIELDS}
+        response = client.post(route.path(ctx), data={**valid, **files})
+        if response.status_code >= 500:
+            failures.append((name, response.status_code))
+    assert failures == []

@@ -1,7 +1,7 @@
 """Parsers of vulnerability-scanner reports: Trivy JSON (schema 2, legacy list, Kubernetes), Greenbone/OpenVAS
 XML and CSV, Nessus XML (.nessus v2) and CSV (Nessus and Tenable.sc exports), and a generic CSV.
 
-Pure Python, no Django. Each parser returns every finding or raises `ReportRejected` with every error found,
+Pure Python; of Django only its gettext, so that every refusal reads in the uploader's language. Each parser returns every finding or raises `ReportRejected` with every error found,
 each naming the file and the position (line, row or JSON path) — the caller imports all or nothing.
 XML is parsed with defusedxml: entity expansion, external entities and DTDs in an uploaded file are refused.
 """
@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 MAX_ERRORS = 50  # enough to show what is wrong with a file without flooding the page
@@ -73,6 +75,13 @@ class RowError:
         return f"{self.position}: {self.message}" if self.position else self.message
 
 
+def _line(line: int, column: int | None = None) -> str:
+    """A position in the uploaded file, in the reader's language."""
+    if column is None:
+        return _("line %(line)s") % {"line": line}
+    return _("line %(line)s, column %(column)s") % {"line": line, "column": column}
+
+
 class ReportRejected(Exception):
     """The file cannot be imported; `errors` lists each problem with its position."""
 
@@ -80,7 +89,7 @@ class ReportRejected(Exception):
         self.filename = filename
         self.errors = errors
         first = "; ".join(str(e) for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        more = _(" (and %(n)s more)") % {"n": len(errors) - 3} if len(errors) > 3 else ""
         super().__init__(f"{filename}: {first}{more}")
 
 
@@ -104,9 +113,9 @@ def _score(value: Any) -> float | None:
     try:
         score = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"CVSS score {value!r} is not a number") from None
+        raise ValueError(_("CVSS score %(value)r is not a number") % {"value": value}) from None
     if not 0 <= score <= 10:
-        raise ValueError(f"CVSS score {score} is outside 0–10")
+        raise ValueError(_("CVSS score %(score)s is outside 0–10") % {"score": score})
     return score
 
 
@@ -120,7 +129,7 @@ def _severity(score: float | None, label: Any) -> str:
         return severity_from_cvss(score)
     found = _label(label)
     if found is None:
-        raise ValueError(f"unknown severity {label!r}")
+        raise ValueError(_("unknown severity %(label)r") % {"label": label})
     return found
 
 
@@ -137,7 +146,7 @@ def parse(filename: str, data: bytes) -> ScanReport:
     text = _decode(filename, data)
     stripped = text.lstrip()
     if not stripped:
-        raise ReportRejected(filename, [RowError("", "the file is empty")])
+        raise ReportRejected(filename, [RowError("", _("the file is empty"))])
     if stripped[0] in "{[":
         return parse_trivy(filename, text)
     if stripped.startswith("<"):
@@ -146,7 +155,7 @@ def parse(filename: str, data: bytes) -> ScanReport:
             return parse_nessus_xml(filename, text)
         if root_tag in {"report", "get_reports_response"}:
             return parse_openvas_xml(filename, text)
-        raise ReportRejected(filename, [RowError("line 1", f"XML root <{root_tag}> is not an OpenVAS or Nessus report")])
+        raise ReportRejected(filename, [RowError(_line(1), _("XML root <%(tag)s> is not an OpenVAS or Nessus report") % {"tag": root_tag})])
     header = next(csv.reader(io.StringIO(stripped.splitlines()[0])), [])
     names = {h.strip().lower() for h in header}
     if "nvt oid" in names or "nvt name" in names:
@@ -155,15 +164,16 @@ def parse(filename: str, data: bytes) -> ScanReport:
         return parse_nessus_csv(filename, text)
     if {"asset", "identifier"} <= names:
         return parse_generic_csv(filename, text)
-    raise ReportRejected(filename, [RowError("line 1", "not a recognised report: expected Trivy JSON, OpenVAS or "
-                                                       "Nessus XML/CSV, or a CSV with asset and identifier columns")])
+    raise ReportRejected(filename, [RowError(_line(1), _(
+        "not a recognised report: expected Trivy JSON, OpenVAS or Nessus XML/CSV, or a CSV with asset and "
+        "identifier columns"))])
 
 
 def _decode(filename: str, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReportRejected(filename, [RowError(f"byte {exc.start}", "the file is not UTF-8 text")]) from None
+        raise ReportRejected(filename, [RowError(_("byte %(n)s") % {"n": exc.start}, _("the file is not UTF-8 text"))]) from None
 
 
 # --- Trivy --------------------------------------------------------------------------------------
@@ -173,8 +183,9 @@ def parse_trivy(filename: str, text: str) -> ScanReport:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReportRejected(filename, [RowError(f"line {exc.lineno}, column {exc.colno}",
-                                                 f"not valid JSON ({exc.msg}); is the file truncated?")]) from None
+        raise ReportRejected(filename, [RowError(_line(exc.lineno, exc.colno),
+                                                 _("not valid JSON (%(reason)s); is the file truncated?")
+                                                 % {"reason": exc.msg})]) from None
     errors = _Collector(filename)
     report = ScanReport(tool="trivy")
     if isinstance(doc, list):  # legacy layout: a top-level list of results
@@ -189,21 +200,21 @@ def parse_trivy(filename: str, text: str) -> ScanReport:
         for section in ("Resources", "Vulnerabilities", "Misconfigurations"):
             for i, resource in enumerate(doc.get(section) or []):
                 if not isinstance(resource, dict):
-                    errors.add(f"{section}[{i}]", "expected an object")
+                    errors.add(f"{section}[{i}]", _("expected an object"))
                     continue
                 prefix = "/".join(str(resource.get(k) or "") for k in ("Namespace", "Kind", "Name")).strip("/")
                 results += [(f"{section}[{i}].Results[{j}]", r, prefix)
                             for j, r in enumerate(resource.get("Results") or [])]
     else:
-        raise ReportRejected(filename, [RowError("", "JSON is not a Trivy report (no Results)")])
+        raise ReportRejected(filename, [RowError("", _("JSON is not a Trivy report (no Results)"))])
     for path, result, prefix in results:
         if not isinstance(result, dict):
-            errors.add(path, "expected an object")
+            errors.add(path, _("expected an object"))
             continue
         target = str(result.get("Target") or "").strip()
         asset = f"{prefix} {target}".strip() if prefix else target
         if not asset:
-            errors.add(path, "Target is missing")
+            errors.add(path, _("Target is missing"))
             continue
         for j, vuln in enumerate(result.get("Vulnerabilities") or []):
             _trivy_vuln(report, errors, f"{path}.Vulnerabilities[{j}]", asset, vuln)
@@ -231,11 +242,11 @@ def _trivy_cvss(vuln: dict[str, Any]) -> float | None:
 
 def _trivy_vuln(report: ScanReport, errors: _Collector, path: str, asset: str, vuln: Any) -> None:
     if not isinstance(vuln, dict):
-        errors.add(path, "expected an object")
+        errors.add(path, _("expected an object"))
         return
     vuln_id = str(vuln.get("VulnerabilityID") or "").strip()
     if not vuln_id:
-        errors.add(path, "VulnerabilityID is missing")
+        errors.add(path, _("VulnerabilityID is missing"))
         return
     try:
         score = _trivy_cvss(vuln)
@@ -254,13 +265,13 @@ def _trivy_vuln(report: ScanReport, errors: _Collector, path: str, asset: str, v
 
 def _trivy_misconfiguration(report: ScanReport, errors: _Collector, path: str, asset: str, mis: Any) -> None:
     if not isinstance(mis, dict) or not mis.get("ID"):
-        errors.add(path, "misconfiguration without an ID")
+        errors.add(path, _("misconfiguration without an ID"))
         return
     if str(mis.get("Status") or "FAIL").upper() != "FAIL":
         return  # passed checks are not findings
     label = _label(mis.get("Severity"))
     if label is None:
-        errors.add(path, f"unknown severity {mis.get('Severity')!r}")
+        errors.add(path, _("unknown severity %(label)r") % {"label": mis.get("Severity")})
         return
     report.findings.append(Finding(asset=asset, identifier=str(mis["ID"]), title=str(mis.get("Title") or mis["ID"]),
                                    severity=label, solution=str(mis.get("Resolution") or ""), position=path))
@@ -268,11 +279,11 @@ def _trivy_misconfiguration(report: ScanReport, errors: _Collector, path: str, a
 
 def _trivy_secret(report: ScanReport, errors: _Collector, path: str, asset: str, secret: Any) -> None:
     if not isinstance(secret, dict) or not secret.get("RuleID"):
-        errors.add(path, "secret without a RuleID")
+        errors.add(path, _("secret without a RuleID"))
         return
     label = _label(secret.get("Severity"))
     if label is None:
-        errors.add(path, f"unknown severity {secret.get('Severity')!r}")
+        errors.add(path, _("unknown severity %(label)r") % {"label": secret.get("Severity")})
         return
     line = secret.get("StartLine")
     report.findings.append(Finding(asset=asset, identifier=f"secret:{secret['RuleID']}:{line}",
@@ -290,11 +301,12 @@ def _xml(filename: str, text: str) -> Any:
     try:
         return SafeET.fromstring(text.encode("utf-8"), forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise ReportRejected(filename, [RowError("", f"refused unsafe XML ({type(exc).__name__})")]) from None
+        raise ReportRejected(filename, [RowError("", _("refused unsafe XML (%(reason)s)") % {"reason": type(exc).__name__})]) from None
     except SafeET.ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
-        raise ReportRejected(filename, [RowError(f"line {line}, column {column}",
-                                                 f"not well-formed XML; is the file truncated? ({exc})")]) from None
+        raise ReportRejected(filename, [RowError(_line(line, column),
+                                                 _("not well-formed XML; is the file truncated? (%(reason)s)")
+                                                 % {"reason": exc})]) from None
 
 
 def _xml_root_tag(filename: str, text: str) -> str:
@@ -314,12 +326,12 @@ def parse_openvas_xml(filename: str, text: str) -> ScanReport:
         host = (result.findtext("host") or "").strip()
         hostname = (result.findtext("host/hostname") or "").strip()
         if not host:
-            errors.add(path, "host is missing")
+            errors.add(path, _("host is missing"))
             continue
         oid = (nvt.get("oid") or "").strip()
         name = (result.findtext("name") or nvt.findtext("name") or "").strip()
         if not oid and not name:
-            errors.add(path, "NVT has neither an OID nor a name")
+            errors.add(path, _("NVT has neither an OID nor a name"))
             continue
         port = (result.findtext("port") or "").strip()
         try:
@@ -347,13 +359,13 @@ def parse_nessus_xml(filename: str, text: str) -> ScanReport:
     for h, host in enumerate(root.iter("ReportHost")):
         asset = (host.get("name") or "").strip()
         if not asset:
-            errors.add(f"ReportHost {h + 1}", "host name is missing")
+            errors.add(f"ReportHost {h + 1}", _("host name is missing"))
             continue
         for i, item in enumerate(host.findall("ReportItem")):
             path = f"ReportHost {h + 1} ({asset}), ReportItem {i + 1}"
             plugin = (item.get("pluginID") or "").strip()
             if not plugin:
-                errors.add(path, "pluginID is missing")
+                errors.add(path, _("pluginID is missing"))
                 continue
             port = f"{item.get('port', '0')}/{item.get('protocol', 'tcp')}"
             try:
@@ -384,7 +396,7 @@ def _rows(filename: str, text: str) -> Iterator[tuple[int, dict[str, str]]]:
     except StopIteration:
         return
     except csv.Error as exc:
-        raise ReportRejected(filename, [RowError("line 1", f"unreadable CSV header ({exc})")]) from None
+        raise ReportRejected(filename, [RowError(_line(1), _("unreadable CSV header (%(reason)s)") % {"reason": exc})]) from None
     while True:
         line = reader.line_num + 1
         try:
@@ -392,14 +404,14 @@ def _rows(filename: str, text: str) -> Iterator[tuple[int, dict[str, str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ReportRejected(filename, [RowError(f"line {line}", f"unreadable CSV ({exc}); is the file "
-                                                                     "truncated?")]) from None
+            raise ReportRejected(filename, [RowError(_line(line), _("unreadable CSV (%(reason)s); is the file truncated?")
+                                                     % {"reason": exc})]) from None
         if not values:
             continue
         if len(values) != len(header):
             # Checked before skipping blank rows: a row of empty fields cut short is a truncated file too.
-            yield line, {"__width__": f"{len(values)} fields where the header has {len(header)}; "
-                                      "is the file truncated?"}
+            yield line, {"__width__": _("%(found)s fields where the header has %(expected)s; is the file "
+                                        "truncated?") % {"found": len(values), "expected": len(header)}}
             continue
         if not any(v.strip() for v in values):
             continue
@@ -418,7 +430,7 @@ def _csv(filename: str, text: str, tool: str, build: Any) -> ScanReport:
     errors = _Collector(filename)
     report = ScanReport(tool=tool)
     for line, row in _rows(filename, text):
-        position = f"line {line}"
+        position = _line(line)
         if "__width__" in row:
             errors.add(position, row["__width__"])
             continue
@@ -434,12 +446,12 @@ def parse_openvas_csv(filename: str, text: str) -> ScanReport:
     def build(row: dict[str, str], position: str) -> Finding:
         host = _first(row, "ip", "host")
         if not host:
-            raise ValueError("IP is missing")
+            raise ValueError(_("IP is missing"))
         hostname = _first(row, "hostname")
         oid = _first(row, "nvt oid")
         name = _first(row, "nvt name")
         if not oid and not name:
-            raise ValueError("NVT OID and NVT name are missing")
+            raise ValueError(_("NVT OID and NVT name are missing"))
         port = "/".join(p for p in (_first(row, "port"), _first(row, "port protocol")) if p)
         score = _score(_first(row, "cvss"))
         return Finding(asset=f"{host} ({hostname})" if hostname else host,
@@ -455,10 +467,10 @@ def parse_nessus_csv(filename: str, text: str) -> ScanReport:
     def build(row: dict[str, str], position: str) -> Finding:
         host = _first(row, "host", "ip address", "dns name", "netbios name")
         if not host:
-            raise ValueError("host is missing")
+            raise ValueError(_("host is missing"))
         plugin = _first(row, "plugin id", "plugin")
         if not plugin:
-            raise ValueError("plugin id is missing")
+            raise ValueError(_("plugin id is missing"))
         port = "/".join(p for p in (_first(row, "port"), _first(row, "protocol").lower()) if p)
         score = _score(_first(row, "cvss v3.0 base score", "cvss v3 base score", "cvss v2.0 base score",
                               "cvss v2 base score", "cvss"))
@@ -477,11 +489,11 @@ def parse_generic_csv(filename: str, text: str) -> ScanReport:
     def build(row: dict[str, str], position: str) -> Finding:
         asset, identifier = _first(row, "asset"), _first(row, "identifier")
         if not asset or not identifier:
-            raise ValueError("asset and identifier are required")
+            raise ValueError(_("asset and identifier are required"))
         score = _score(_first(row, "cvss"))
         label = _first(row, "severity")
         if score is None and not label:
-            raise ValueError("give a severity or a CVSS score")
+            raise ValueError(_("give a severity or a CVSS score"))
         return Finding(asset=asset, identifier=identifier, title=_first(row, "title") or identifier,
                        severity=_severity(score, label), cvss=score, cves=_split_cves(_first(row, "cve")),
                        package=_first(row, "package"), port=_first(row, "port"), solution=_first(row, "solution"),

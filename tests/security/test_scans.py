@@ -96,6 +96,23 @@ def test_every_row_error_is_reported_not_only_the_first() -> None:
     assert [e.position for e in exc.value.errors] == ["line 3", "line 4", "line 5"]
 
 
+def test_refusals_read_in_the_uploaders_language() -> None:
+    from django.utils import translation
+
+    content = b"asset,identifier,severity\nh1,CVE-1,high\n,CVE-2,high\nh3,CVE-3,bogus\nh4\nh5,CVE-5,low\n"
+    with translation.override("zh-hans"), pytest.raises(scanners.ReportRejected) as exc:
+        scanners.parse("list.csv", content)
+    assert [str(e) for e in exc.value.errors] == [
+        "第 3 行: asset 和 identifier 为必填", "第 4 行: 未知的严重程度 'bogus'",
+        "第 5 行: 有 1 个字段，而表头有 3 个；文件是否不完整？"]
+    with translation.override("zh-hans"), pytest.raises(scanners.ReportRejected) as exc:
+        scanners.parse("noise.xlsx", bytes(range(256)))
+    assert str(exc.value.errors[0]) == "第 128 字节: 该文件不是 UTF-8 编码的文本"
+    with translation.override("en"), pytest.raises(scanners.ReportRejected) as exc:
+        scanners.parse("noise.xlsx", bytes(range(256)))
+    assert str(exc.value.errors[0]) == "byte 128: the file is not UTF-8 text"
+
+
 def test_xml_entity_expansion_is_refused() -> None:
     bomb = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
             b"<report><name>&b;</name></report>")
