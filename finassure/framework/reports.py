@@ -143,24 +143,25 @@ def quarterly_pdf(report: QuarterlyReport) -> bytes:
 def quarterly_xlsx(report: QuarterlyReport) -> bytes:
     from openpyxl import Workbook
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Indicators")[:31]
+    from finassure.platform.spreadsheets import text_safe
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Indicators")[:31])
     sheet.append([_("Measure"), _("Indicator"), _("Period"), _("Value"), _("Target"), _("Status")])
     for r in report.rows + report.obligations:
-        sheet.append([r.indicator.measure.number, r.indicator.display_name,
-                      r.snapshot.period_label if r.snapshot else "",
-                      r.snapshot.value if r.snapshot else None,
-                      r.snapshot.target if r.snapshot else r.indicator.target, r.status_label])
+        sheet.append(text_safe(sheet, [r.indicator.measure.number, r.indicator.display_name,
+                                       r.snapshot.period_label if r.snapshot else "",
+                                       r.snapshot.value if r.snapshot else None,
+                                       r.snapshot.target if r.snapshot else r.indicator.target, r.status_label]))
     actions = book.create_sheet(_("Corrective actions")[:31])
     actions.append([_("Title"), _("Owner"), _("Due date"), _("Status"), _("Source")])
     for a in report.actions:
-        actions.append([a.title, str(a.owner), a.due, a.get_status_display(), a.source_repr])
+        actions.append(text_safe(actions, [a.title, str(a.owner), a.due, a.get_status_display(), a.source_repr]))
     money = book.create_sheet(_("Special funds")[:31])
     money.append([_("Measure"), _("Planned"), _("Committed"), _("Spent")])
     for b in report.budget:
-        money.append([f"{b['measure__number']} {b['measure__name']}", float(b["planned"] or 0),
-                      float(b["committed"] or 0), float(b["spent"] or 0)])
+        money.append(text_safe(money, [f"{b['measure__number']} {b['measure__name']}", float(b["planned"] or 0),
+                                       float(b["committed"] or 0), float(b["spent"] or 0)]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -93,11 +93,13 @@ def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence
     """Stream a one-sheet Excel workbook (write-only mode keeps memory flat for long lists)."""
     from openpyxl import Workbook
 
+    from finassure.platform.spreadsheets import text_safe
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append([str(h) for h in headers])
+    sheet.append(text_safe(sheet, [str(h) for h in headers]))
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append(text_safe(sheet, [_cell(v) for v in row]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

