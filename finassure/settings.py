@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "finassure.accounts.middleware.UserLanguageMiddleware",
     "finassure.accounts.middleware.StaffSecurityMiddleware",
+    "finassure.platform.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

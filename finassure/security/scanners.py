@@ -113,7 +113,7 @@ def _score(value: Any) -> float | None:
     try:
         score = float(value)
     except (TypeError, ValueError):
-        raise ValueError(_("CVSS score %(value)r is not a number") % {"value": value}) from None
+        raise ValueError(_("CVSS score %(value)s is not a number") % {"value": repr(value)}) from None
     if not 0 <= score <= 10:
         raise ValueError(_("CVSS score %(score)s is outside 0–10") % {"score": score})
     return score
@@ -129,7 +129,7 @@ def _severity(score: float | None, label: Any) -> str:
         return severity_from_cvss(score)
     found = _label(label)
     if found is None:
-        raise ValueError(_("unknown severity %(label)r") % {"label": label})
+        raise ValueError(_("unknown severity %(label)s") % {"label": repr(label)})
     return found
 
 
@@ -271,7 +271,7 @@ def _trivy_misconfiguration(report: ScanReport, errors: _Collector, path: str, a
         return  # passed checks are not findings
     label = _label(mis.get("Severity"))
     if label is None:
-        errors.add(path, _("unknown severity %(label)r") % {"label": mis.get("Severity")})
+        errors.add(path, _("unknown severity %(label)s") % {"label": repr(mis.get("Severity"))})
         return
     report.findings.append(Finding(asset=asset, identifier=str(mis["ID"]), title=str(mis.get("Title") or mis["ID"]),
                                    severity=label, solution=str(mis.get("Resolution") or ""), position=path))
@@ -283,7 +283,7 @@ def _trivy_secret(report: ScanReport, errors: _Collector, path: str, asset: str,
         return
     label = _label(secret.get("Severity"))
     if label is None:
-        errors.add(path, _("unknown severity %(label)r") % {"label": secret.get("Severity")})
+        errors.add(path, _("unknown severity %(label)s") % {"label": repr(secret.get("Severity"))})
         return
     line = secret.get("StartLine")
     report.findings.append(Finding(asset=asset, identifier=f"secret:{secret['RuleID']}:{line}",
