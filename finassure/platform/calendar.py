@@ -173,7 +173,8 @@ def calendar_load_year(*, actor: Any, year: int, text: str) -> tuple[int, int]:
     if actor is not None:
         access.require(actor, "platform.manage_calendar")
     if not 2000 <= year <= 2100:
-        raise ValidationFailed(_("The year must be between 2000 and 2100."), fields={"year": [_("out of range")]})
+        message = _("The year must be between 2000 and 2100.")
+        raise ValidationFailed(message, fields={"year": [message]})
     holidays, workdays = parse_schedule(text)
     counts = _replace_year(year, holidays, workdays, CalendarYear.Source.ADMIN)
     audit.record(action="calendar.load_year", actor=actor, object_type="platform.calendaryear", object_id=str(year),

@@ -61,6 +61,17 @@ class Checked:
         return hashlib.sha256(self.data).hexdigest()
 
 
+def decode_text(data: bytes) -> str | None:
+    """Text of an uploaded CSV or schedule: UTF-8 (with or without BOM), else GB18030 — the superset of GBK that
+    Excel and HR systems on a Chinese Windows write. None when it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def accept_attribute(allowed: Collection[str]) -> str:
     """The ``accept`` attribute of a file input for these types."""
     return ",".join(ext for kind in EXTENSIONS if kind in allowed for ext in EXTENSIONS[kind])

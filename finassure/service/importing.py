@@ -18,6 +18,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finassure.platform.uploads import decode_text
+
 # canonical column → accepted header spellings (English identifiers and the Chinese register's names)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "external_id": ("external_id", "外部编号", "投诉编号"),
@@ -137,13 +139,8 @@ def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[tuple[int, dict[str,
 
 
 def _read_csv(content: bytes) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
+    text = decode_text(content)
+    if text is None:
         raise FileRejected(_("The CSV file is not UTF-8 or GB18030 text."))
     reader = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(reader, [])]

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from finassure.platform.uploads import decode_text
+
 # Accepted header names (English or the Chinese of a typical HR export) -> field
 HEADERS = {
     "employee_no": "employee_no", "工号": "employee_no", "员工编号": "employee_no",
@@ -62,13 +64,8 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], Iterator[tuple
 
 
 def _read_csv(content: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
+    text = decode_text(content)
+    if text is None:
         raise RosterFileError(_("The file is not UTF-8 or GBK text."))
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:

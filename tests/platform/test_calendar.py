@@ -103,6 +103,22 @@ def test_the_command_loads_a_file_and_reports_status(tmp_path: Path, capsys: Any
         call_command("calendar", "load", "2028", str(tmp_path / "missing.csv"))
 
 
+def test_the_command_reads_a_gbk_schedule_and_refuses_other_bytes_with_a_message(tmp_path: Path, capsys: Any) -> None:
+    # Excel on a Chinese Windows saves CSV as GBK: read it as the importers do; anything else is a message, not a
+    # traceback (it was a UnicodeDecodeError)
+    schedule = tmp_path / "2027-gbk.csv"
+    schedule.write_bytes(SCHEDULE_2027.encode("gb18030"))
+    call_command("calendar", "load", "2027", str(schedule))
+    assert "9 holidays and 1 make-up working days" in capsys.readouterr().out
+    noise = tmp_path / "noise.csv"
+    noise.write_bytes(b"\xff\xfe\x00" + bytes(range(128, 256)))
+    with pytest.raises(CommandError, match="is not UTF-8 or GB18030 text"):
+        call_command("calendar", "load", "2028", str(noise))
+    with pytest.raises(CommandError) as refused:
+        call_command("calendar", "load", "1999", str(schedule))
+    assert str(refused.value) == "The year must be between 2000 and 2100."
+
+
 def test_the_page_shows_the_warning_to_every_signed_in_user(client: Any, make_user: Any, login_client: Any) -> None:
     html = login_client(make_user(Role.EMPLOYEE)).get("/").content.decode()
     assert "calendar-warning" in html

@@ -13,6 +13,7 @@ from finassure.platform import calendar, context
 from finassure.platform.errors import ValidationFailed
 from finassure.platform.management.base import LocalizedCommand
 from finassure.platform.models import CalendarYear
+from finassure.platform.uploads import decode_text
 
 
 class Command(LocalizedCommand):
@@ -23,7 +24,7 @@ class Command(LocalizedCommand):
         sub.add_parser("status", help=_("years loaded and warnings"))
         load = sub.add_parser("load", help=_("load a year from a file of `YYYY-MM-DD,holiday|workday,name` lines"))
         load.add_argument("year", type=int, help=_("the year"))
-        load.add_argument("file", type=Path, help=_("the schedule file (UTF-8)"))
+        load.add_argument("file", type=Path, help=_("the schedule file (UTF-8 or GB18030)"))
         sub.add_parser("refresh", help=_("reload every year the chinesecalendar package knows"))
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -41,13 +42,15 @@ class Command(LocalizedCommand):
 
     def _load(self, year: int, file: Path) -> None:
         try:
-            text = file.read_text(encoding="utf-8")
+            text = decode_text(file.read_bytes())
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}") from None
+        if text is None:
+            raise CommandError(_("%(file)s is not UTF-8 or GB18030 text.") % {"file": file})
         try:
             holidays, workdays = calendar.calendar_load_year(actor=None, year=year, text=text)
         except ValidationFailed as exc:
-            details = "; ".join(m for msgs in exc.fields.values() for m in msgs)
+            details = "; ".join(m for msgs in exc.fields.values() for m in msgs if m != exc.message)
             raise CommandError(f"{exc.message} {details}".strip()) from None
         self.stdout.write(_("%(year)s: %(holidays)s holidays and %(workdays)s make-up working days loaded") % {
             "year": year, "holidays": holidays, "workdays": workdays})

@@ -26,7 +26,7 @@ class Command(LocalizedCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--username", required=True, help=_("the administrator's user name"))
         parser.add_argument("--name", required=True, help=_("full name"))
-        parser.add_argument("--role", default=Role.SYSTEM_ADMIN, choices=sorted(MLPS_ADMIN_ROLES),
+        parser.add_argument("--role", default=Role.SYSTEM_ADMIN.value, choices=sorted(r.value for r in MLPS_ADMIN_ROLES),
                             help=_("the administrator's role (default: %(default)s)"))
         parser.add_argument("--institution-code", default="institution",
                             help=_("the institution's code (default: %(default)s)"))
