@@ -23,7 +23,8 @@ from tests.support import verified_login
 from tests.test_persona_matrix import _build, _setup
 
 ROUTES = [r for r in collect_routes() if r.method == "POST" and not r.api]
-BAD = ["9" * 40, str(2**63), "-1", "²", "x" * 20000, "", "1e309", "NaN", "2026-02-30", "2026-13-01T25:61", "a\x00b"]
+BAD = ["9" * 40, str(2**63), "-1", "²", "x" * 20000, "", "1e309", "NaN", "2026-02-30", "2026-13-01T25:61", "9999-12-31",
+       "0001-01-01T00:00", "a\x00b"]
 
 
 def _form_field_names() -> set[str]:
@@ -108,7 +109,8 @@ def test_the_multiple_choice_field_names_the_bad_id(org: Any) -> None:
 
 
 GET_ROUTES = [r for r in collect_routes() if r.method == "GET" and not r.api]
-QUERY_BAD = ["9" * 40, str(2**63), "-1", "²", "x" * 3000, "1e309", "NaN", "2026-02-30", "a\x00b", "[]"]
+QUERY_BAD = ["9" * 40, str(2**63), "-1", "²", "x" * 3000, "1e309", "NaN", "2026-02-30", "9999-12-31", "0001-01-01",
+             "a\x00b", "[]"]
 
 
 @pytest.mark.django_db

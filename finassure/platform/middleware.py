@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -59,60 +60,70 @@ class ApplicationErrorMiddleware:
         return None
 
 
-def _holds_nul(request: HttpRequest) -> bool:
-    """A NUL character in the query, in a form's fields (not its files) or in a JSON body's text."""
-    if "%00" in request.META.get("QUERY_STRING", "") or any(
-            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
-        return True
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return False
+def _nul_fields(request: HttpRequest) -> list[str]:
+    """The names of the query parameters, form fields (not files) and JSON members whose text holds a NUL."""
     from django.core.exceptions import SuspiciousOperation
 
+    def named(pairs: Any) -> list[str]:
+        return [key.replace("\x00", "") or "?" for key, values in pairs
+                if "\x00" in key or any("\x00" in v for v in values)]
+
+    found = named(request.GET.lists())
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return found
     kind = request.content_type or ""
     try:
         if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
-        if kind == "application/json":
-            body = request.body
-            return b"\x00" in body or (b"u0000" in body and _json_holds_nul(body))
+            found += named(request.POST.lists())
+        elif kind == "application/json" and (b"\x00" in request.body or b"u0000" in request.body):
+            found += _json_nul_fields(request.body)
     except SuspiciousOperation:  # too large, too many fields: the view answers that (413, 400) as it always did
-        return False
-    return False
+        pass
+    return found
 
 
-def _json_holds_nul(body: bytes) -> bool:
+def _json_nul_fields(body: bytes) -> list[str]:
     import json
 
     try:
-        todo = [json.loads(body)]
+        document = json.loads(body)
     except ValueError:
-        return False  # malformed JSON is the API's to refuse
+        return []  # malformed JSON (a raw NUL included) is the API's to refuse, as any malformed body
+    found: list[str] = []
+    todo: list[tuple[str, Any]] = [("", document)]
     while todo:
-        item = todo.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
+        path, item = todo.pop()
+        if isinstance(item, str) and "\x00" in item:
+            found.append(path or "body")
         elif isinstance(item, dict):
-            todo += [*item.keys(), *item.values()]
+            for key, value in item.items():
+                name = f"{path}.{key}" if path else str(key)
+                if "\x00" in str(key):
+                    found.append(name.replace("\x00", ""))
+                todo.append((name, value))
         elif isinstance(item, list):
-            todo += item
-    return False
+            todo += [(f"{path}[{i}]", value) for i, value in enumerate(item)]
+    return sorted(set(found))
 
 
 class RefuseNulMiddleware:
-    """A NUL character (0x00) in a request's text is a 400, before any view: PostgreSQL cannot store one in a text
-    column and refuses any query that holds one (a 500 from a search box or an API field), and no legitimate
-    input has it. Uploaded files are not looked at: binary files are full of NUL bytes."""
+    """A NUL character (0x00) in a request's text is refused before any view: a page answers 400, the API 422
+    naming the fields. PostgreSQL cannot store one in a text column and refuses any query that holds one (a 500
+    from a search box or an API field), and no legitimate input has it. Uploaded files are not looked at: binary
+    files are full of NUL bytes."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _holds_nul(request):
+        fields = _nul_fields(request)
+        if fields:
             from django.utils.translation import gettext as _
 
             from finassure.platform import views
 
-            return views.error_page(request, 400, _("The request holds a NUL character (0x00), which no field "
-                                                    "may contain."))
+            message = _("The request holds a NUL character (0x00), which no field may contain.")
+            if request.path.startswith("/api/"):  # the API's answer to invalid fields: 422 naming them
+                return JsonResponse(error_payload("invalid", message, dict.fromkeys(fields, [message])), status=422)
+            return views.error_page(request, 400, message)
         return self.get_response(request)

@@ -1,4 +1,5 @@
-"""A NUL character in a request's text is a 400 before any view (PostgreSQL cannot hold one); files may hold them."""
+"""A NUL character in a request's text is refused before any view (PostgreSQL cannot hold one): a page answers 400,
+the API 422 naming the fields. Files may hold NUL bytes."""
 
 from __future__ import annotations
 
@@ -39,9 +40,16 @@ def test_an_api_string_with_nul_is_a_400_in_the_error_shape(org: Any, make_user:
     assert "\\u0000" in body
     response = client.post("/api/v1/users", data=body, content_type="application/json",
                            HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "bad_request"
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and list(error["fields"]) == ["username"]
     assert not User.objects.filter(username__startswith="x").exists()
+    nested = json.dumps({"name": "t", "scopes": ["read", "x\u0000"]})
+    response = client.post("/api/v1/tokens", data=nested, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["scopes[1]"]
+    response = client.get("/api/v1/users?q=a%00", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 422 and list(response.json()["error"]["fields"]) == ["q"]
     # the text "\u0000" itself (an escaped backslash) is ordinary text
     plain = json.dumps({"name": "see \\u0000 in the docs"})
     response = client.post("/api/v1/tokens", data=plain, content_type="application/json",
