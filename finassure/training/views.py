@@ -191,7 +191,8 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("training:import_detail", pk=result.pk)
     return render(request, "training/import_form.html", {
-        "form": form, "imports": selectors.roster_import_list(actor=request.user)[:20]})
+        "form": form, "imports": selectors.roster_import_list(actor=request.user)[:20]},
+        status=400 if form.errors else 200)
 
 
 @staff_view(p.MANAGE)

@@ -159,6 +159,17 @@ def test_the_import_page_uploads_a_file_and_shows_the_counts(org: Any, trainer: 
     assert "2 rows read = 0 accepted + 2 rejected." in response.content.decode()
 
 
+def test_a_file_the_import_cannot_read_is_a_400_naming_the_reason(org: Any, trainer: Any, login_client: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login_client(trainer)
+    upload = SimpleUploadedFile("hr.xlsx", bytes(range(256)))
+    response = client.post("/training/staff/import/", {"org_unit": org.beijing.pk, "file": upload},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400  # as every other form page with errors
+    assert "无法读取该 Excel 工作簿。" in response.content.decode()
+
+
 # --- parsing, property-based -------------------------------------------------------------------
 
 cell = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
