@@ -78,7 +78,7 @@ def _nul_fields(request: HttpRequest) -> list[str]:
         elif kind == "application/json" and (b"\x00" in request.body or b"u0000" in request.body):
             found += _json_nul_fields(request.body)
     except SuspiciousOperation:  # too large, too many fields: the view answers that (413, 400) as it always did
-        pass
+        return found
     return found
 
 
